@@ -1,0 +1,350 @@
+"""The one training loop of ganviz: Algorithm 1 of Goodfellow et al. 2014, with modern options.
+
+One iteration = ``k`` discriminator steps, then ``g_steps`` generator steps. Losses come from
+:mod:`ganviz.losses`; remedies: PacGAN packing (Lin et al. 2018) and an unrolled D (Metz et al. 2017).
+Every page, the CLI, the benchmarks and the tests drive this same :class:`Trainer`.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Callable
+
+import torch
+from torch import nn
+
+from ganviz import losses
+from ganviz.history import History
+from ganviz.monitor import Event, Monitor
+
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+PRIORS = ("normal", "uniform")
+#: Settings a running game may change without new nets.
+LIVE_FIELDS = ("loss", "optimizer", "lr_g", "lr_d", "betas", "momentum", "k", "g_steps", "batch_size",
+               "gp_weight", "clip", "unroll")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    loss: str = "nonsaturating"
+    optimizer: str = "adam"
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple = (0.5, 0.999)
+    momentum: float = 0.9
+    k: int = 1
+    g_steps: int = 1
+    batch_size: int = 64
+    gp_weight: float = 10.0
+    clip: float = 0.01
+    pack: int = 1
+    unroll: int = 0
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = False
+    compile: bool = False
+    history_len: int = 20_000
+
+    def __post_init__(self):
+        losses.check_loss(self.loss)
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}.")
+        for name in ("lr_g", "lr_d"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value}.")
+        if self.k < 1 or self.g_steps < 1:
+            raise ValueError("k and g_steps must be at least 1.")
+        if self.batch_size < 2:
+            raise ValueError("The batch size must be at least 2.")
+        if self.pack < 1 or self.batch_size % self.pack:
+            raise ValueError(f"The batch size ({self.batch_size}) must be a multiple of the packing degree ({self.pack}).")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["betas"] = list(self.betas)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        d = {k: v for k, v in d.items() if k in known}
+        if "betas" in d:
+            d["betas"] = tuple(d["betas"])
+        return cls(**d)
+
+
+class Diverged(RuntimeError):
+    """A loss became NaN or infinite; the message says which and at what learning rates."""
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """cuda > mps > cpu for "auto"; an explicit name is honoured if available, else CPU."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        return torch.device("cpu")
+    return torch.device(name)
+
+
+def seed_all(seed: int) -> None:
+    """Seed torch's global RNG (weight init) — call before building the nets of a run."""
+    torch.manual_seed(seed)
+
+
+def pack(x: torch.Tensor, m: int) -> torch.Tensor:
+    """PacGAN packing: m consecutive samples become one D input, (N, C, …) → (N/m, m·C, …)."""
+    return x if m == 1 else x.reshape(x.shape[0] // m, -1, *x.shape[2:])
+
+
+def _grad_norm(params: list[torch.Tensor]) -> torch.Tensor:
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return torch.zeros(())
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+
+
+class Trainer:
+    """Alternating GAN training (Algorithm 1). See ENGINE docs in the README for the fields."""
+
+    def __init__(self, generator: nn.Module, discriminator: nn.Module,
+                 sample_real: Callable[[int, torch.Generator], torch.Tensor], config: TrainConfig,
+                 z_dim: int, prior: str = "normal", fixed_n: int = 512, num_classes: int | None = None,
+                 monitor_every: int = 50):
+        if prior not in PRIORS:
+            raise ValueError(f"Unknown prior {prior!r}; choose normal or uniform.")
+        self.config = config
+        self.device = resolve_device(config.device)
+        self.G = generator.to(self.device)
+        self.D = discriminator.to(self.device)
+        self.sample_real = sample_real
+        self.z_dim, self.prior, self.num_classes = z_dim, prior, num_classes
+        self.rng = torch.Generator().manual_seed(config.seed)
+        self.fixed_z = self.sample_z(fixed_n)
+        self.fixed_y = torch.arange(fixed_n) % num_classes if num_classes else None
+        self._g_fwd = torch.compile(self.G) if config.compile and self.device.type == "cuda" else self.G
+        self._d_fwd = torch.compile(self.D) if config.compile and self.device.type == "cuda" else self.D
+        self._build_optimizers()
+        self.history = History(config.history_len)
+        self.monitor = Monitor(monitor_every)
+        self.events: list[Event] = []
+        self.step_count = 0
+        self._metrics: list[tuple[str, Callable, int]] = []
+        self._reuse: tuple | None = None
+
+    # ---- set-up -------------------------------------------------------------------------------
+    def _optimizer(self, params, lr: float) -> torch.optim.Optimizer:
+        c = self.config
+        if c.optimizer == "adam":
+            return torch.optim.Adam(params, lr=lr, betas=tuple(c.betas))
+        if c.optimizer == "sgd":
+            return torch.optim.SGD(params, lr=lr, momentum=c.momentum)
+        return torch.optim.RMSprop(params, lr=lr)
+
+    def _build_optimizers(self) -> None:
+        self.opt_g = self._optimizer(self.G.parameters(), self.config.lr_g)
+        self.opt_d = self._optimizer(self.D.parameters(), self.config.lr_d)
+        self._d_params = [p for p in self.D.parameters() if p.requires_grad]
+        self._g_params = [p for p in self.G.parameters() if p.requires_grad]
+
+    def update(self, **changes) -> None:
+        """Apply live changes (lr, loss, k, …, see LIVE_FIELDS); new optimizer kind or betas rebuild it."""
+        bad = set(changes) - set(LIVE_FIELDS)
+        if bad:
+            raise ValueError(f"{', '.join(sorted(bad))} cannot change during a run; reset with new settings.")
+        old, new = self.config, replace(self.config, **changes)
+        self.config = new
+        if (new.optimizer, tuple(new.betas), new.momentum) != (old.optimizer, tuple(old.betas), old.momentum):
+            self._build_optimizers()
+        for opt, lr in ((self.opt_g, new.lr_g), (self.opt_d, new.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr
+
+    def add_metric(self, name: str, fn: Callable[["Trainer"], float | dict], every: int) -> None:
+        """Record ``fn(trainer)`` (a float, or a dict of floats) in the history every ``every`` steps."""
+        self._metrics.append((name, fn, every))
+
+    # ---- sampling -----------------------------------------------------------------------------
+    def sample_z(self, n: int) -> torch.Tensor:
+        """z ~ N(0, I) or U(−1, 1)^d from the run's seeded generator (on CPU, so every device agrees)."""
+        if self.prior == "normal":
+            return torch.randn(n, self.z_dim, generator=self.rng)
+        return torch.rand(n, self.z_dim, generator=self.rng) * 2 - 1
+
+    def _labels(self, n: int) -> torch.Tensor | None:
+        if not self.num_classes:
+            return None
+        return torch.randint(self.num_classes, (n,), generator=self.rng).to(self.device)
+
+    def _real(self, n: int):
+        batch = self.sample_real(n, self.rng)
+        if isinstance(batch, (tuple, list)):
+            return batch[0].to(self.device, non_blocking=True), batch[1].to(self.device)
+        return batch.to(self.device, non_blocking=True), None
+
+    def _G(self, z, y):
+        return self._g_fwd(z) if y is None else self._g_fwd(z, y)
+
+    def _D(self, x, y):
+        m = self.config.pack
+        if y is None:
+            return self._d_fwd(pack(x, m))
+        return self._d_fwd(pack(x, m), y[::m])
+
+    def _autocast(self):
+        if self.config.amp and self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return nullcontext()
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor | None = None, y: torch.Tensor | None = None) -> torch.Tensor:
+        """G(z) in eval mode (BatchNorm running stats), on CPU; default z = the fixed noise."""
+        if z is None:
+            z, y = self.fixed_z, self.fixed_y
+        was = self.G.training
+        self.G.eval()
+        try:
+            out = self._G(z.to(self.device), None if y is None else y.to(self.device))
+        finally:
+            self.G.train(was)
+        return out.float().cpu()
+
+    @torch.no_grad()
+    def discriminate(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """D's output as shown to users (σ(a) for the 2014 losses, else the raw score), on CPU."""
+        was = self.D.training
+        self.D.eval()
+        try:
+            out = self._D(x.to(self.device), None if y is None else y.to(self.device))
+        finally:
+            self.D.train(was)
+        return losses.d_output_to_prob(self.config.loss, out.float()).cpu()
+
+    # ---- Algorithm 1 --------------------------------------------------------------------------
+    def _check(self, name: str, value: torch.Tensor) -> None:
+        if not torch.isfinite(value).all():
+            c = self.config
+            raise Diverged(f"The {name} loss became {value.item()} at step {self.step_count} "
+                           f"(loss {c.loss}, lr_d {c.lr_d:g}, lr_g {c.lr_g:g}): lower the learning rate and reset.")
+
+    def _d_update(self, keep_fake: bool = False) -> dict:
+        c = self.config
+        n = c.batch_size
+        real, y_real = self._real(n)
+        z, y_fake = self.sample_z(n).to(self.device, non_blocking=True), self._labels(n)
+        with self._autocast():
+            if keep_fake:  # this fake is reused by the next G step (as pytorch/examples dcgan does)
+                fake = self._G(z, y_fake)
+                self._reuse = (fake, y_fake)
+            else:
+                with torch.no_grad():
+                    fake = self._G(z, y_fake)
+            out_real = self._D(real, y_real).float()
+            out_fake = self._D(fake.detach(), y_fake).float()
+            loss = losses.d_loss(c.loss, out_real, out_fake)
+            if c.loss == "wgan-gp":
+                gp = losses.gradient_penalty(lambda x: self._D(x, y_real).float(), real, fake.detach(), self.rng)
+                loss = loss + c.gp_weight * gp
+        self._check("discriminator", loss)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = _grad_norm(self._d_params)
+        self.opt_d.step()
+        if c.loss == "wgan":
+            with torch.no_grad():
+                for p in self._d_params:
+                    p.clamp_(-c.clip, c.clip)
+        # D(x), D(G(z)) as users read them: mean σ(a) for the 2014 losses, mean raw score for critics
+        d_real = losses.d_output_to_prob(c.loss, out_real.detach()).mean()
+        d_fake = losses.d_output_to_prob(c.loss, out_fake.detach()).mean()
+        return {"loss_d": loss.detach(), "d_real": d_real, "d_fake": d_fake, "grad_norm_d": grad_norm}
+
+    def _g_update(self) -> dict:
+        c = self.config
+        backup = self._unroll() if c.unroll > 0 else None
+        if self._reuse is not None and backup is None:
+            fake, y_fake = self._reuse
+        else:
+            n = c.batch_size
+            z, y_fake = self.sample_z(n).to(self.device, non_blocking=True), self._labels(n)
+            with self._autocast():
+                fake = self._G(z, y_fake)
+        self._reuse = None
+        for p in self._d_params:  # D's weights need no gradient in G's step
+            p.requires_grad_(False)
+        try:
+            with self._autocast():
+                out_fake = self._D(fake, y_fake).float()
+                loss = losses.g_loss(c.loss, out_fake)
+            self._check("generator", loss)
+            self.opt_g.zero_grad(set_to_none=True)
+            loss.backward()
+        finally:
+            for p in self._d_params:
+                p.requires_grad_(True)
+            if backup is not None:
+                self.D.load_state_dict(backup[0])
+                self.opt_d.load_state_dict(backup[1])
+        grad_norm = _grad_norm(self._g_params)
+        self.opt_g.step()
+        return {"loss_g": loss.detach(), "grad_norm_g": grad_norm}
+
+    def _unroll(self):
+        """Metz et al. 2017: G's loss sees D after ``unroll`` extra D steps; D is then restored.
+        (First-order variant: gradients do not flow through the unrolled updates.)"""
+        backup = (copy.deepcopy(self.D.state_dict()), copy.deepcopy(self.opt_d.state_dict()))
+        for _ in range(self.config.unroll):
+            self._d_update()
+        return backup
+
+    def d_step(self) -> dict:
+        """One discriminator step only (e.g. the D* page, or the "Step D" button)."""
+        return self._finish(self._d_update())
+
+    def g_step(self) -> dict:
+        """One generator step only."""
+        return self._finish(self._g_update())
+
+    def step(self) -> dict:
+        """One iteration of Algorithm 1: k D-steps (the last keeps its fake for G), then g_steps G-steps."""
+        c = self.config
+        reuse = c.unroll == 0
+        for i in range(c.k):
+            d = self._d_update(keep_fake=reuse and i == c.k - 1)
+        for _ in range(c.g_steps):
+            d.update(self._g_update())
+        return self._finish(d)
+
+    def _finish(self, out: dict) -> dict:
+        self.step_count += 1
+        names = list(out)
+        values = torch.stack([v.float().reshape(()) for v in out.values()]).tolist()
+        rec = dict(zip(names, values))
+        prob = self.config.loss in losses.PROBABILISTIC
+        for name, fn, every in self._metrics:
+            if self.step_count % every == 0:
+                value = fn(self)
+                rec.update(value if isinstance(value, dict) else {name: float(value)})
+        self.history.record(self.step_count, rec)
+        new = self.monitor.check(self.step_count, self.history, prob)
+        self.events.extend(new)
+        return rec
+
+    # ---- checkpoints --------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(),
+                "opt_d": self.opt_d.state_dict(), "step": self.step_count, "rng": self.rng.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.step_count = int(state["step"])
+        self.rng.set_state(state["rng"])

@@ -1,0 +1,121 @@
+"""Shared streamlit pieces: page header, formula card, seed, session-owned live runs, run controls,
+the live panel fragment and the device badge. Pages call these; the core never imports streamlit."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Callable
+
+import streamlit as st
+import torch
+
+from ganviz.live import Busy, LiveRun, RunSlot, Snapshot
+
+
+def page_header(title: str, notice: str, intro: str | None = None) -> None:
+    """Title, an optional one-paragraph intro, and the one-line "What to notice"."""
+    st.title(title)
+    if intro:
+        st.markdown(intro)
+    st.info(f"**What to notice:** {notice}", icon=":material/visibility:")
+
+
+def formula(latex: str, caption: str | None = None) -> None:
+    st.latex(latex)
+    if caption:
+        st.caption(caption)
+
+
+def seed_input(key: str = "seed", default: int = 0) -> int:
+    """The run's visible seed: same seed, same pictures."""
+    return int(st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=default, step=1, key=key,
+                               help="Same seed, same run: weights, noise and data batches are all drawn from it."))
+
+
+@contextmanager
+def user_errors():
+    """Turn a ValueError from the core (bad input) into one clear sentence on the page."""
+    try:
+        yield
+    except ValueError as err:
+        st.error(str(err), icon=":material/error:")
+        st.stop()
+
+
+@st.cache_resource(scope="session", on_release=lambda slot: slot.release(), show_spinner=False)
+def _slot(page_key: str) -> RunSlot:
+    return RunSlot()
+
+
+def session_run(page_key: str, nets_key, factory: Callable[[], LiveRun]) -> LiveRun:
+    """This session's run for a page. A new ``nets_key`` (new nets or data) stops the old run and makes a new
+    one; the run stops when the session ends (cache_resource scope="session", on_release)."""
+    return _slot(page_key).get(nets_key, factory)
+
+
+def _act(run: LiveRun, action: str, key_prefix: str) -> None:
+    try:
+        {"play": run.start, "pause": run.pause, "step": run.step, "step_d": run.step_d,
+         "step_g": run.step_g, "reset": run.reset}[action]()
+        st.session_state.pop(f"{key_prefix}_busy", None)
+    except Busy as err:
+        st.session_state[f"{key_prefix}_busy"] = str(err)
+
+
+def run_controls(run: LiveRun, key_prefix: str, extra: tuple[str, ...] = ("step_d", "step_g"),
+                 labels: dict | None = None) -> Snapshot:
+    """Play/Pause, Step, (Step D, Step G), Reset buttons; returns the current snapshot."""
+    labels = {"step": "Step", "step_d": "Step D", "step_g": "Step G", **(labels or {})}
+    running = run.state == "running"
+    buttons = ["toggle", "step", *extra, "reset"]
+    cols = st.columns(len(buttons))
+    for col, name in zip(cols, buttons):
+        with col:
+            if name == "toggle":
+                st.button("Pause" if running else "Play", key=f"{key_prefix}_toggle", type="primary",
+                          icon=":material/pause:" if running else ":material/play_arrow:",
+                          on_click=_act, args=(run, "pause" if running else "play", key_prefix),
+                          width="stretch")
+            else:
+                st.button(labels.get(name, name.title()), key=f"{key_prefix}_{name}", disabled=running,
+                          on_click=_act, args=(run, name, key_prefix), width="stretch")
+    busy = st.session_state.get(f"{key_prefix}_busy")
+    if busy:
+        st.warning(busy, icon=":material/hourglass_top:")
+    snap = run.snapshot()
+    if snap.error:
+        st.error(snap.error, icon=":material/error:")
+    return snap
+
+
+def live_panel(run: LiveRun, draw: Callable[[Snapshot], None], every: float = 0.5) -> None:
+    """Draw the run's latest snapshot; while it trains, redraw every ``every`` s in a fragment
+    (st.fragment(run_every)), so only this panel reruns and the page never waits for the trainer."""
+    running = run.state == "running"
+
+    @st.fragment(run_every=every if running else None)
+    def panel():
+        snap = run.snapshot()
+        draw(snap)
+        if running and snap.state != "running":  # paused by NaN / max_steps: refresh the controls
+            st.rerun()
+
+    panel()
+
+
+def status_line(snap: Snapshot) -> str:
+    rate = f" · {snap.steps_per_s:,.0f} steps/s" if snap.state == "running" and snap.steps_per_s else ""
+    return f"Step {snap.step:,} · {snap.state}{rate}"
+
+
+def device_description() -> str:
+    """CUDA device name / Apple MPS / CPU and its threads."""
+    if torch.cuda.is_available():
+        return f"CUDA · {torch.cuda.get_device_name(0)}"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "Apple MPS"
+    return f"CPU · {torch.get_num_threads()} threads of {os.cpu_count()} cores"
+
+
+def device_badge() -> None:
+    st.sidebar.badge(device_description(), icon=":material/memory:", color="gray")

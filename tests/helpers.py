@@ -1,0 +1,17 @@
+"""Small builders shared by the engine tests."""
+import torch
+
+from ganviz.nets import MLPDiscriminator, MLPGenerator
+from ganviz.train import Trainer, TrainConfig, seed_all
+
+
+def gaussian_2d(n, gen):
+    return torch.randn(n, 2, generator=gen) * 0.5 + torch.tensor([1.0, -1.0])
+
+
+def toy_trainer(pack=1, real=gaussian_2d, **cfg):
+    config = TrainConfig(**{"batch_size": 32, "lr_g": 1e-3, "lr_d": 1e-3, "pack": pack, **cfg})
+    seed_all(config.seed)
+    G = MLPGenerator(2, 2, (16, 16))
+    D = MLPDiscriminator(2, (16, 16), pack=pack)
+    return Trainer(G, D, real, config, z_dim=2, fixed_n=64)

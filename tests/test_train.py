@@ -1,0 +1,176 @@
+"""The Trainer: Algorithm 1's step structure, seeding, live updates, remedies, NaN handling."""
+import numpy as np
+import pytest
+import torch
+
+from ganviz import losses
+from ganviz.history import History, Series
+from ganviz.train import Diverged, Trainer, TrainConfig, pack, resolve_device, seed_all
+from tests.helpers import gaussian_2d, toy_trainer
+
+
+def params(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def test_same_seed_same_run():
+    a, b = toy_trainer(seed=7), toy_trainer(seed=7)
+    for _ in range(25):
+        a.step(), b.step()
+    for p, q in zip(params(a.G) + params(a.D), params(b.G) + params(b.D)):
+        assert torch.equal(p, q)
+    ha, hb = a.history.arrays(), b.history.arrays()
+    assert np.array_equal(ha["loss_d"][1], hb["loss_d"][1])
+    assert torch.equal(a.generate(), b.generate())
+    c = toy_trainer(seed=8)
+    c.step()
+    assert not torch.equal(a.fixed_z, c.fixed_z)
+
+
+class Counter:
+    def __init__(self, opt):
+        self.n, inner = 0, opt.step
+
+        def step(*args, **kw):
+            self.n += 1
+            return inner(*args, **kw)
+        opt.step = step
+
+
+@pytest.mark.parametrize("k,g_steps", [(1, 1), (3, 1), (2, 2)])
+def test_one_iteration_is_k_d_steps_then_g_steps(k, g_steps):
+    t = toy_trainer(k=k, g_steps=g_steps)
+    cd, cg = Counter(t.opt_d), Counter(t.opt_g)
+    t.step()
+    assert (cd.n, cg.n, t.step_count) == (k, g_steps, 1)
+
+
+@pytest.mark.parametrize("loss", losses.LOSSES)
+def test_g_step_descends_the_selected_loss(loss):
+    """One SGD G-step moves θ_g by exactly −lr·∇θ_g g_loss(D(G(z))) for the z it drew; D is untouched."""
+    t = toy_trainer(loss=loss, optimizer="sgd", momentum=0.0, lr_g=0.1)
+    g0, d0 = params(t.G), params(t.D)
+    state = t.rng.get_state()
+    z = t.sample_z(32)
+    t.rng.set_state(state)
+    ref = [p.detach().clone().requires_grad_(True) for p in t.G.parameters()]
+    fake = torch.func.functional_call(t.G, dict(zip([n for n, _ in t.G.named_parameters()], ref)), (z,))
+    (losses.g_loss(loss, t.D(fake))).backward()
+    t.g_step()
+    for p0, p1, r in zip(g0, params(t.G), ref):
+        torch.testing.assert_close(p1, p0 - 0.1 * r.grad)
+    for p, q in zip(d0, params(t.D)):
+        assert torch.equal(p, q)
+
+
+def test_d_step_descends_d_loss():
+    t = toy_trainer(loss="lsgan", optimizer="sgd", momentum=0.0, lr_d=0.05)
+    d0 = params(t.D)
+    state = t.rng.get_state()
+    real = gaussian_2d(32, t.rng)
+    z = t.sample_z(32)
+    t.rng.set_state(state)
+    with torch.no_grad():
+        fake = t.G(z)
+    names = [n for n, _ in t.D.named_parameters()]
+    ref = [p.detach().clone().requires_grad_(True) for p in t.D.parameters()]
+    call = lambda x: torch.func.functional_call(t.D, dict(zip(names, ref)), (x,))
+    losses.d_loss("lsgan", call(real), call(fake)).backward()
+    t.d_step()
+    for p0, p1, r in zip(d0, params(t.D), ref):
+        torch.testing.assert_close(p1, p0 - 0.05 * r.grad)
+
+
+def test_wgan_clips_critic_weights():
+    t = toy_trainer(loss="wgan", optimizer="rmsprop", lr_d=0.5, clip=0.01)
+    t.step()
+    assert max(p.abs().max().item() for p in t.D.parameters()) <= 0.01 + 1e-7
+
+
+def test_pack_shapes():
+    x = torch.arange(24.0).reshape(6, 4)
+    assert torch.equal(pack(x, 3)[0], torch.arange(12.0))
+    img = torch.zeros(8, 1, 28, 28)
+    assert pack(img, 2).shape == (4, 2, 28, 28)
+    t = toy_trainer(pack=4)
+    seen = []
+    t.D.register_forward_hook(lambda m, i, o: seen.append(tuple(i[0].shape)))
+    t.step()
+    assert (8, 8) in seen  # 32 samples of 2-D packed by 4 → 8 inputs of 8 features
+
+
+def test_unrolled_d_is_restored_after_g_step():
+    t = toy_trainer(unroll=3)
+    t.d_step()
+    d0 = params(t.D)
+    t.g_step()
+    for p, q in zip(d0, params(t.D)):
+        assert torch.equal(p, q)
+
+
+def test_live_update_and_rejections():
+    t = toy_trainer()
+    t.update(lr_g=0.05, lr_d=0.02, loss="hinge", k=2)
+    assert t.opt_g.param_groups[0]["lr"] == 0.05 and t.opt_d.param_groups[0]["lr"] == 0.02
+    assert t.config.loss == "hinge" and t.config.k == 2
+    t.update(optimizer="sgd")
+    assert isinstance(t.opt_g, torch.optim.SGD) and t.opt_g.param_groups[0]["lr"] == 0.05
+    with pytest.raises(ValueError, match="cannot change during a run"):
+        t.update(pack=2)
+    with pytest.raises(ValueError, match="lr_g must be a positive number"):
+        TrainConfig(lr_g=float("nan"))
+    with pytest.raises(ValueError, match="multiple of the packing degree"):
+        TrainConfig(batch_size=30, pack=4)
+
+
+def test_nan_is_caught_with_a_sentence():
+    bad = lambda n, g: torch.full((n, 2), float("nan"))
+    t = toy_trainer(real=bad, lr_d=0.3)
+    with pytest.raises(Diverged, match=r"discriminator loss became nan .*lr_d 0.3"):
+        t.step()
+
+
+def test_huge_learning_rate_diverges_cleanly():
+    t = toy_trainer(loss="minimax", optimizer="sgd", lr_d=1e30, lr_g=1e30)
+    with pytest.raises(Diverged):
+        for _ in range(50):
+            t.step()
+
+
+def test_metrics_and_history():
+    t = toy_trainer()
+    t.add_metric("mean_x", lambda tr: tr.generate()[:, 0].mean().item(), every=5)
+    for _ in range(12):
+        t.step()
+    h = t.history.arrays()
+    assert list(h["mean_x"][0]) == [5, 10]
+    assert list(h["loss_g"][0]) == list(range(1, 13))
+    assert set(h) >= {"loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g"}
+    assert np.all(np.isfinite(h["loss_d"][1]))
+
+
+def test_d_real_is_mean_probability():
+    t = toy_trainer(loss="nonsaturating")
+    out = t.d_step()
+    assert 0 < out["d_real"] < 1 and 0 < out["d_fake"] < 1
+
+
+def test_series_stays_bounded_and_covers_the_run():
+    s = Series(8)
+    for step in range(1, 101):
+        s.append(step, float(step))
+    steps, values = s.arrays()
+    assert len(steps) <= 8 and steps[-1] >= 90 and steps[0] <= 16
+    assert np.array_equal(steps, values.astype(int)) and np.all(np.diff(steps) > 0)
+    h = History(8)
+    h.record(1, {"a": 1.0})
+    assert h.last("a") == 1.0 and np.isnan(h.last("missing"))
+
+
+def test_device_resolution_and_seeded_init():
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type in ("cpu", "cuda", "mps")
+    seed_all(3)
+    a = torch.nn.Linear(2, 2).weight.clone()
+    seed_all(3)
+    assert torch.equal(a, torch.nn.Linear(2, 2).weight)
