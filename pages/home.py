@@ -1,7 +1,7 @@
 """Home: the minimax game, Algorithm 1, and a map of the app."""
 import streamlit as st
 
-from ganviz import ui
+from ganviz import sitemap, ui
 
 ui.page_header(
     "ganviz — Generative Adversarial Networks, explained live",
@@ -43,25 +43,9 @@ with right:
                "`Trainer` in `ganviz/train.py`.")
 
 st.subheader("Map of the app")
-MAP = [
-    ("Theory", "Generator: noise → data", "How G pushes N(0,1) onto a target density: the change of variables, "
-     "the optimal transport map and a small G trained live."),
-    ("Theory", "Discriminator: converging to D*", "Train D live against a fixed p_g and watch it reach "
-     "p_data/(p_data+p_g); then Goodfellow's Figure 1 (a)–(d) replayed by a real 1-D GAN."),
-    ("Theory", "The value at the optimum: −log 4 + 2·JSD", "V(G, D*) by integration next to −log 4 + 2·JSD, "
-     "why JSD saturates at log 2 for disjoint supports while Wasserstein keeps growing, KL directions, Prop. 2."),
-    ("Theory", "Saturating vs non-saturating G loss", "log(1 − D) vs −log D and their gradients, and what happens "
-     "to G's learning when D confidently rejects the fakes."),
-    ("Training", "2-D playground", "GAN Lab and more: rings, grids, spirals; every loss; mode collapse caught in "
-     "the act and fixed by PacGAN, unrolling or WGAN-GP."),
-    ("Training", "Train on images", "MLP GAN and DCGAN on MNIST / Fashion-MNIST, live, on CPU or GPU, with "
-     "timelines, curves and downloads."),
-    ("Latent space & evaluation", "Pretrained DCGAN · Latent space", "Sample shipped models, interpolate "
-     "(lerp vs slerp) and do Radford-style vector arithmetic."),
-    ("Latent space & evaluation", "Evaluating GANs", "IS, FID, KID, precision and recall computed offline, and "
-     "what each of them does — and does not — notice."),
-]
-st.dataframe({"Section": [m[0] for m in MAP], "Page": [m[1] for m in MAP], "What it shows": [m[2] for m in MAP]},
+rows = [(section or "—", title, line) for section, pages in sitemap.available().items()
+        for _, title, _, line in pages if title != "Home"]
+st.dataframe({"Section": [r[0] for r in rows], "Page": [r[1] for r in rows], "What it shows": [r[2] for r in rows]},
              hide_index=True, width="stretch")
 st.caption(f"Compute device: {ui.device_description()}. Everything works offline; "
            "the app never downloads anything unless you press a download button.")

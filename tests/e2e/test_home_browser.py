@@ -1,0 +1,16 @@
+"""The shell in a real browser: home renders, the sidebar lists the sections, the device badge shows."""
+from ganviz import sitemap
+from tests.e2e.conftest import assert_no_exception, wait_ready
+
+
+def test_home_in_chromium(page, server, shot):
+    page.goto(server)
+    wait_ready(page)
+    page.get_by_text("Algorithm 1 (Goodfellow et al., 2014)").wait_for()
+    assert_no_exception(page)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    for pages in sitemap.available().values():
+        for _, title, _, _ in pages:
+            assert title in nav
+    assert "CPU" in page.locator('[data-testid="stSidebar"]').inner_text() or "CUDA" in page.content()
+    shot(page, "home")
