@@ -2,6 +2,7 @@
 the live panel fragment and the device badge. Pages call these; the core never imports streamlit."""
 from __future__ import annotations
 
+import math
 import os
 from contextlib import contextmanager
 from typing import Callable
@@ -24,6 +25,24 @@ def formula(latex: str, caption: str | None = None) -> None:
     st.latex(latex)
     if caption:
         st.caption(caption)
+
+
+def fmt(value, spec: str = ".4f", missing: str = "—") -> str:
+    """A number for the screen: never 'nan' or 'inf' (shown as ``missing`` / '∞')."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return missing
+    if math.isnan(v):
+        return missing
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    return format(v, spec)
+
+
+def metric(label: str, value, spec: str = ".4f", delta=None, help: str | None = None) -> None:
+    """st.metric with a guarded number (no NaN/inf on screen)."""
+    st.metric(label, fmt(value, spec), None if delta is None else fmt(delta, spec), help=help)
 
 
 def seed_input(key: str = "seed", default: int = 0) -> int:
