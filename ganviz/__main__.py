@@ -1,0 +1,198 @@
+"""Command line: ``python -m ganviz train | download`` (+ subcommands from ``ganviz/cli_*.py`` plug-ins).
+
+    python -m ganviz train --data mnist --model dcgan --steps 5000 --out runs/x
+    python -m ganviz download fashion-mnist
+
+Plug-ins: every module ``ganviz/cli_<name>.py`` exposing ``register(subparsers)`` is imported and may add
+subcommands (each sets ``func=callable(args) -> int`` with ``set_defaults``). No streamlit needed here.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib
+import pkgutil
+import sys
+import time
+from pathlib import Path
+
+import ganviz
+
+
+def _add_train(sub) -> None:
+    from ganviz.convnets import D_NORMS, MODELS
+    from ganviz.data import DATASETS
+    from ganviz.losses import LOSSES
+
+    p = sub.add_parser("train", help="train an image GAN headless (the same Trainer as the app)",
+                       description="Train an MLP GAN or DCGAN on 28×28 images; writes a checkpoint "
+                                   "(model.safetensors + config.json), sample grids and metrics.csv.")
+    p.add_argument("--data", default="mnist", help=f"{' | '.join(DATASETS)}, or a .zip/.npz/.npy of your images")
+    p.add_argument("--data-dir", default=None, help="folder with the IDX files (default: the usual sources)")
+    p.add_argument("--model", choices=MODELS, default="dcgan")
+    p.add_argument("--width", type=int, default=64, help="DCGAN base channels (64: G 0.78 M, D 0.14 M params)")
+    p.add_argument("--z-dim", type=int, default=100)
+    p.add_argument("--conditional", action="store_true", help="class-conditional G and D (labels of the data)")
+    p.add_argument("--d-norm", choices=D_NORMS, default=None, help="normalisation in D (default: layer for "
+                   "wgan-gp, batch otherwise)")
+    p.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in D")
+    p.add_argument("--loss", choices=LOSSES, default="nonsaturating")
+    p.add_argument("--optimizer", choices=("adam", "sgd", "rmsprop"), default="adam")
+    p.add_argument("--lr-g", type=float, default=2e-4)
+    p.add_argument("--lr-d", type=float, default=2e-4)
+    p.add_argument("--beta1", type=float, default=0.5)
+    p.add_argument("--beta2", type=float, default=0.999)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--k", type=int, default=1, help="D steps per G step")
+    p.add_argument("--steps", type=int, default=5000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    p.add_argument("--amp", action="store_true", help="bf16 autocast (CUDA only)")
+    p.add_argument("--compile", action="store_true", help="torch.compile the nets (CUDA only)")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    p.add_argument("--sample-every", type=int, default=500, help="write a PNG sample grid every N steps")
+    p.add_argument("--log-every", type=int, default=10, help="write a metrics.csv row every N steps")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+
+def _add_download(sub) -> None:
+    p = sub.add_parser("download", help="download full MNIST / Fashion-MNIST (md5-checked) into the cache",
+                       description="Download the four official IDX files into ~/.cache/ganviz/<dataset> "
+                                   "(or --dest); each is md5-verified and written atomically.")
+    p.add_argument("dataset", choices=("mnist", "fashion-mnist"))
+    p.add_argument("--dest", default=None)
+    p.add_argument("--mirror", default=None, help="base URL of a mirror holding the .gz files")
+    p.set_defaults(func=cmd_download)
+
+
+def _load_data(args):
+    from ganviz import data
+    if Path(args.data).suffix.lower() in (".zip", ".npz", ".npy"):
+        path = Path(args.data)
+        if not path.is_file():
+            raise ValueError(f"No file {path}.")
+        if path.stat().st_size > data.MAX_UPLOAD_BYTES:
+            raise ValueError(f"{path} is larger than {data.MAX_UPLOAD_BYTES >> 20} MB.")
+        return data.load_upload(path.read_bytes(), path.name)
+    return data.load_images(args.data, "train", args.data_dir)
+
+
+def cmd_train(args) -> int:
+    import torch
+    from PIL import Image
+
+    from ganviz import checkpoint
+    from ganviz.convnets import GridTimeline, ImageGANSpec, build_trainer
+    from ganviz.data import make_grid
+    from ganviz.train import Diverged, TrainConfig
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.steps < 1 or args.sample_every < 1 or args.log_every < 1:
+        raise ValueError("--steps, --sample-every and --log-every must be at least 1.")
+    images = _load_data(args)
+    spec = ImageGANSpec(model=args.model, z_dim=args.z_dim, width=args.width,
+                        num_classes=len(images.class_names) if args.conditional else 0,
+                        d_norm=args.d_norm or ("layer" if args.loss == "wgan-gp" else "batch"),
+                        spectral_norm=args.spectral_norm)
+    config = TrainConfig(loss=args.loss, optimizer=args.optimizer, lr_g=args.lr_g, lr_d=args.lr_d,
+                         betas=(args.beta1, args.beta2), k=args.k, batch_size=args.batch, seed=args.seed,
+                         device=args.device, amp=args.amp, compile=args.compile)
+    trainer = build_trainer(images, spec, config, fixed_n=64)
+    out = Path(args.out)
+    (out / "samples").mkdir(parents=True, exist_ok=True)
+    timeline = GridTimeline(every=args.sample_every, max_frames=10_000).attach(trainer)
+    print(f"{images.source}\nModel {spec.model} on {trainer.device}; writing to {out}", file=sys.stderr)
+
+    fields = ["step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "images_per_s", "elapsed_s"]
+    bar = None if args.quiet else _tqdm(args.steps)
+    status, t0, written = 0, time.perf_counter(), 0
+    with open(out / "metrics.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fields, extrasaction="ignore")
+        writer.writeheader()
+        try:
+            for _ in range(args.steps):
+                rec = trainer.step()
+                s = trainer.step_count
+                if s % args.log_every == 0 or s == args.steps:
+                    elapsed = time.perf_counter() - t0
+                    writer.writerow({**rec, "step": s, "elapsed_s": round(elapsed, 3),
+                                     "images_per_s": round(s * config.batch_size * config.k / elapsed, 1)})
+                if bar is not None:
+                    bar.update(1)
+                    if s % 10 == 0:
+                        bar.set_postfix(loss_d=f"{rec['loss_d']:.3f}", loss_g=f"{rec['loss_g']:.3f}",
+                                        D_x=f"{rec['d_real']:.2f}", D_G_z=f"{rec['d_fake']:.2f}")
+                for step, grid in timeline.frames()[written:]:
+                    Image.fromarray(grid).save(out / "samples" / f"step_{step:06d}.png")
+                    written += 1
+        except Diverged as err:
+            print(f"\n{err}", file=sys.stderr)
+            status = 1
+        finally:
+            if bar is not None:
+                bar.close()
+    Image.fromarray(make_grid(trainer.generate())).save(out / "samples" / "final.png")
+    frames = [Image.fromarray(g) for _, g in timeline.frames()]
+    if len(frames) > 1:
+        frames[0].save(out / "timeline.gif", save_all=True, append_images=frames[1:], duration=200, loop=0)
+    checkpoint.save(out, trainer.G, trainer.D, checkpoint.make_config(
+        spec, train=config.to_dict(), data={"name": images.name, "source": images.source, "n": len(images),
+                                            "class_names": list(images.class_names)},
+        step=trainer.step_count, seconds=round(time.perf_counter() - t0, 1)))
+    print(f"Done: {trainer.step_count} steps in {time.perf_counter() - t0:.1f} s; checkpoint, samples/ and "
+          f"metrics.csv in {out}", file=sys.stderr)
+    return status
+
+
+def _tqdm(total: int):
+    from tqdm import tqdm
+    return tqdm(total=total, unit="step", dynamic_ncols=True, file=sys.stderr)
+
+
+def cmd_download(args) -> int:
+    from tqdm import tqdm
+
+    from ganviz.data import download
+    bars: dict = {}
+
+    def progress(name: str, done: int, total: int) -> None:
+        bar = bars.get(name) or bars.setdefault(name, tqdm(total=total or None, desc=name, unit="B",
+                                                            unit_scale=True, file=sys.stderr))
+        bar.update(done - bar.n)
+
+    try:
+        folder = download(args.dataset, args.dest, args.mirror, progress)
+    finally:
+        for bar in bars.values():
+            bar.close()
+    print(f"{args.dataset} is in {folder}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser with the built-in subcommands and every ``ganviz/cli_*.py`` plug-in registered."""
+    parser = argparse.ArgumentParser(prog="python -m ganviz", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_train(sub)
+    _add_download(sub)
+    for mod in sorted(m.name for m in pkgutil.iter_modules(ganviz.__path__) if m.name.startswith("cli_")):
+        module = importlib.import_module(f"ganviz.{mod}")
+        if hasattr(module, "register"):
+            module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError, ConnectionError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,311 @@
+"""Image GAN nets for 28×28 grayscale: DCGAN-28 and the MLP GAN, optionally class-conditional.
+
+DCGAN-28 follows the DCGAN guidelines (Radford et al. 2016; FACTS.md §2): strided (transposed)
+convolutions instead of pooling, BatchNorm in G and D (not on G's output nor D's input), ReLU in G with a
+tanh output, LeakyReLU(0.2) in D, weights N(0, 0.02), BatchNorm weights N(1, 0.02) with zero bias. The
+28×28 shape is the TF-tutorial variant: a dense projection to 7×7, then 7→14→28 (G 0.78 M, D 0.14 M params
+at width 64).
+
+Class-conditional variants (used by the latent-space pages): G reads z ⊕ one-hot(y) (a learned class
+embedding through the first layer, Mirza & Osindero 2014); D is a projection discriminator,
+D(x, y) = ψ(φ(x)) + ⟨e(y), φ(x)⟩ (Miyato & Koyama 2018). Every net maps/reads (N, 1, 28, 28) in [−1, 1].
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ganviz import nets
+
+__all__ = ["MODELS", "D_NORMS", "ImageGANSpec", "DCGANGenerator", "DCGANDiscriminator", "MLPImageGenerator",
+           "MLPImageDiscriminator", "weights_init", "build_gan", "count_parameters"]
+
+MODELS = ("dcgan", "mlp")
+D_NORMS = ("batch", "layer", "none")
+IMAGE_SHAPE = (1, 28, 28)
+IMAGE_DIM = 28 * 28
+
+
+@dataclass(frozen=True)
+class ImageGANSpec:
+    """What it takes to rebuild an image GAN's nets (stored in checkpoints' config.json).
+
+    model: "dcgan" | "mlp"; z_dim; width: DCGAN base channels (G 2w@7×7 → w@14×14; D w → 2w);
+    num_classes: 0 = unconditional; d_norm: normalisation in D ("layer" suits WGAN-GP, whose penalty is
+    per sample); spectral_norm on D's layers (Miyato et al. 2018); MLP hidden widths (the seeds' nets).
+    """
+    model: str = "dcgan"
+    z_dim: int = 100
+    width: int = 64
+    num_classes: int = 0
+    d_norm: str = "batch"
+    spectral_norm: bool = False
+    hidden_g: tuple = (256, 512)
+    hidden_d: tuple = (512, 256)
+
+    def __post_init__(self):
+        if self.model not in MODELS:
+            raise ValueError(f"Unknown model {self.model!r}; choose one of {', '.join(MODELS)}.")
+        if self.d_norm not in D_NORMS:
+            raise ValueError(f"Unknown D normalisation {self.d_norm!r}; choose one of {', '.join(D_NORMS)}.")
+        if not (1 <= self.z_dim <= 1024 and 1 <= self.width <= 512 and 0 <= self.num_classes <= 1000):
+            raise ValueError("z_dim must be 1..1024, width 1..512 and num_classes 0..1000.")
+        for h in (*self.hidden_g, *self.hidden_d):
+            if not 1 <= int(h) <= 8192:
+                raise ValueError(f"Hidden widths must be 1..8192, got {h}.")
+        object.__setattr__(self, "hidden_g", tuple(int(h) for h in self.hidden_g))
+        object.__setattr__(self, "hidden_d", tuple(int(h) for h in self.hidden_d))
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden_g"], d["hidden_d"] = list(self.hidden_g), list(self.hidden_d)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ImageGANSpec":
+        """Build from a JSON dict; unknown keys or wrong types raise ValueError with a clear sentence."""
+        if not isinstance(d, dict):
+            raise ValueError("The model description must be a JSON object.")
+        known = {f.name: f for f in fields(cls)}
+        unknown = set(d) - set(known)
+        if unknown:
+            raise ValueError(f"Unknown model setting(s): {', '.join(sorted(unknown))}.")
+        types = {"model": str, "d_norm": str, "z_dim": int, "width": int, "num_classes": int,
+                 "spectral_norm": bool, "hidden_g": (list, tuple), "hidden_d": (list, tuple)}
+        for k, v in d.items():
+            if not isinstance(v, types[k]) or (types[k] is int and isinstance(v, bool)):
+                raise ValueError(f"Model setting {k!r} has the wrong type ({type(v).__name__}).")
+            if k.startswith("hidden") and not all(isinstance(h, int) and not isinstance(h, bool) for h in v):
+                raise ValueError(f"Model setting {k!r} must be a list of integers.")
+        return cls(**d)
+
+
+def weights_init(m: nn.Module) -> None:
+    """DCGAN init (Radford et al. 2016; pytorch/examples dcgan ``weights_init``): conv/linear/embedding
+    weights N(0, 0.02), BatchNorm weight N(1, 0.02) and bias 0. Apply with ``module.apply(weights_init)``."""
+    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
+        nn.init.normal_(m.weight, 0.0, 0.02)
+        if getattr(m, "bias", None) is not None:
+            nn.init.zeros_(m.bias)
+    elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        nn.init.normal_(m.weight, 1.0, 0.02)
+        nn.init.zeros_(m.bias)
+
+
+def _one_hot(y: torch.Tensor | None, num_classes: int, like: torch.Tensor) -> torch.Tensor | None:
+    if not num_classes:
+        return None
+    if y is None:
+        raise ValueError("This class-conditional net needs labels y.")
+    return F.one_hot(y.long(), num_classes).to(like.dtype)
+
+
+class DCGANGenerator(nn.Module):
+    """G: z (N, z_dim) [⊕ one-hot y] → Linear → 2w×7×7 → ConvT(4, s2) w×14×14 → ConvT(4, s2) 1×28×28, tanh."""
+
+    def __init__(self, z_dim: int = 100, width: int = 64, num_classes: int = 0):
+        super().__init__()
+        self.z_dim, self.width, self.num_classes = z_dim, width, num_classes
+        c = 2 * width
+        self.project = nn.Sequential(nn.Linear(z_dim + num_classes, c * 7 * 7), nn.BatchNorm1d(c * 7 * 7), nn.ReLU(True))
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(c, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(True),  # 14×14
+            nn.ConvTranspose2d(width, 1, 4, 2, 1), nn.Tanh(),                                          # 28×28
+        )
+        self.apply(weights_init)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        onehot = _one_hot(y, self.num_classes, z)
+        h = self.project(z if onehot is None else torch.cat([z, onehot], 1))
+        return self.main(h.view(-1, 2 * self.width, 7, 7))
+
+
+def _norm2d(kind: str, channels: int) -> nn.Module:
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "layer":  # LayerNorm over (C, H, W) per sample, as in WGAN-GP's critic (Gulrajani et al. 2017)
+        return nn.GroupNorm(1, channels)
+    return nn.Identity()
+
+
+class DCGANDiscriminator(nn.Module):
+    """D: 1×28×28 → Conv(4, s2) w×14×14 → Conv(4, s2) 2w×7×7 [norm] → features φ(x) → logit (N, 1).
+
+    Conditional: logit = Linear(φ) + ⟨e(y), φ⟩ (projection discriminator, Miyato & Koyama 2018).
+    """
+
+    def __init__(self, width: int = 64, num_classes: int = 0, norm: str = "batch"):
+        super().__init__()
+        self.num_classes = num_classes
+        c = 2 * width
+        self.features = nn.Sequential(
+            nn.Conv2d(1, width, 4, 2, 1), nn.LeakyReLU(0.2, True),                                  # 14×14
+            nn.Conv2d(width, c, 4, 2, 1, bias=norm == "none"), _norm2d(norm, c), nn.LeakyReLU(0.2, True),  # 7×7
+            nn.Flatten(),
+        )
+        self.out = nn.Linear(c * 7 * 7, 1)
+        self.embed = nn.Embedding(num_classes, c * 7 * 7) if num_classes else None
+        self.apply(weights_init)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        phi = self.features(x)
+        logit = self.out(phi)
+        if self.embed is not None:
+            if y is None:
+                raise ValueError("This class-conditional net needs labels y.")
+            logit = logit + (self.embed(y.long()) * phi).sum(1, keepdim=True)
+        return logit
+
+
+class MLPImageGenerator(nn.Module):
+    """The seeds' fully connected G: z [⊕ one-hot y] → 256 → 512 → 784 (LeakyReLU 0.2, tanh) → 1×28×28."""
+
+    def __init__(self, z_dim: int = 100, hidden=(256, 512), num_classes: int = 0):
+        super().__init__()
+        self.z_dim, self.num_classes = z_dim, num_classes
+        self.net = nets.mlp(z_dim + num_classes, IMAGE_DIM, hidden, "leaky_relu", "tanh")
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        onehot = _one_hot(y, self.num_classes, z)
+        return self.net(z if onehot is None else torch.cat([z, onehot], 1)).view(-1, *IMAGE_SHAPE)
+
+
+class MLPImageDiscriminator(nn.Module):
+    """The seeds' fully connected D: 784 → 512 → 256 (LeakyReLU 0.2) → logit; conditional by projection."""
+
+    def __init__(self, hidden=(512, 256), num_classes: int = 0):
+        super().__init__()
+        self.num_classes = num_classes
+        body = nets.mlp(IMAGE_DIM, 1, hidden, "leaky_relu")
+        self.features, self.out = body[:-1], body[-1]
+        self.embed = nn.Embedding(num_classes, hidden[-1]) if num_classes else None
+        if self.embed is not None:
+            nn.init.normal_(self.embed.weight, 0.0, 0.02)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        phi = self.features(x.flatten(1))
+        logit = self.out(phi)
+        if self.embed is not None:
+            if y is None:
+                raise ValueError("This class-conditional net needs labels y.")
+            logit = logit + (self.embed(y.long()) * phi).sum(1, keepdim=True)
+        return logit
+
+
+def build_gan(spec: ImageGANSpec, seed: int | None = None) -> tuple[nn.Module, nn.Module]:
+    """(G, D) for ``spec``; with ``seed`` the initial weights are reproducible (torch.manual_seed first)."""
+    if seed is not None:
+        torch.manual_seed(seed)
+    k = spec.num_classes
+    if spec.model == "dcgan":
+        G = DCGANGenerator(spec.z_dim, spec.width, k)
+        D = DCGANDiscriminator(spec.width, k, spec.d_norm)
+    else:
+        G = MLPImageGenerator(spec.z_dim, spec.hidden_g, k)
+        D = MLPImageDiscriminator(spec.hidden_d, k)
+    if spec.spectral_norm:
+        nets.apply_spectral_norm(D)
+    return G, D
+
+
+def count_parameters(module: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def build_trainer(data, spec: ImageGANSpec, config, fixed_n: int = 64):
+    """The one :class:`ganviz.train.Trainer` for an image GAN on ``data`` (an :class:`ganviz.data.ImageSet`).
+
+    The nets are built from ``spec`` with ``config.seed`` (same seed, same run); the images are preloaded
+    once as one tensor on the trainer's device (no DataLoader). Conditional specs train on (x, y) pairs.
+    """
+    from ganviz.data import real_sampler
+    from ganviz.train import Trainer, resolve_device
+
+    if spec.num_classes and int(data.labels.max(initial=0)) >= spec.num_classes:
+        raise ValueError(f"The data has {int(data.labels.max()) + 1} classes but the model only {spec.num_classes}.")
+    G, D = build_gan(spec, seed=config.seed)
+    device = resolve_device(config.device)
+    sample_real = real_sampler(data.images, device, data.labels if spec.num_classes else None)
+    return Trainer(G, D, sample_real, config, z_dim=spec.z_dim, fixed_n=fixed_n,
+                   num_classes=spec.num_classes or None)
+
+
+class GridTimeline:
+    """Sample grids of G on fixed noise every ``every`` steps, bounded: when ``max_frames`` are held, every
+    other frame is dropped and the interval doubles, so a long run stays scrubbable from start to end.
+
+    Attach with :meth:`attach` (a Trainer metric hook, so frames land exactly on multiples of ``every``,
+    in the training thread); read :meth:`frames` (a tuple copy) from a LiveRun view.
+    """
+
+    def __init__(self, every: int = 50, max_frames: int = 120, n: int = 64, nrow: int = 8):
+        if every < 1 or max_frames < 4:
+            raise ValueError("The timeline needs every ≥ 1 and max_frames ≥ 4.")
+        self.every, self.max_frames, self.n, self.nrow = every, max_frames, n, nrow
+        self._frames: list[tuple[int, "object"]] = []
+
+    def capture(self, trainer) -> dict:
+        from ganviz.data import make_grid
+        step = trainer.step_count
+        if step % self.every == 0:
+            self._frames.append((step, make_grid(trainer.generate()[: self.n], self.nrow)))
+            if len(self._frames) > self.max_frames:
+                self.every *= 2
+                self._frames = [f for f in self._frames if f[0] % self.every == 0]
+        return {}
+
+    def attach(self, trainer) -> "GridTimeline":
+        """Record step 0 now, then every ``self.every`` steps (checked every base interval)."""
+        self.capture(trainer)
+        trainer.add_metric("timeline", self.capture, self.every)
+        return self
+
+    def frames(self) -> tuple:
+        return tuple(self._frames)
+
+
+def live_image_run(data, spec: ImageGANSpec, config, timeline_every: int = 50, max_frames: int = 120):
+    """A :class:`ganviz.live.LiveRun` of :func:`build_trainer` whose snapshot view is
+    ``{"grid": uint8 picture of G(fixed z), "timeline": ((step, grid), …), "nrow": int}``.
+
+    Conditional runs sample 100 fixed z with labels 0..9 repeating, so each grid column is one class.
+    Reset rebuilds the trainer and a fresh timeline from the same seed (same seed, same run).
+    """
+    from ganviz.data import make_grid
+    from ganviz.live import LiveRun
+
+    nrow = 10 if spec.num_classes else 8
+    fixed_n = nrow * nrow if spec.num_classes else 64
+    current: dict = {}
+
+    def make_trainer():
+        trainer = build_trainer(data, spec, config, fixed_n=fixed_n)
+        current["timeline"] = GridTimeline(timeline_every, max_frames, n=fixed_n, nrow=nrow).attach(trainer)
+        return trainer
+
+    def view(trainer) -> dict:
+        return {"grid": make_grid(trainer.generate(), nrow), "timeline": current["timeline"].frames(), "nrow": nrow}
+
+    return LiveRun(make_trainer, view)
+
+
+@torch.no_grad()
+def sample_grid(G: nn.Module, config: dict, seed: int = 0, n: int = 64):
+    """A uint8 grid of G(z) for z ~ N(0, I) drawn from ``seed`` (labels 0..K−1 repeating if conditional)."""
+    from ganviz.data import make_grid
+    spec = ImageGANSpec.from_dict(config["model"])
+    k = spec.num_classes
+    n = 100 if k else n
+    z = torch.randn(n, spec.z_dim, generator=torch.Generator().manual_seed(seed))
+    y = torch.arange(n) % k if k else None
+    was = G.training
+    G.eval()
+    try:
+        out = G(z, y) if k else G(z)
+    finally:
+        G.train(was)
+    return make_grid(out, 10 if k else 8)

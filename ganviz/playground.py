@@ -1,0 +1,263 @@
+"""The 2-D playground's core: its settings, presets, trainer builder and what it draws.
+
+Pages read widgets into a :class:`PlaygroundConfig`, build a :class:`~ganviz.train.Trainer` with
+:func:`build_trainer` (the one training loop), and draw the dicts that :class:`PlaygroundView` computes in
+LiveRun's worker thread. :class:`ModeMetricFn` records the mode metrics of ganviz.toy in the history.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import torch
+
+from ganviz import losses, nets
+from ganviz.toy import DATASETS, Toy2D, diversity, mode_metrics
+from ganviz.train import TrainConfig, Trainer, pack, seed_all
+
+REMEDIES = {
+    "none": "None",
+    "pacgan": "PacGAN: D sees m samples at once (Lin et al. 2018)",
+    "unrolled": "Unrolled D: G plays against D k steps ahead (Metz et al. 2017)",
+    "spectral_norm": "Spectral norm on D (Miyato et al. 2018)",
+    "wgan-gp": "WGAN-GP: critic + gradient penalty (Gulrajani et al. 2017)",
+}
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
+
+
+@dataclass(frozen=True)
+class PlaygroundConfig:
+    """Everything one playground run is made of. ``remedy_param`` is m for PacGAN, k for unrolling.
+
+    The remedy "wgan-gp" overrides ``loss`` with "wgan-gp". With PacGAN the batch is rounded down to a
+    multiple of m (it counts samples, not packs).
+    """
+
+    dataset: str = "ring-8"
+    z_dim: int = 2
+    prior: str = "normal"
+    hidden_layers: int = 2
+    width: int = 128
+    activation: str = "relu"
+    remedy: str = "none"
+    remedy_param: int = 0
+    loss: str = "nonsaturating"
+    optimizer: str = "adam"
+    lr_g: float = 1e-3
+    lr_d: float = 1e-3
+    beta1: float = 0.5
+    k: int = 1
+    batch_size: int = 256
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.remedy not in REMEDIES:
+            raise ValueError(f"Unknown remedy {self.remedy!r}; choose one of {', '.join(REMEDIES)}.")
+        if self.remedy == "pacgan" and not 2 <= self.remedy_param <= 8:
+            raise ValueError("PacGAN needs a packing degree m between 2 and 8.")
+        if self.remedy == "unrolled" and not 1 <= self.remedy_param <= 20:
+            raise ValueError("Unrolling needs between 1 and 20 steps.")
+        if self.z_dim < 1 or self.hidden_layers < 1 or self.width < 1:
+            raise ValueError("The noise dimension, the number of layers and their width must be at least 1.")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"Unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}.")
+        self.train_config()  # validates loss, optimizer, learning rates, k and batch
+
+    @property
+    def pack(self) -> int:
+        return self.remedy_param if self.remedy == "pacgan" else 1
+
+    @property
+    def effective_loss(self) -> str:
+        return "wgan-gp" if self.remedy == "wgan-gp" else self.loss
+
+    @property
+    def effective_batch(self) -> int:
+        m = self.pack
+        return max(2 * m, self.batch_size - self.batch_size % m)
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(loss=self.effective_loss, optimizer=self.optimizer, lr_g=self.lr_g, lr_d=self.lr_d,
+                           betas=(self.beta1, 0.999 if self.effective_loss != "wgan-gp" else 0.9), k=self.k,
+                           batch_size=self.effective_batch, pack=self.pack,
+                           unroll=self.remedy_param if self.remedy == "unrolled" else 0, seed=self.seed,
+                           device="cpu")
+
+    def nets_key(self) -> tuple:
+        """What needs new nets (a reset) when it changes; everything else applies live (``live_changes``)."""
+        return (self.dataset, self.z_dim, self.prior, self.hidden_layers, self.width, self.activation,
+                self.pack, self.remedy == "spectral_norm", self.seed)
+
+    def live_changes(self) -> dict:
+        """The settings Trainer.update accepts while a run goes on."""
+        c = self.train_config()
+        return {"loss": c.loss, "optimizer": c.optimizer, "lr_g": c.lr_g, "lr_d": c.lr_d, "betas": c.betas,
+                "k": c.k, "batch_size": c.batch_size, "unroll": c.unroll}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def build_trainer(cfg: PlaygroundConfig, dataset: Toy2D | None = None, fixed_n: int = 512,
+                  metric_every: int = 50, metric_n: int = 2500) -> Trainer:
+    """Seeded MLP G and D for a 2-D run (+ spectral norm / packing as the remedy asks), as a Trainer that
+    records ModeMetricFn every ``metric_every`` steps (0 = never)."""
+    dataset = dataset if dataset is not None else DATASETS[cfg.dataset]()
+    seed_all(cfg.seed)
+    hidden = (cfg.width,) * cfg.hidden_layers
+    G = nets.MLPGenerator(cfg.z_dim, 2, hidden, cfg.activation)
+    D = nets.MLPDiscriminator(2, hidden, cfg.activation, pack=cfg.pack)
+    if cfg.remedy == "spectral_norm":
+        nets.apply_spectral_norm(D)
+    trainer = Trainer(G, D, dataset.sample, cfg.train_config(), z_dim=cfg.z_dim, prior=cfg.prior,
+                      fixed_n=fixed_n)
+    if metric_every:
+        trainer.add_metric("modes", ModeMetricFn(dataset, n=metric_n, seed=cfg.seed), metric_every)
+    return trainer
+
+
+
+
+def latent_range(prior: str) -> tuple[float, float]:
+    """Span of z drawn for the manifold: ±2.5 for N(0, 1) (98.8 % of the mass), ±1 for U(−1, 1)."""
+    return (-2.5, 2.5) if prior == "normal" else (-1.0, 1.0)
+
+
+def latent_grid_lines(z_dim: int, prior: str, n_lines: int = 11, n_points: int = 60) -> torch.Tensor:
+    """Lines of a regular grid in z, shape (L, n_points, z_dim); pushed through G they show its manifold.
+
+    z_dim = 1: a single line; z_dim ≥ 2: n_lines lines along z₁ and n_lines along z₂ (a slice through the
+    first two coordinates, the others held at 0).
+    """
+    lo, hi = latent_range(prior)
+    t = torch.linspace(lo, hi, n_points)
+    if z_dim == 1:
+        return t.reshape(1, n_points, 1)
+    levels = torch.linspace(lo, hi, n_lines)
+    lines = torch.zeros(2 * n_lines, n_points, z_dim)
+    lines[:n_lines, :, 0] = t
+    lines[:n_lines, :, 1] = levels[:, None]
+    lines[n_lines:, :, 0] = levels[:, None]
+    lines[n_lines:, :, 1] = t
+    return lines
+
+
+def _pack_degree(trainer) -> int:
+    return int(trainer.config.pack)
+
+
+@torch.no_grad()
+def d_on_grid(trainer, extent: tuple[float, float], n: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """D's displayed output (σ(a) or the critic score) on an n×n grid over extent², shape (n, n), row = y.
+
+    With PacGAN packing m, D reads m samples at once; a point's value is D of m copies of that point.
+    """
+    axis = torch.linspace(extent[0], extent[1], n)
+    yy, xx = torch.meshgrid(axis, axis, indexing="ij")
+    pts = torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)
+    out = trainer.discriminate(pts.repeat_interleave(_pack_degree(trainer), dim=0))
+    return axis.numpy(), out.reshape(n, n).numpy()
+
+
+def g_loss_gradient(trainer, x: torch.Tensor) -> torch.Tensor:
+    """∂ℓ_G(D(x_i))/∂x_i at each fake point, by autograd, for the trainer's selected G loss.
+
+    ℓ_G is ganviz.losses.g_loss_elementwise (e.g. −log σ(a) for non-saturating, log(1 − σ(a)) for the
+    saturating minimax loss), so the arrows differ by loss — unlike GAN Lab, which draws ∇D for all.
+    G moves its points along −∂ℓ_G/∂x. With packing m, a pack of m consecutive points shares one D output;
+    a trailing remainder of fewer than m points gets zero gradient.
+    """
+    m = _pack_degree(trainer)
+    x = x.detach().to(trainer.device).float()
+    used = len(x) - len(x) % m
+    grad = torch.zeros_like(x)
+    if used == 0:
+        return grad.cpu()
+    xs = x[:used].clone().requires_grad_(True)
+    with torch.enable_grad():
+        out = trainer.D(pack(xs, m)).float()
+        loss = losses.g_loss_elementwise(trainer.config.loss, out).sum()
+        (g,) = torch.autograd.grad(loss, xs)
+    grad[:used] = g
+    return grad.cpu()
+
+
+class PlaygroundView:
+    """``view(trainer) -> dict of numpy arrays`` for the 2-D playground (run by LiveRun at publish time).
+
+    Keys: real (n_real, 2), fake (fixed noise through G, each row keeps its identity), grad (−∂ℓ_G/∂x at
+    each fake, the direction G pushes it), grid_axis (n,), d_grid (n, n), manifold (L, P, 2), step.
+    """
+
+    def __init__(self, dataset: Toy2D, n_real: int = 512, grid_n: int = 64, n_arrows: int = 256, seed: int = 0):
+        self.dataset, self.grid_n, self.n_arrows = dataset, grid_n, n_arrows
+        self.real = dataset.sample(n_real, torch.Generator().manual_seed(seed + 7919)).numpy()
+        self._lines: torch.Tensor | None = None
+
+    def __call__(self, trainer) -> dict:
+        if self._lines is None:
+            self._lines = latent_grid_lines(trainer.z_dim, trainer.prior)
+        fake_t = trainer.generate()
+        fake = fake_t.numpy()
+        finite = bool(np.isfinite(fake).all())
+        grad = -g_loss_gradient(trainer, fake_t[: self.n_arrows]).numpy() if finite else np.zeros((0, 2))
+        axis, d_grid = d_on_grid(trainer, self.dataset.extent, self.grid_n)
+        lines = self._lines
+        manifold = trainer.generate(lines.reshape(-1, lines.shape[-1])).numpy().reshape(lines.shape[0], -1, 2)
+        return {"step": trainer.step_count, "real": self.real, "fake": fake, "grad": grad,
+                "grid_axis": axis, "d_grid": d_grid, "manifold": manifold}
+
+
+class ModeMetricFn:
+    """``fn(trainer) -> dict`` for Trainer.add_metric: mode metrics of n fakes from fixed evaluation noise
+    (its own seed, so recording never changes the training run) plus ``diversity`` against the real data.
+    Datasets without modes (spiral, moons, CSV) get ``diversity`` only."""
+
+    def __init__(self, dataset: Toy2D, n: int = 2500, seed: int = 0):
+        self.dataset, self.n, self.seed = dataset, n, seed
+        self.real = dataset.sample(n, torch.Generator().manual_seed(seed + 104729)).numpy()
+        self._z: torch.Tensor | None = None
+
+    def eval_z(self, trainer) -> torch.Tensor:
+        if self._z is None or self._z.shape[1] != trainer.z_dim:
+            g = torch.Generator().manual_seed(self.seed + 15485863)
+            if trainer.prior == "normal":
+                self._z = torch.randn(self.n, trainer.z_dim, generator=g)
+            else:
+                self._z = torch.rand(self.n, trainer.z_dim, generator=g) * 2 - 1
+        return self._z
+
+    def __call__(self, trainer) -> dict:
+        fake = trainer.generate(self.eval_z(trainer)).numpy()
+        out = {"diversity": diversity(fake, self.real)}
+        if self.dataset.has_modes and np.isfinite(fake).any():
+            m = mode_metrics(fake, self.dataset.centres, self.dataset.sigma)
+            out.update({k: float(m[k]) for k in ("modes_covered", "modes_covered_strict", "hq_fraction",
+                                                   "reverse_kl")})
+        return out
+
+
+_RING = dict(dataset="ring-8", z_dim=2, hidden_layers=2, width=128, activation="relu", batch_size=256)
+#: One-click presets: name -> (the one-line story it shows, its settings). Each was run headless
+#: (tests/test_playground.py::test_presets_tell_their_story, slow) to check that it shows its story.
+PRESETS: dict[str, tuple[str, PlaygroundConfig]] = {
+    "Healthy NS-GAN": (
+        "Non-saturating loss on two Gaussians: D(x) and D(G(z)) meet near ½ and the fakes cover both blobs.",
+        PlaygroundConfig(dataset="two-gaussians", lr_g=1e-3, lr_d=1e-3)),
+    "Mode collapse: vanilla GAN rotates through the ring": (
+        "A plain GAN on the ring grabs one or two modes at a time and hops between them as D catches up.",
+        PlaygroundConfig(**_RING, loss="nonsaturating", lr_g=1e-3, lr_d=1e-3)),
+    "Saturating loss: D wins": (
+        "The minimax G loss log(1 − D(G(z))) is flat where D rejects the fakes: D(G(z)) → 0 and G stalls.",
+        PlaygroundConfig(**_RING, loss="minimax", lr_g=1e-4, lr_d=1e-2, k=5)),
+    "Fixed by PacGAN": (
+        "The same game, but D judges 4 samples at once: a collapsed batch is easy to spot, so G spreads out.",
+        PlaygroundConfig(**_RING, loss="nonsaturating", lr_g=1e-3, lr_d=1e-3, remedy="pacgan", remedy_param=4)),
+    "Fixed by unrolling": (
+        "G plays against D 5 steps ahead, so hopping to the next mode no longer pays; the modes fill in.",
+        PlaygroundConfig(**_RING, loss="nonsaturating", lr_g=1e-3, lr_d=1e-3, remedy="unrolled", remedy_param=5)),
+    "WGAN-GP": (
+        "A critic with gradient penalty gives G useful gradients everywhere: all modes, some samples between.",
+        PlaygroundConfig(**_RING, remedy="wgan-gp", lr_g=1e-4, lr_d=1e-4, beta1=0.0, k=5)),
+}
+DEFAULT_PRESET = "Healthy NS-GAN"

@@ -1,0 +1,175 @@
+"""Discriminator: converging to D*. A small MLP D trained live (D steps only) against p_data and a fixed G,
+drawn over the exact D* = p_data/(p_data + p_g) (Goodfellow et al. 2014, Prop. 1), with ‖D − D*‖ and V(G, D)
+against V(G, D*); then Fig. 1 (a)–(d) of the paper replayed by a real alternating 1-D GAN."""
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from ganviz import plots_live1d as pl
+from ganviz import theory_live as tl
+from ganviz import ui
+
+P = "ds"
+LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0]
+HIDDEN = [4, 8, 16, 32, 64]
+KINDS = {"mixture": "Mixture of two Gaussians", "gaussian": "Gaussian"}
+DEFAULTS = {"data": "mixture", "mu1": -2.0, "mu2": 2.0, "sigma": 0.6, "w1": 0.5, "mu_g": 0.0, "sigma_g": 1.5,
+            "hidden": 32, "lr": 3e-3}
+PRESETS = {
+    "D* for a bimodal target": ("D* is high on both bumps of p_data and dips where p_g dominates in between; "
+                                "press Play and watch D find both bumps.", {}),
+    "Same mean, wider p_g": ("Equal means, different widths: D* = p_data/(p_data+p_g) is a bump — no threshold "
+                             "on x separates them, yet D learns it.",
+                             {"data": "gaussian", "mu1": 0.0, "sigma": 0.5, "mu_g": 0.0, "sigma_g": 1.5}),
+    "Disjoint p_g": ("Supports barely overlap: D* is a step from 1 to 0 and V(G, D*) = −log 4 + 2·log 2 = 0, the "
+                     "largest value there is — D wins completely.",
+                     {"data": "gaussian", "mu1": -2.5, "sigma": 0.4, "mu_g": 2.5, "sigma_g": 0.4}),
+    "p_g = p_data: D* = ½": ("When G is perfect, D* = ½ everywhere and V(G, D*) = −log 4: D can do no better "
+                             "than a coin.", {"data": "gaussian", "mu1": 0.0, "sigma": 1.0, "mu_g": 0.0,
+                                              "sigma_g": 1.0}),
+    "Learning rate too large": ("lr = 1: D's steps overshoot; the gap jumps around instead of falling.",
+                                {"lr": 1.0}),
+}
+
+
+def apply_preset(name: str) -> None:
+    for k, v in {**DEFAULTS, **PRESETS[name][1]}.items():
+        st.session_state[f"{P}_{k}"] = v
+    st.session_state[f"{P}_story"] = name
+
+
+for k, v in DEFAULTS.items():
+    st.session_state.setdefault(f"{P}_{k}", v)
+
+
+def fmt(value, spec: str = ".4f") -> str:
+    v = tl.finite_or_none(value)
+    return "—" if v is None else format(v, spec)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def experiment(setup: tl.DStarSetup) -> tl.DStarExperiment:
+    return tl.DStarExperiment(setup)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def figure1(setup: tl.GANSetup, _progress=None) -> tl.Figure1Result:
+    return tl.figure1_experiment(setup, progress=_progress)
+
+
+ui.page_header(
+    "Discriminator: converging to D*",
+    "D (blue dashed) slides onto the exact D* (red) — and V(G, D) climbs to its ceiling V(G, D*) but never above.",
+    "For a fixed generator the best discriminator is known in closed form (Goodfellow et al. 2014, Prop. 1). "
+    "Here G is frozen (p_g = N(μ_g, σ_g²)) and only D, a small MLP with a sigmoid output, is trained by the "
+    "D-step of Algorithm 1.",
+)
+
+st.caption("One-click presets")
+cols = st.columns(len(PRESETS))
+for col, name in zip(cols, PRESETS):
+    col.button(name, key=f"{P}_preset_{name}", on_click=apply_preset, args=(name,), width="stretch")
+story = st.session_state.get(f"{P}_story")
+if story:
+    st.caption(f"**{story}.** {PRESETS[story][0]}")
+
+left, right = st.columns([1, 2.2], gap="large")
+with left:
+    st.subheader("p_data and p_g")
+    kind = st.radio("p_data", list(KINDS), format_func=KINDS.get, key=f"{P}_data", horizontal=True)
+    mu1 = st.slider("μ₁ (p_data mean)" if kind == "gaussian" else "μ₁ (first bump)", -4.0, 4.0, step=0.1,
+                    key=f"{P}_mu1")
+    if kind == "mixture":
+        mu2 = st.slider("μ₂ (second bump)", -4.0, 4.0, step=0.1, key=f"{P}_mu2")
+        w1 = st.slider("weight of the first bump", 0.0, 1.0, step=0.05, key=f"{P}_w1")
+    else:
+        mu2, w1 = DEFAULTS["mu2"], 1.0
+    sigma = st.slider("σ of p_data", 0.1, 3.0, step=0.05, key=f"{P}_sigma")
+    mu_g = st.slider("μ_g (p_g mean)", -4.0, 4.0, step=0.1, key=f"{P}_mu_g")
+    sigma_g = st.slider("σ_g (p_g width)", 0.1, 3.0, step=0.05, key=f"{P}_sigma_g")
+    st.subheader("Discriminator")
+    hidden = st.select_slider("hidden units per layer (2 layers, ReLU)", HIDDEN, key=f"{P}_hidden")
+    lr = st.select_slider("learning rate (Adam)", LRS, key=f"{P}_lr", format_func=lambda v: f"{v:g}",
+                          help="Applied live, without a reset.")
+    seed = ui.seed_input(f"{P}_seed")
+
+with ui.user_errors():
+    setup = tl.DStarSetup(data=kind, mu1=mu1, mu2=mu2, sigma_data=sigma, weight1=w1, mu_g=mu_g, sigma_g=sigma_g,
+                          hidden=int(hidden), lr_d=float(lr), seed=seed)
+    exp = experiment(setup)
+for note in exp.notes:
+    st.warning(note)
+grid = exp.grid
+
+run = ui.session_run("discriminator", setup.nets_key(), lambda: exp.live_run())
+if run.snapshot().config.lr_d != setup.lr_d:
+    run.update(lr_d=setup.lr_d)
+
+
+def last(history: dict, name: str):
+    steps, values = history.get(name, ((), ()))
+    return values[-1] if len(values) else None
+
+
+def draw(snap) -> None:
+    st.caption(ui.status_line(snap))
+    gap, v_d = last(snap.history, "gap"), last(snap.history, "v_d")
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("D step", f"{snap.step:,}")
+    m2.metric("‖D − D*‖", fmt(gap))
+    m3.metric("V(G, D)", fmt(v_d))
+    m4.metric("max V(G, D*)", fmt(grid.v_star))
+    st.plotly_chart(pl.d_star_figure(grid.x, grid.p_data, grid.p_g, grid.d_star, snap.view), key=f"{P}_dfig")
+    c1, c2 = st.columns(2)
+    if "gap" in snap.history:
+        with c1:
+            st.plotly_chart(pl.gap_figure(*snap.history["gap"]), key=f"{P}_gap")
+        with c2:
+            st.plotly_chart(pl.value_figure(*snap.history["v_d"], grid.v_star), key=f"{P}_value")
+    else:
+        st.caption(f"The gap and V(G, D) are recorded every {setup.every} D steps — press Step or Play.")
+
+
+with right:
+    ui.run_controls(run, P, extra=())
+    ui.live_panel(run, draw)
+    f1, f2, f3 = st.columns(3)
+    with f1:
+        ui.formula(r"D^*(x) = \frac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_g(x)}", "Prop. 1: the best D for a fixed G.")
+    with f2:
+        ui.formula(r"\|D - D^*\| = \Big(\int (D - D^*)^2\, \tfrac{p_{\text{data}} + p_g}{2}\,dx\Big)^{1/2}",
+                   "the gap, weighted where the samples are.")
+    with f3:
+        ui.formula(r"V(G,D) = \int p_{\text{data}} \log D + p_g \log(1 - D)\,dx \;\le\; V(G,D^*)",
+                   f"= −log 4 + 2·JSD = {fmt(grid.v_star)} here (Thm. 1).")
+
+st.divider()
+st.header("Goodfellow et al. 2014, Figure 1 — replayed by a real 1-D GAN")
+st.markdown(
+    "p_data = N(2, 0.5²) (black dots), z ~ N(0, 1), G and D two-layer MLPs (32 units) trained by Algorithm 1 "
+    "with the non-saturating loss. **(a)** D after a few D steps: partially accurate. **(b)** D trained to "
+    "convergence against the initial G: D ≈ D*. **(c)** after a few alternating iterations the gradient of D has "
+    "pushed G(z) toward the data. **(d)** at the end p_g ≈ p_data and D ≈ ½: D cannot tell them apart."
+)
+fig_seed = ui.seed_input(f"{P}_fig1_seed", default=1)
+st.button("Replay Figure 1 (≈ 900 training steps, a few seconds)", key=f"{P}_fig1_run", type="primary",
+          on_click=lambda: st.session_state.__setitem__(f"{P}_fig1_on", True))
+if st.session_state.get(f"{P}_fig1_on"):
+    bar = st.empty()
+    progress = bar.progress(0.0, text="Starting…")
+    result = figure1(tl.GANSetup(seed=fig_seed), _progress=lambda f, t: progress.progress(f, text=t))
+    bar.empty()
+    if result.error:
+        st.error(result.error)
+    st.plotly_chart(pl.figure1_panels(result.x, result.p_data, result.panels), key=f"{P}_fig1")
+    st.caption(" · ".join(f"**{p.label}** {p.caption}" for p in result.panels))
+    k1, k2, k3 = st.columns(3)
+    k1.metric("W1(p_g, p_data) at the start", fmt(result.w1[0] if len(result.w1) else None, ".3f"))
+    k2.metric("W1(p_g, p_data) at the end", fmt(result.final_w1, ".3f"))
+    k3.metric("E_p_data |D − ½| at the end", fmt(result.final_d_dev, ".3f"))
+    st.plotly_chart(pl.w1_figure(result.steps, result.w1), key=f"{P}_fig1_w1")
+    st.caption("W1 is computed exactly from p_g = G#p_z (change of variables over all preimages of the MLP G).")
+else:
+    st.caption("Press the button: the experiment runs once per seed and is then cached.")

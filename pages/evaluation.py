@@ -1,0 +1,327 @@
+"""Evaluating GANs: IS, FID, KID and precision/recall, computed offline in the feature space of ganviz's own
+classifiers, for real data (the baseline), "degraded real" sets built with sliders, the shipped GANs and the
+user's saved run; FID's sample-size bias and the FID∞ extrapolation (Chong & Forsyth 2020)."""
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+
+import numpy as np
+import streamlit as st
+
+from ganviz import classifier as C
+from ganviz import data
+from ganviz import evaluation as E
+from ganviz import plots_eval as pe
+from ganviz import ui
+
+P = "eval"
+MAX_UPLOAD_MB = 64
+DEFAULTS = {"drop": [], "noise": 0.0, "blur": 0.0}
+PRESETS = {
+    "Clean real data": ("The degraded set is real training data: every metric sits at the baseline.", {}),
+    "Mode dropping: keep 5 classes": ("IS and recall fall, the class histogram has holes — precision stays high: "
+                                      "each image is still a perfect digit.", {"drop": [5, 6, 7, 8, 9]}),
+    "Collapse to one class": ("IS → 1 and recall → 0, yet precision stays: sharp samples, no diversity.",
+                              {"drop": [0, 1, 2, 3, 4, 5, 6, 8, 9]}),
+    "Noisy images": ("IS barely moves — the digits stay readable — while FID and KID rise several-fold and "
+                     "precision and recall fall.", {"noise": 0.15}),
+    "Blurry images": ("IS barely notices; FID jumps and recall collapses: blurred digits crowd into a small part of "
+                      "feature space, which no longer covers the real variety.", {"blur": 0.75}),
+    "Heavy noise": ("The classifier cannot read the digits any more: IS falls towards 1 and precision towards 0.",
+                    {"noise": 0.5}),
+}
+
+
+def apply_preset(name: str) -> None:
+    for k, v in {**DEFAULTS, **PRESETS[name][1]}.items():
+        st.session_state[f"{P}_{k}"] = v
+    st.session_state[f"{P}_story"] = name
+
+
+for k, v in DEFAULTS.items():
+    st.session_state.setdefault(f"{P}_{k}", v)
+
+
+# ------------------------------------------------------------------------------------------------- caches
+@st.cache_resource(max_entries=2, show_spinner=False)
+def load_eval(dataset: str):
+    """The shipped classifier and the real test reference, with its k-NN radii computed once."""
+    return C.load_classifier(dataset), C.load_reference(dataset, "test").with_radii(3)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def real_pool(dataset: str):
+    """Real training images of ``dataset`` (the source of the baseline and the degraded sets), or None."""
+    try:
+        return data.load_images(dataset, "train")
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+@st.cache_resource(show_spinner=False)
+def _results() -> OrderedDict:
+    """Bounded LRU of computed scores shared by sessions (each entry is a few hundred kB)."""
+    return OrderedDict()
+
+
+def memo(key: tuple, compute):
+    cache = _results()
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = compute()
+    cache[key] = value
+    while len(cache) > 48:
+        cache.popitem(last=False)
+    return value
+
+
+def progress_bar():
+    bar = st.progress(0.0, text="computing features and metrics …")
+    return bar, (lambda f, text: bar.progress(min(max(f, 0.0), 1.0), text=text))
+
+
+def score_degraded(dataset, drop, noise, blur, n, seed, kid_subsets, progress):
+    def compute():
+        pool = real_pool(dataset)
+        x, replaced = E.degrade(pool.images, pool.labels, n, drop, noise, blur, seed)
+        clf, ref = load_eval(dataset)
+        return E.score_images(clf, x, ref, seed, kid_subsets=kid_subsets, progress=progress), replaced, \
+            data.make_grid(x[:48], nrow=12)
+    return memo(("degraded", dataset, tuple(drop), noise, blur, n, seed, kid_subsets), compute)
+
+
+def score_gan(dataset, label, source, n, seed, kid_subsets, progress):
+    """``source``: a path (str) or (name, bytes...) of an upload; key includes the file's identity."""
+    def compute():
+        if isinstance(source, tuple):
+            G, cfg = (E.load_generator(source[1]) if len(source) == 2 else E.load_generator_pair(source[1], source[2]))
+        else:
+            G, cfg = E.load_generator(source)
+        trained_on = E.gan_dataset(cfg)
+        if trained_on is not None and trained_on != dataset:
+            raise ValueError(f"{label} was trained on {trained_on}, not {dataset}: choose that dataset above.")
+        clf, ref = load_eval(dataset)
+        x = E.sample_generator(G, cfg, n, seed)
+        return E.score_images(clf, x, ref, seed, kid_subsets=kid_subsets, progress=progress), data.make_grid(x[:24], 12)
+    return memo(("gan", dataset, label, n, seed, kid_subsets), compute)
+
+
+def fid_curve(dataset, drop, noise, blur, seed):
+    def compute():
+        pool = real_pool(dataset)
+        clf, ref = load_eval(dataset)
+        return E.fid_curve(clf, ref, pool.images, pool.labels, drop, noise, blur, seed)
+    return memo(("fidn", dataset, tuple(drop), noise, blur, seed), compute)
+
+
+# --------------------------------------------------------------------------------------------------- page
+ui.page_header(
+    "Evaluating GANs",
+    "drop classes and IS and recall fall while precision stays; add noise or blur and precision falls while "
+    "FID climbs — and read every number against the real-vs-real baseline row.",
+    "No Inception network can be downloaded here, so ganviz measures in the feature space of small CNNs it "
+    "trained itself (as TF-GAN's *mnist_score* does). Values are comparable **within ganviz**, not with papers' "
+    "Inception-space numbers.",
+)
+
+datasets = [d for d in C.CLASSIFIER_DATASETS if C.classifier_path(d).with_suffix(".safetensors").is_file()
+            and C.reference_splits(d)]
+if not datasets:
+    st.error("No evaluation classifier is shipped in models/: run `python -m ganviz train-classifier --data mnist`.")
+    st.stop()
+
+top = st.columns([1.2, 1, 1, 1])
+with top[0]:
+    dataset = st.radio("Dataset", datasets, horizontal=True, key=f"{P}_dataset",
+                       format_func=lambda d: data.TITLES.get(d, d))
+with top[1]:
+    n = st.select_slider("Samples per set N", [1000, 2000, 5000], value=2000, key=f"{P}_n",
+                         help="Every row uses the same N: FID depends on N (see the FID∞ section).")
+with top[2]:
+    kid_subsets = st.select_slider("KID subsets", [10, 20, 50, 100], value=100, key=f"{P}_kid",
+                                   help="100 subsets of ≤ 1,000 samples is the standard (Bińkowski et al. 2018); "
+                                        "fewer is faster and noisier.")
+with top[3]:
+    seed = ui.seed_input(key=f"{P}_seed")
+
+clf, ref = load_eval(dataset)
+pool = real_pool(dataset)
+class_names = clf.config.get("class_names") or [str(i) for i in range(10)]
+is_real = C.reference_inception_score(dataset, "test")
+st.caption(f"Reference: {clf.config['data']['test']} — μ, Σ over {ref.n:,} images; KID and precision/recall use "
+           f"{len(ref.features):,} of their feature vectors. Classifier accuracy "
+           f"{100 * clf.config['accuracy']['test']:.2f} %, real-data IS {is_real[0]:.2f} ± {is_real[1]:.2f}.")
+
+# ---- the degraded real set
+st.subheader("Build a degraded real set")
+if pool is None:
+    st.warning(f"No {data.TITLES.get(dataset, dataset)} training images on this machine, so the baseline and the "
+               f"degraded sets are unavailable: run `python -m ganviz download {dataset}`.")
+    drop, noise, blur = (), 0.0, 0.0
+else:
+    st.caption(f"Source: {pool.source}")
+    st.write("Presets:")
+    pcols = st.columns(len(PRESETS))
+    for col, name in zip(pcols, PRESETS):
+        col.button(name, key=f"{P}_preset_{name}", on_click=apply_preset, args=(name,), width="stretch")
+    story = st.session_state.get(f"{P}_story")
+    if story in PRESETS:
+        st.caption(f"**{story}** — {PRESETS[story][0]}")
+    c1, c2, c3 = st.columns([1.4, 1, 1])
+    with c1:
+        drop = st.multiselect("Drop classes (mode dropping)", list(range(10)), key=f"{P}_drop",
+                              format_func=lambda i: class_names[i])
+    with c2:
+        noise = st.slider("Pixel noise σ (image range −1…1)", 0.0, 1.0, step=0.05, key=f"{P}_noise")
+    with c3:
+        blur = st.slider("Gaussian blur σ (pixels)", 0.0, 3.0, step=0.25, key=f"{P}_blur")
+    drop = tuple(sorted(int(c) for c in drop))
+    if len(drop) == 10:
+        st.error("Every class is dropped: keep at least one class.")
+        st.stop()
+
+rows, grids, hists = [], {}, {}
+bar, progress = progress_bar()
+try:
+    if pool is not None:
+        base, _, _ = score_degraded(dataset, (), 0.0, 0.0, n, seed, kid_subsets, progress)
+        deg, replaced, grid = score_degraded(dataset, drop, float(noise), float(blur), n, seed, kid_subsets, progress)
+        rows += [("real train (baseline)", base), ("degraded real", deg)]
+        hists = {"real train": base.class_hist, "degraded real": deg.class_hist}
+        grids["degraded real"] = grid
+        if replaced:
+            st.caption(f"Only {int((~np.isin(pool.labels, list(drop))).sum()):,} images remain after dropping: the "
+                       f"{n:,} samples repeat some images.")
+    for g in E.pretrained_gans():
+        if g.dataset in (None, dataset):
+            try:
+                s, grid = score_gan(dataset, f"pretrained {g.name}", str(g.config_path), n, seed, kid_subsets, progress)
+                rows.append((f"pretrained {g.name}", s))
+                hists[g.name], grids[f"pretrained {g.name}"] = s.class_hist, grid
+            except ValueError as err:
+                st.warning(f"Pretrained model {g.name} could not be evaluated: {err}")
+except ValueError as err:
+    st.error(str(err))
+    st.stop()
+finally:
+    bar.empty()
+
+# ---- the user's saved run
+with st.expander("Evaluate your own saved run", expanded=False):
+    st.caption("A run folder of `python -m ganviz train` (model.safetensors + config.json), its .zip (the download "
+               "of the training page), or the two files. Weights are read with safetensors only.")
+    path = st.text_input("Run folder or .zip on this machine", key=f"{P}_run_path").strip()
+    uploads = st.file_uploader("…or upload the .zip, or config.json + model.safetensors", key=f"{P}_upload",
+                               type=["zip", "json", "safetensors"], accept_multiple_files=True)
+    source, label = None, None
+    if uploads:
+        if sum(u.size for u in uploads) > MAX_UPLOAD_MB << 20:
+            st.error(f"The upload is larger than {MAX_UPLOAD_MB} MB.")
+        else:
+            by_ext = {u.name.rsplit(".", 1)[-1].lower(): u for u in uploads}
+            if "zip" in by_ext:
+                blob = by_ext["zip"].getvalue()
+                source, label = ("zip", blob), f"upload {by_ext['zip'].name} {hashlib.sha256(blob).hexdigest()[:12]}"
+            elif {"json", "safetensors"} <= set(by_ext):
+                cfg_b, w_b = by_ext["json"].getvalue(), by_ext["safetensors"].getvalue()
+                digest = hashlib.sha256(cfg_b + w_b).hexdigest()[:12]
+                source, label = ("pair", cfg_b, w_b), f"upload {by_ext['safetensors'].name} {digest}"
+            else:
+                st.warning("Upload a checkpoint .zip, or both config.json and model.safetensors.")
+    elif path:
+        source, label = path, f"run {path}"
+    if source is not None:
+        bar2, progress2 = progress_bar()
+        try:
+            s, grid = score_gan(dataset, label, source, n, seed, kid_subsets, progress2)
+            rows.append(("your run", s))
+            hists["your run"], grids["your run"] = s.class_hist, grid
+        except (ValueError, FileNotFoundError, OSError) as err:
+            st.error(f"Your run could not be evaluated: {err}")
+        finally:
+            bar2.empty()
+
+if not rows:
+    st.info("Nothing to evaluate yet: no real training images and no GAN on this machine.")
+    st.stop()
+
+# ---- numbers
+st.subheader("Scores against the real test reference")
+st.dataframe(pe.scores_frame(rows), hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(format="%.4g" if c.startswith("KID") else "%.3f")
+                            for c in ("IS", "IS ±", "FID", "KID", "KID ±", "precision", "recall",
+                                      "KL(classes‖uniform)")})
+st.plotly_chart(pe.metric_bars(rows), key=f"{P}_bars", config={"displayModeBar": False})
+
+if pool is not None:
+    st.subheader("The formulas, and what the degraded set does to each")
+    d_row, b_row = deg.row(), base.row()
+
+    def card(latex, meaning, label, key, fmt=".3f", inverse=False):
+        left, right = st.columns([2.2, 1])
+        with left:
+            ui.formula(latex, meaning)
+        with right:
+            st.metric(label, ui.fmt(d_row[key], fmt), ui.fmt(d_row[key] - b_row[key], "+" + fmt),
+                      delta_color="inverse" if inverse else "normal", help="degraded set; delta vs the baseline")
+
+    card(r"\mathrm{IS} = \exp\Big(\mathbb{E}_{x}\,\mathrm{KL}\big(p(y\mid x)\,\|\,p(y)\big)\Big)",
+         "Salimans et al. 2016. High when each sample is confidently one class (sharp p(y|x)) and the classes are "
+         "balanced (flat p(y)); between 1 and the number of classes. It never looks at real data.", "IS", "IS")
+    card(r"\mathrm{FID} = \|\mu_r-\mu_g\|^2 + \mathrm{Tr}\big(\Sigma_r+\Sigma_g-2(\Sigma_r\Sigma_g)^{1/2}\big)",
+         "Heusel et al. 2017. Fréchet distance of Gaussians fitted to real and generated features: quality and "
+         "diversity in one number, lower is better; biased upward at small N.", "FID", "FID", inverse=True)
+    card(r"\mathrm{KID} = \widehat{\mathrm{MMD}}^2_u,\quad k(x,y) = \big(\tfrac{1}{d}\,x^\top y + 1\big)^3",
+         "Bińkowski et al. 2018. Unbiased kernel two-sample statistic on the same features: ≈ 0 for one "
+         "distribution at any N; mean ± std over subsets. In this feature space its scale differs from Inception "
+         "KID's.", "KID", "KID", fmt=".4g", inverse=True)
+    card(r"\mathrm{precision} = \tfrac{1}{M}\textstyle\sum_j \mathbb{1}\big[\phi_g^j \in "
+         r"\bigcup_i B(\phi_r^i, \mathrm{NN}_3(\phi_r^i))\big]",
+         "Kynkäänniemi et al. 2019. Share of generated samples inside the real manifold (balls to each real "
+         "point's 3rd neighbour): quality.", "precision", "precision")
+    card(r"\mathrm{recall} = \tfrac{1}{N}\textstyle\sum_i \mathbb{1}\big[\phi_r^i \in "
+         r"\bigcup_j B(\phi_g^j, \mathrm{NN}_3(\phi_g^j))\big]",
+         "Share of real samples inside the generated manifold: coverage, the number that sees mode dropping.",
+         "recall", "recall")
+
+    left, right = st.columns([1.3, 1])
+    with left:
+        st.markdown("**Predicted classes** (mode dropping shows as empty bars; KL to uniform in the table)")
+        st.plotly_chart(pe.class_hist_figure(hists, class_names), key=f"{P}_hist", config={"displayModeBar": False})
+    with right:
+        for name, grid in grids.items():
+            st.image(grid, caption=name, width="stretch", clamp=True)
+
+    # ---- FID vs N
+    st.subheader("FID depends on N: the FID∞ extrapolation")
+    ui.formula(r"\mathrm{FID}_N \approx \mathrm{FID}_\infty + \frac{k}{N}",
+               "Chong & Forsyth 2020: FID's bias is linear in 1/N, so a line through FID at several N, extended to "
+               "1/N = 0, estimates the FID of infinitely many samples. Compare models at one stated N, or by FID∞.")
+    curves = {}
+    bar3, progress3 = progress_bar()
+    try:
+        progress3(0.2, "FID at 8 sample sizes (real train)")
+        curves["real train"] = fid_curve(dataset, (), 0.0, 0.0, seed)
+        progress3(0.6, "FID at 8 sample sizes (degraded real)")
+        deg_curve = fid_curve(dataset, drop, float(noise), float(blur), seed)
+    finally:
+        bar3.empty()
+    if deg_curve is None:
+        st.caption("Fewer than 1,000 images remain after dropping classes: no FID∞ fit for the degraded set.")
+    elif (drop, noise, blur) != ((), 0.0, 0.0):
+        curves["degraded real"] = deg_curve
+    c_fig, c_num = st.columns([2.2, 1])
+    with c_fig:
+        st.plotly_chart(pe.fid_vs_n_figure({k: v for k, v in curves.items() if v is not None}), key=f"{P}_fidn",
+                        config={"displayModeBar": False})
+    with c_num:
+        base_c = curves["real train"]
+        if base_c is not None:
+            ui.metric(f"real train: FID at N = {int(base_c[0][-1]):,}", base_c[1][-1], ".3f")
+            ui.metric("real train: FID∞", base_c[2], ".3f")
+        if "degraded real" in curves:
+            ui.metric("degraded: FID∞", curves["degraded real"][2], ".3f")
+        st.caption("Even real data vs real data has FID > 0 at finite N; the baseline's FID∞ is what is left of the "
+                   "train/test difference once the small-N bias is removed.")

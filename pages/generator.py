@@ -1,0 +1,286 @@
+"""Generator: noise → data. G pushes p_z (N(0,1) or U(−1,1)) onto p_g; three views of the same map:
+Goodfellow et al. 2014 Fig. 1 lines z → G(z), the curve x = G(z), and p_g (exact, all preimages) over a
+histogram of G(z) and p_data. Generators: affine, the optimal monotone map G*, non-monotone maps, a live MLP."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+import torch
+
+from ganviz import plots_theory as pt
+from ganviz import theory, ui
+from ganviz.live import LiveRun
+from ganviz.nets import MLPDiscriminator, MLPGenerator
+from ganviz.train import TrainConfig, Trainer, seed_all
+
+P = "gen"
+N_LINES, N_HIST, N_Z = 150, 20_000, 50_001
+MAX_CSV_MB = 32
+TARGETS = {"gaussian": "Gaussian", "mixture": "Mixture of Gaussians", "uniform": "Uniform",
+           "skewed": "Skewed (skew-normal)", "csv": "Your CSV of samples (KDE)"}
+GENERATORS = {"affine": "Affine  G(z) = a·z + b", "optimal": "Optimal monotone map  G* = F_data⁻¹ ∘ F_z",
+              "nonmono": "Non-monotone  G(z) = a·f(z) + b", "mlp": "Small MLP, trained live by a 1-D GAN"}
+PRIORS = {"normal": "N(0, 1)", "uniform": "U(−1, 1)"}
+LRS = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3]
+DEFAULTS = {"prior": "normal", "target": "mixture", "k": 2, "w0": 0.5, "w1": 0.5, "w2": 0.3, "m0": -2.0,
+            "m1": 2.0, "m2": 0.0, "s0": 0.5, "s1": 0.5, "s2": 0.5, "mu": 0.0, "sigma": 1.0, "ua": -1.0, "ub": 1.0,
+            "alpha": 5.0, "bw": "scott", "gen": "affine", "a": 1.0, "b": 0.0, "f": next(iter(theory.EXAMPLE_MAPS)),
+            "lr": 1e-3}
+PRESETS = {
+    "Stretch N(0,1) onto N(2, 0.5²)": ("An affine G matches a Gaussian exactly: a = σ, b = μ makes JSD = 0. "
+                                       "Move a to see the density stretch (|a| > 1) or squeeze (|a| < 1).",
+                                       {"target": "gaussian", "mu": 2.0, "sigma": 0.5, "gen": "affine", "a": 0.5,
+                                        "b": 2.0}),
+    "Affine can't make two bumps": ("No a, b turn one bump into two: JSD stays well above 0 for every affine G.",
+                                    {"target": "mixture", "k": 2, "gen": "affine", "a": 2.0, "b": 0.0}),
+    "Optimal map G*": ("G* = F_data⁻¹ ∘ F_z is monotone and pushes N(0,1) exactly onto a 3-bump mixture: "
+                       "flat stretches of the curve pile mass into the bumps.",
+                       {"target": "mixture", "k": 3, "gen": "optimal"}),
+    "Fold: G(z) = z²": ("Two preimages ±z land on each x > 0: p_g adds both, p_z(z)/|2z| twice — the χ²₁ "
+                        "density, infinite at 0.", {"target": "skewed", "gen": "nonmono",
+                                                    "f": next(iter(theory.EXAMPLE_MAPS)), "a": 1.0, "b": 0.0}),
+    "Train an MLP G live": ("Press Play: a 32×32 tanh MLP learns the two bumps by Algorithm 1; JSD falls, "
+                            "then wobbles as the game oscillates.", {"target": "mixture", "k": 2, "gen": "mlp"}),
+}
+
+
+def apply_preset(name: str) -> None:
+    for k, v in {**DEFAULTS, **PRESETS[name][1]}.items():
+        st.session_state[f"{P}_{k}"] = v
+    st.session_state[f"{P}_story"] = name
+
+
+for k, v in DEFAULTS.items():
+    st.session_state.setdefault(f"{P}_{k}", v)
+
+
+def fmt(value: float, spec: str = ".4f") -> str:
+    if value is None or math.isnan(value):
+        return "—"
+    return "∞" if math.isinf(value) else format(value, spec)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def parse_csv(_data: bytes, file_id: str, bandwidth: str):
+    """Parse + KDE once per uploaded file (keyed by its id, so the bytes are not hashed on every rerun)."""
+    notes: list[str] = []
+    samples = theory.parse_samples_csv(_data, notes=notes)
+    kde = theory.KDE(samples, bandwidth)
+    return kde, notes + kde.notes
+
+
+def make_G(target: theory.Density, gen: str, a: float, b: float, f: str, prior: str):
+    if gen == "affine":
+        return lambda z: a * z + b
+    if gen == "optimal":
+        return theory.optimal_map(target, prior)
+    base = theory.EXAMPLE_MAPS[f]
+    return lambda z: a * base(z) + b
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def static_views(_target: theory.Density, target_key: tuple, gen: str, a: float, b: float, f: str, prior: str,
+                 seed: int) -> dict:
+    G = make_G(_target, gen, a, b, f, prior)
+    x = theory.plot_grid(_target, G, prior)
+    z = theory.sample_prior(N_HIST, prior, torch.Generator().manual_seed(seed))
+    views = theory.generator_views(G, x, prior, z, _target.pdf(x), n_z=N_Z)
+    views.update(x=x, p_data=_target.pdf(x))
+    return views
+
+
+ui.page_header(
+    "Generator: noise → data",
+    "p_g is not drawn from samples: it is the exact change of variables p_z(z)/|G′(z)| summed over every z "
+    "with G(z) = x — where the curve is flat, mass piles up; where it folds, preimages add.",
+    "A generator is a map G from noise z ~ p_z to data x = G(z). Whatever G is, the samples G(z) follow a "
+    "density p_g, and training wants p_g = p_data (Goodfellow et al. 2014, §3–4).",
+)
+
+st.caption("Presets (one click):")
+cols = st.columns(len(PRESETS))
+for i, (col, name) in enumerate(zip(cols, PRESETS)):
+    col.button(name, key=f"{P}_preset_{i}", on_click=apply_preset, args=(name,), width="stretch")
+story = st.session_state.get(f"{P}_story")
+if story in PRESETS:
+    st.caption(f"**{story}:** {PRESETS[story][0]}")
+
+# ----------------------------------------------------------------------------------------------- settings
+with st.expander("Settings", expanded=True):
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        st.markdown("**Noise and target p_data**")
+        prior = st.radio("Noise prior p_z", list(PRIORS), format_func=PRIORS.get, horizontal=True, key=f"{P}_prior")
+        target_kind = st.selectbox("Target p_data", list(TARGETS), format_func=TARGETS.get, key=f"{P}_target")
+        seed = ui.seed_input(key=f"{P}_seed")
+    with c2:
+        st.markdown(f"**{TARGETS[target_kind]}**")
+        upload = None
+        if target_kind == "gaussian":
+            mu = st.slider("Mean μ", -4.0, 4.0, step=0.1, key=f"{P}_mu")
+            sigma = st.slider("σ", 0.0, 3.0, step=0.05, key=f"{P}_sigma",
+                              help=f"σ = 0 is raised to {theory.SIGMA_MIN:g}, the narrowest the grid resolves.")
+        elif target_kind == "mixture":
+            k = st.radio("Components", [2, 3], horizontal=True, key=f"{P}_k")
+            comp_cols = st.columns(k)
+            for i, cc in enumerate(comp_cols):
+                cc.slider(f"w{i + 1}", 0.0, 1.0, step=0.05, key=f"{P}_w{i}")
+                cc.slider(f"μ{i + 1}", -5.0, 5.0, step=0.1, key=f"{P}_m{i}")
+                cc.slider(f"σ{i + 1}", 0.0, 2.0, step=0.05, key=f"{P}_s{i}")
+        elif target_kind == "uniform":
+            ua = st.slider("a", -5.0, 5.0, step=0.1, key=f"{P}_ua")
+            ub = st.slider("b", -5.0, 5.0, step=0.1, key=f"{P}_ub")
+        elif target_kind == "skewed":
+            alpha = st.slider("Skewness α", -10.0, 10.0, step=0.5, key=f"{P}_alpha")
+        else:
+            upload = st.file_uploader(f"CSV of 1-D samples: one number per line, first column used, one header "
+                                      f"line allowed (≤ {MAX_CSV_MB} MB, ≤ 1,000,000 rows)",
+                                      type=["csv", "txt"], key=f"{P}_csv")
+            st.radio("KDE bandwidth", ["scott", "silverman"], horizontal=True, key=f"{P}_bw")
+    with c3:
+        st.markdown("**Generator G**")
+        gen = st.selectbox("Generator", list(GENERATORS), format_func=GENERATORS.get, key=f"{P}_gen")
+        f = st.session_state[f"{P}_f"]
+        if gen == "nonmono":
+            f = st.selectbox("f(z)", list(theory.EXAMPLE_MAPS), key=f"{P}_f")
+        if gen in ("affine", "nonmono"):
+            a = st.slider("a (scale)", -3.0, 3.0, step=0.05, key=f"{P}_a")
+            b = st.slider("b (shift)", -5.0, 5.0, step=0.1, key=f"{P}_b")
+        if gen == "mlp":
+            lr = st.select_slider("Learning rate (G and D, Adam β = (0.5, 0.999))", LRS, key=f"{P}_lr",
+                                  format_func=lambda v: f"{v:g}")
+        a, b = st.session_state[f"{P}_a"], st.session_state[f"{P}_b"]
+
+# ------------------------------------------------------------------------------------------------- target
+with ui.user_errors():
+    if target_kind == "gaussian":
+        target = theory.Gaussian(mu, sigma)
+        target_key = ("gaussian", mu, target.sigma)
+    elif target_kind == "mixture":
+        k = st.session_state[f"{P}_k"]
+        spec = [tuple(st.session_state[f"{P}_{c}{i}"] for i in range(k)) for c in "wms"]
+        target = theory.Mixture(*spec)
+        target_key = ("mixture", *spec)
+    elif target_kind == "uniform":
+        target = theory.Uniform(ua, ub)
+        target_key = ("uniform", ua, ub)
+    elif target_kind == "skewed":
+        target = theory.Skewed(alpha)
+        target_key = ("skewed", alpha)
+    else:
+        if upload is None:
+            st.info("Upload a CSV of 1-D samples to use their kernel density estimate as p_data.")
+            st.stop()
+        if upload.size > MAX_CSV_MB * 2**20:
+            st.error(f"The file is {upload.size / 2**20:.0f} MB; the limit is {MAX_CSV_MB} MB.")
+            st.stop()
+        bw = st.session_state[f"{P}_bw"]
+        target, notes = parse_csv(upload.getvalue(), upload.file_id, bw)
+        target_key = ("csv", upload.file_id, bw)
+        for note in notes:
+            st.warning(note)
+for note in target.notes if target_kind != "csv" else []:
+    st.warning(note)
+
+
+# ---------------------------------------------------------------------------------------------- drawing
+def draw_views(v: dict) -> None:
+    x = v["x"]
+    fig_a, fig_b = st.columns(2)
+    with fig_a:
+        st.markdown("**(a) z → G(z)** — Goodfellow et al. 2014, Fig. 1")
+        st.plotly_chart(pt.mapping_figure(v["z_samples"][:N_LINES], v["g_samples"][:N_LINES], x, v["p_data"],
+                                          v["p_g"], uirevision=f"gen-a-{target_key}"), key=f"{P}_fig_a")
+    with fig_b:
+        st.markdown("**(b) the curve x = G(z)**")
+        curves = {"G(z)": (v["g_curve"], pt.P_G_STYLE)}
+        st.plotly_chart(pt.map_curve_figure(v["z_curve"], curves, uirevision=f"gen-b-{target_key}"),
+                        key=f"{P}_fig_b")
+    st.markdown(f"**(c) p_g exact, over a histogram of {v['g_samples'].size:,} samples G(z), and p_data**")
+    st.plotly_chart(pt.density_figure(
+        x, {"p_data": (v["p_data"], pt.P_DATA_STYLE), "p_g (change of variables)": (v["p_g"], pt.P_G_STYLE)},
+        hist=pt.histogram_bars(v["g_samples"], bins=100, range_=(x[0], x[-1])),
+        uirevision=f"gen-c-{target_key}", yrange=(0, 1.15 * min(max(v["p_data"].max(), v["p_g"].max()),
+                                                                 4 * v["p_data"].max() + 1e-12))),
+        key=f"{P}_fig_c")
+
+
+def draw_metrics(v: dict) -> None:
+    m = st.columns(4)
+    m[0].metric("KL(p_data ‖ p_g)", fmt(v["kl"]), help="∞ when p_g = 0 somewhere p_data > 0 (p_g misses data).")
+    m[1].metric("JSD(p_data ‖ p_g)", fmt(v["jsd"]), help="In nats; at most log 2 ≈ 0.6931.")
+    m[2].metric("W1(p_data, p_g)", fmt(v["w1"]))
+    m[3].metric("p_g mass in view", f"{100 * v['mass']:.2f} %")
+    if v["mass"] < 0.99:
+        st.warning(f"{100 * (1 - v['mass']):.1f} % of p_g lies outside the plotted range; the divergences use "
+                   "p_g renormalised on it.")
+    if np.ptp(v["g_samples"]) == 0:
+        st.info("G is constant: p_g is a point mass, drawn as one grid cell of height 1/Δx.")
+
+
+f1, f2, f3 = st.columns(3)
+with f1:
+    ui.formula(r"p_g(x) = \sum_{z:\,G(z)=x} \frac{p_z(z)}{|G'(z)|}",
+               f"Exact up to G being linear on {N_Z - 1:,} z-cells: each cell's prior mass is spread over its image.")
+with f2:
+    ui.formula(r"\mathrm{JSD} = \tfrac12\mathrm{KL}(p_{data}\|m) + \tfrac12\mathrm{KL}(p_g\|m),\ m=\tfrac{p_{data}+p_g}2")
+with f3:
+    ui.formula(r"W_1 = \int |F_{data}(x) - F_g(x)|\,dx,\quad G^* = F_{data}^{-1}\circ F_z")
+
+if gen != "mlp":
+    with ui.user_errors():
+        views = static_views(target, target_key, gen, a, b, f, prior, seed)
+    draw_metrics(views)
+    draw_views(views)
+    st.stop()
+
+# --------------------------------------------------------------------------------------------- live MLP
+x_live = theory.plot_grid(target, None, prior)
+p_data_live = target.pdf(x_live)
+z_live = theory.sample_prior(N_HIST, prior, torch.Generator().manual_seed(seed))
+
+
+def make_trainer(target=target, prior=prior, seed=seed, lr=lr) -> Trainer:
+    seed_all(seed)
+    G = MLPGenerator(1, 1, (32, 32), "tanh")
+    D = MLPDiscriminator(1, (64, 64), "leaky_relu")
+    trainer = Trainer(G, D, target.sample, TrainConfig(lr_g=lr, lr_d=lr, batch_size=256, seed=seed), z_dim=1,
+                      prior=prior)
+    trainer.add_metric("divergence", theory.PushforwardMetric(x_live, p_data_live, prior), every=25)
+    return trainer
+
+
+def view(trainer: Trainer) -> dict:
+    v = theory.generator_views(theory.numpy_map(trainer.generate), x_live, prior, z_live, p_data_live, n_z=20_001)
+    v.update(x=x_live, p_data=p_data_live)
+    return v
+
+
+def make_run() -> LiveRun:
+    return LiveRun(make_trainer, view=view, publish_every_s=0.3)
+
+
+run = ui.session_run("generator", (target_key, prior, seed), make_run)
+snap = ui.run_controls(run, P, extra=())
+if snap.config is not None and snap.config.lr_g != lr:
+    run.update(lr_g=lr, lr_d=lr)  # applied live, between two steps
+
+
+def draw_live(snap) -> None:
+    st.caption(ui.status_line(snap))
+    if snap.view is None:
+        return
+    draw_metrics(snap.view)
+    hist = snap.history
+    if "jsd" in hist and len(hist["jsd"][0]):
+        curves = {"JSD(p_data ‖ p_g)": (hist["jsd"][0], hist["jsd"][1], {"color": pt.COLORS["jsd"], "width": 2})}
+        if "w1" in hist:
+            curves["W1(p_data, p_g)"] = (hist["w1"][0], hist["w1"][1], {"color": pt.COLORS["w1"], "width": 2})
+        st.plotly_chart(pt.density_figure(None, curves, height=220, xtitle="step", ytitle="divergence",
+                                          uirevision=f"gen-h-{target_key}"), key=f"{P}_fig_h")
+    draw_views(snap.view)
+
+
+ui.live_panel(run, draw_live)

@@ -1,0 +1,223 @@
+"""2-D playground: train a GAN live on 2-D points and watch D, G's manifold and G's gradients; mode collapse
+and its remedies (PacGAN, unrolling, spectral norm, WGAN-GP) with the published mode metrics."""
+from __future__ import annotations
+
+import hashlib
+import math
+
+import numpy as np
+import streamlit as st
+
+from ganviz import losses, playground, plots_toy, toy, ui
+from ganviz.live import LiveRun
+from ganviz.train import OPTIMIZERS
+
+P = "pg"  # widget key prefix
+LRS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1]
+DATA_LABELS = {**{name: make().label for name, make in toy.DATASETS.items()}, "csv": "Your CSV of points (upload)"}
+Z_DIMS = [1, 2, 4, 8, 16, 64, 256]
+VIEWS = {"heatmap": "D's output", "manifold": "G's manifold", "real": "real points", "fake": "fake points",
+         "arrows": "G's gradient arrows"}
+LOSS_LATEX = {
+    "minimax": (r"L_D = -\mathbb{E}[\log D(x)] - \mathbb{E}[\log(1 - D(G(z)))]",
+                r"L_G = \mathbb{E}[\log(1 - D(G(z)))]"),
+    "nonsaturating": (r"L_D = -\mathbb{E}[\log D(x)] - \mathbb{E}[\log(1 - D(G(z)))]",
+                      r"L_G = -\mathbb{E}[\log D(G(z))]"),
+    "lsgan": (r"L_D = \tfrac12\mathbb{E}[(D(x)-1)^2] + \tfrac12\mathbb{E}[D(G(z))^2]",
+              r"L_G = \tfrac12\mathbb{E}[(D(G(z))-1)^2]"),
+    "wgan": (r"L_D = \mathbb{E}[D(G(z))] - \mathbb{E}[D(x)],\quad |w| \le c", r"L_G = -\mathbb{E}[D(G(z))]"),
+    "wgan-gp": (r"L_D = \mathbb{E}[D(G(z))] - \mathbb{E}[D(x)] + \lambda\,\mathbb{E}[(\|\nabla_{\hat x} D(\hat x)\|_2 - 1)^2]",
+                r"L_G = -\mathbb{E}[D(G(z))]"),
+    "hinge": (r"L_D = \mathbb{E}[\max(0, 1 - D(x))] + \mathbb{E}[\max(0, 1 + D(G(z)))]",
+              r"L_G = -\mathbb{E}[D(G(z))]"),
+}
+
+
+def widget_values(cfg: playground.PlaygroundConfig) -> dict:
+    """Widget keys (without prefix) for a config."""
+    d = cfg.to_dict()
+    return {"dataset": d["dataset"], "z_dim": d["z_dim"], "prior": d["prior"], "layers": d["hidden_layers"],
+            "width": d["width"], "act": d["activation"], "remedy": d["remedy"],
+            "pack": d["remedy_param"] if d["remedy"] == "pacgan" else 2,
+            "unroll": d["remedy_param"] if d["remedy"] == "unrolled" else 5, "loss": d["loss"],
+            "opt": d["optimizer"], "lr_g": d["lr_g"], "lr_d": d["lr_d"], "beta1": d["beta1"], "k": d["k"],
+            "batch": d["batch_size"]}  # the seed stays the user's (ui.seed_input owns its widget)
+
+
+def apply_preset(name: str) -> None:
+    for k, v in widget_values(playground.PRESETS[name][1]).items():
+        st.session_state[f"{P}_{k}"] = v
+    st.session_state[f"{P}_story"] = name
+
+
+for k, v in widget_values(playground.PRESETS[playground.DEFAULT_PRESET][1]).items():
+    st.session_state.setdefault(f"{P}_{k}", v)
+st.session_state.setdefault(f"{P}_story", playground.DEFAULT_PRESET)
+st.session_state.setdefault(f"{P}_views", list(VIEWS))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def parse_csv(data: bytes) -> np.ndarray:
+    return toy.parse_points_csv(data)
+
+
+def fmt(value: float, spec: str = ".3f") -> str:
+    return format(value, spec) if value is not None and math.isfinite(value) else "—"
+
+
+ui.page_header(
+    "2-D playground",
+    "the green fakes follow the orange arrows — the gradient of the *selected* G loss — toward where D says "
+    "\"real\" (green); on the ring a plain GAN often grabs one mode at a time, the remedies spread it out.",
+    "A small MLP generator maps noise z to 2-D points; a discriminator learns to tell them from the real "
+    "points; both train live with Algorithm 1 (Goodfellow et al. 2014). Everything GAN Lab shows, plus "
+    "every loss, the mode-collapse remedies and the mode metrics of the papers (VEEGAN, PacGAN).",
+)
+
+st.caption("Presets (one click, then press Play):")
+cols = st.columns(len(playground.PRESETS))
+for i, (col, name) in enumerate(zip(cols, playground.PRESETS)):
+    col.button(name, key=f"{P}_preset_{i}", on_click=apply_preset, args=(name,), width="stretch")
+story = st.session_state[f"{P}_story"]
+if story in playground.PRESETS:
+    st.caption(f"**{story}:** {playground.PRESETS[story][0]}")
+
+# ---------------------------------------------------------------------------------------------- settings
+with st.expander("Settings", expanded=True):
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        st.markdown("**Data and noise**")
+        data_name = st.selectbox("Data", list(DATA_LABELS), format_func=DATA_LABELS.get, key=f"{P}_dataset")
+        upload = None
+        if data_name == "csv":
+            upload = st.file_uploader(f"CSV with two numeric columns x, y (≤ {toy.MAX_CSV_ROWS:,} rows, "
+                                      f"≤ {toy.MAX_CSV_BYTES // 2**20} MB; one header line allowed)",
+                                      type=["csv", "txt"], key=f"{P}_csv")
+        z_dim = st.select_slider("Noise dimension", Z_DIMS, key=f"{P}_z_dim",
+                                 help="1 or 2 show G's manifold exactly; higher shows a slice (z₁, z₂, rest 0).")
+        prior = st.radio("Noise prior p_z", ["normal", "uniform"], horizontal=True, key=f"{P}_prior",
+                         format_func={"normal": "Gaussian N(0, I)", "uniform": "uniform U(−1, 1)"}.get)
+        seed = ui.seed_input(key=f"{P}_seed")
+    with c2:
+        st.markdown("**Game**")
+        loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get, key=f"{P}_loss")
+        optimizer = st.selectbox("Optimizer", OPTIMIZERS, key=f"{P}_opt",
+                                 format_func={"adam": "Adam", "sgd": "SGD + momentum 0.9", "rmsprop": "RMSprop"}.get)
+        lr_g = st.select_slider("Learning rate of G", LRS, key=f"{P}_lr_g", format_func=lambda v: f"{v:g}")
+        lr_d = st.select_slider("Learning rate of D", LRS, key=f"{P}_lr_d", format_func=lambda v: f"{v:g}")
+        beta1 = st.select_slider("Adam β₁", [0.0, 0.5, 0.9], key=f"{P}_beta1")
+        k = st.slider("k: D steps per G step", 1, 10, key=f"{P}_k")
+        batch = st.select_slider("Batch size m", [16, 32, 64, 128, 256, 512, 1024], key=f"{P}_batch")
+    with c3:
+        st.markdown("**Networks and remedy**")
+        layers = st.slider("Hidden layers (G and D)", 1, 4, key=f"{P}_layers")
+        width = st.select_slider("Width", [8, 16, 32, 64, 128, 256, 512], key=f"{P}_width")
+        act = st.selectbox("Activation", playground.ACTIVATIONS, key=f"{P}_act")
+        remedy = st.selectbox("Mode-collapse remedy", list(playground.REMEDIES),
+                              format_func=playground.REMEDIES.get, key=f"{P}_remedy")
+        param = 0
+        if remedy == "pacgan":
+            param = st.slider("Packing degree m", 2, 4, key=f"{P}_pack")
+        elif remedy == "unrolled":
+            param = st.slider("Unrolling steps k", 1, 10, key=f"{P}_unroll")
+        elif remedy == "wgan-gp":
+            st.caption("WGAN-GP replaces the loss above by the critic loss with gradient penalty λ = 10.")
+
+dataset = None
+if data_name == "csv":
+    if upload is None:
+        st.info("Upload a CSV of 2-D points (two numbers per row) to train on your own data.")
+        st.stop()
+    raw = upload.getvalue()
+    with ui.user_errors():
+        dataset = toy.point_cloud(parse_csv(raw))
+    data_key = ("csv", hashlib.md5(raw).hexdigest())
+else:
+    dataset = toy.DATASETS[data_name]()
+    data_key = (data_name,)
+
+with ui.user_errors():
+    cfg = playground.PlaygroundConfig(
+        dataset=data_name, z_dim=z_dim, prior=prior, hidden_layers=layers, width=width, activation=act,
+        remedy=remedy, remedy_param=param, loss=loss, optimizer=optimizer, lr_g=lr_g, lr_d=lr_d, beta1=beta1,
+        k=k, batch_size=batch, seed=seed)
+if cfg.effective_batch != batch:
+    st.caption(f"With packing m = {cfg.pack} the batch is {cfg.effective_batch} samples ({cfg.effective_batch // cfg.pack} packs).")
+
+
+def make_run(cfg=cfg, dataset=dataset) -> LiveRun:
+    return LiveRun(lambda: playground.build_trainer(cfg, dataset), view=playground.PlaygroundView(dataset, seed=cfg.seed),
+                   publish_every_s=0.25)
+
+
+run = ui.session_run("playground", cfg.nets_key() + data_key, make_run)
+snap = run.snapshot()
+wanted = cfg.live_changes()
+if snap.config is not None and any(getattr(snap.config, f) != v for f, v in wanted.items()):
+    run.update(**wanted)  # lr / loss / k / batch / unroll apply live, without new nets
+
+snap = ui.run_controls(run, P)
+views = st.multiselect("Show", list(VIEWS), format_func=VIEWS.get, key=f"{P}_views")
+prob = cfg.effective_loss in losses.PROBABILISTIC
+
+
+def last(history: dict, key: str) -> float | None:
+    if key not in history or not len(history[key][1]):
+        return None
+    return float(history[key][1][-1])
+
+
+def draw(snap) -> None:
+    h = snap.history
+    st.caption(ui.status_line(snap))
+    left, right = st.columns([1.7, 1])
+    with left:
+        if snap.view is not None:
+            st.plotly_chart(plots_toy.playground_figure(
+                snap.view, dataset.extent, prob_output=prob, show=tuple(views), centres=dataset.centres,
+                sigma=dataset.sigma, uirevision=f"pg-{data_key}"), key=f"{P}_fig")
+    with right:
+        m1, m2 = st.columns(2)
+        m1.metric("Step", f"{snap.step:,}")
+        m2.metric("D(x) / D(G(z))" if prob else "critic D(x) / D(G(z))",
+                  f"{fmt(last(h, 'd_real'), '.2f')} / {fmt(last(h, 'd_fake'), '.2f')}")
+        m1.metric("D loss", fmt(last(h, "loss_d")))
+        m2.metric("G loss", fmt(last(h, "loss_g")))
+        ld, lg = LOSS_LATEX[cfg.effective_loss]
+        ui.formula(ld)
+        ui.formula(lg, "Arrows: −∇ₓ ℓ_G(D(x)) at each fake x = G(z), computed by autograd for this loss.")
+        if dataset.has_modes:
+            k_modes = len(dataset.centres)
+            m1.metric("Modes covered", f"{fmt(last(h, 'modes_covered'), '.0f')} / {k_modes}")
+            hq = last(h, "hq_fraction")
+            m2.metric("High quality (≤ 3σ)", "—" if hq is None else f"{100 * hq:.1f} %")
+            m1.metric("Reverse KL", fmt(last(h, "reverse_kl")))
+            m2.metric("Spread vs real", fmt(last(h, "diversity"), ".2f"))
+            ui.formula(r"\mathrm{KL}(q\,\|\,u) = \sum_k q_k \log (K q_k)",
+                       "q_k: share of 2,500 fakes whose nearest mode is k; a mode is covered when one of its "
+                       "fakes lies within 3σ (VEEGAN; PacGAN). Recorded every 50 steps.")
+        else:
+            m1.metric("Spread vs real", fmt(last(h, "diversity"), ".2f"))
+    if snap.events:
+        e = snap.events[-1]
+        st.warning(f"Step {e.step:,}: {e.message}", icon=":material/flag:")
+    a, b = st.columns(2)
+    with a:
+        st.plotly_chart(plots_toy.series_figure(h, {"loss_d": "D loss", "loss_g": "G loss"}, snap.events,
+                                                title="Losses", uirevision="pg-loss"), key=f"{P}_loss_chart")
+        st.plotly_chart(plots_toy.series_figure(h, {"grad_norm_d": "‖∇D‖", "grad_norm_g": "‖∇G‖"}, snap.events,
+                                                title="Gradient norms", log_y=True, uirevision="pg-grad"),
+                        key=f"{P}_grad_chart")
+    with b:
+        st.plotly_chart(plots_toy.series_figure(
+            h, {"d_real": "D(x)", "d_fake": "D(G(z))"}, snap.events, title="D on real and fake",
+            hlines={"½ (equilibrium)": 0.5} if prob else None, uirevision="pg-d"), key=f"{P}_d_chart")
+        if dataset.has_modes:
+            st.plotly_chart(plots_toy.mode_metrics_figure(h, len(dataset.centres), snap.events,
+                                                          uirevision="pg-modes"), key=f"{P}_modes_chart")
+        else:
+            st.plotly_chart(plots_toy.series_figure(h, {"diversity": "spread of fakes / real"}, snap.events,
+                                                    title="Spread", uirevision="pg-div"), key=f"{P}_div_chart")
+
+
+ui.live_panel(run, draw)

@@ -1,0 +1,160 @@
+"""ganviz.convnets: DCGAN-28 and MLP image nets (shapes, parameter counts, DCGAN guidelines and init),
+class-conditional variants, training steps through the one Trainer, and the sample timeline."""
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from ganviz import convnets
+from ganviz.convnets import ImageGANSpec, build_gan, build_trainer
+from ganviz.data import ImageSet
+from ganviz.train import TrainConfig
+
+
+def tiny_images(n=64, classes=10) -> ImageSet:
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+    labels = np.arange(n) % classes
+    return ImageSet("tiny", "train", images, labels.astype(np.int64), tuple(map(str, range(classes))), "tiny", "upload")
+
+
+def test_dcgan28_parameter_counts_match_the_closed_form_and_facts():
+    G, D = build_gan(ImageGANSpec(model="dcgan", z_dim=100, width=64))
+    c = 128  # 2·width channels at 7×7
+    g = (100 * c * 49 + c * 49) + 2 * c * 49 + c * 64 * 16 + 2 * 64 + (64 * 16 + 1)
+    d = (16 * 64 + 64) + 64 * c * 16 + 2 * c + (c * 49 + 1)
+    assert convnets.count_parameters(G) == g == 778_241   # FACTS.md §2: G 0.78 M
+    assert convnets.count_parameters(D) == d == 138_689   # FACTS.md §2: D 0.14 M
+
+
+def test_dcgan_shapes_and_ranges():
+    G, D = build_gan(ImageGANSpec(width=16), seed=0)
+    z = torch.randn(5, 100)
+    x = G(z)
+    assert x.shape == (5, 1, 28, 28) and x.abs().max() <= 1.0
+    h = G.project(z).view(-1, 32, 7, 7)
+    assert G.main[0](h).shape == (5, 16, 14, 14)
+    assert D(x).shape == (5, 1)
+    assert D.features(x).shape == (5, 32 * 7 * 7)
+
+
+def test_dcgan_follows_the_guidelines_and_init():
+    G, D = build_gan(ImageGANSpec(width=64), seed=0)
+    assert not any(isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) for m in [*G.modules(), *D.modules()])
+    assert isinstance(G.main[-1], nn.Tanh) and isinstance(G.main[-2], nn.ConvTranspose2d)  # no BN on G's output
+    assert all(isinstance(m, nn.ReLU) for m in G.modules() if isinstance(m, (nn.ReLU, nn.LeakyReLU)))
+    leaky = [m for m in D.modules() if isinstance(m, nn.LeakyReLU)]
+    assert len(leaky) == 2 and all(m.negative_slope == 0.2 for m in leaky)
+    assert isinstance(D.features[0], nn.Conv2d) and isinstance(D.features[1], nn.LeakyReLU)  # no BN on D's input
+    assert D.features[0].stride == (2, 2) and D.features[2].stride == (2, 2)
+    w = G.main[0].weight.detach()  # 131,072 weights ~ N(0, 0.02)
+    assert abs(w.mean().item()) < 5e-4 and abs(w.std().item() - 0.02) < 5e-4
+    bn = G.main[1]
+    assert abs(bn.weight.mean().item() - 1) < 0.01 and bn.weight.std().item() == pytest.approx(0.02, abs=0.01)
+    assert bn.bias.abs().max() == 0
+    assert D.features[3].weight.mean().item() == pytest.approx(1, abs=0.01)
+
+
+def test_mlp_nets_are_the_seeds_layers():
+    G, D = build_gan(ImageGANSpec(model="mlp"))
+    g_lin = [(m.in_features, m.out_features) for m in G.modules() if isinstance(m, nn.Linear)]
+    d_lin = [(m.in_features, m.out_features) for m in D.modules() if isinstance(m, nn.Linear)]
+    assert g_lin == [(100, 256), (256, 512), (512, 784)] and d_lin == [(784, 512), (512, 256), (256, 1)]
+    x = G(torch.randn(3, 100))
+    assert x.shape == (3, 1, 28, 28) and x.abs().max() <= 1
+    assert D(x).shape == (3, 1)
+
+
+@pytest.mark.parametrize("model", ["dcgan", "mlp"])
+def test_conditional_nets_use_the_label(model):
+    G, D = build_gan(ImageGANSpec(model=model, width=8, num_classes=10), seed=0)
+    G.eval()
+    D.eval()
+    z = torch.randn(4, 100)
+    a, b = G(z, torch.tensor([0, 1, 2, 3])), G(z, torch.tensor([5, 5, 5, 5]))
+    assert not torch.allclose(a, b)
+    with pytest.raises(ValueError, match="needs labels"):
+        G(z)
+    # projection discriminator: D(x, y) = ψ(φ(x)) + ⟨e(y), φ(x)⟩ (Miyato & Koyama 2018)
+    y = torch.tensor([1, 3, 3, 9])
+    phi = D.features(a.flatten(1) if model == "mlp" else a)
+    expected = D.out(phi) + (D.embed.weight[y] * phi).sum(1, keepdim=True)
+    assert torch.allclose(D(a, y), expected, atol=1e-6)
+
+
+def test_spec_validation_and_json_round_trip():
+    spec = ImageGANSpec(model="mlp", z_dim=16, num_classes=3, spectral_norm=True)
+    assert ImageGANSpec.from_dict(spec.to_dict()) == spec
+    for bad, words in [({"model": "vit"}, "Unknown model"), ({"z_dim": 0}, "z_dim"), ({"d_norm": "x"}, "normalisation"),
+                       ({"width": "64"}, "wrong type"), ({"width": True}, "wrong type"), ({"evil": 1}, "Unknown model setting"),
+                       ({"hidden_g": [1, "a"]}, "integers")]:
+        with pytest.raises(ValueError, match=words):
+            ImageGANSpec.from_dict(bad)
+
+
+@pytest.mark.parametrize("spec, loss", [
+    (ImageGANSpec(model="mlp", hidden_g=(32, 32), hidden_d=(32, 32)), "nonsaturating"),
+    (ImageGANSpec(model="dcgan", width=8), "nonsaturating"),
+    (ImageGANSpec(model="dcgan", width=8, num_classes=10), "hinge"),
+    (ImageGANSpec(model="dcgan", width=8, d_norm="layer"), "wgan-gp"),
+    (ImageGANSpec(model="mlp", hidden_g=(32,), hidden_d=(32,), spectral_norm=True, num_classes=10), "lsgan"),
+])
+def test_training_steps_change_weights_and_keep_losses_finite(spec, loss):
+    torch.set_num_threads(1)
+    trainer = build_trainer(tiny_images(), spec, TrainConfig(loss=loss, batch_size=8, seed=1), fixed_n=16)
+    before_g = [p.detach().clone() for p in trainer.G.parameters()]
+    before_d = [p.detach().clone() for p in trainer.D.parameters()]
+    for _ in range(3):
+        rec = trainer.step()
+        assert all(np.isfinite(v) for v in rec.values())
+    assert all(not torch.equal(a, b) for a, b in zip(before_g, trainer.G.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(before_d, trainer.D.parameters()))
+    samples = trainer.generate()
+    assert samples.shape == (16, 1, 28, 28) and torch.isfinite(samples).all()
+
+
+def test_same_seed_same_run():
+    spec, cfg = ImageGANSpec(width=8), TrainConfig(batch_size=8, seed=3)
+    runs = []
+    for _ in range(2):
+        t = build_trainer(tiny_images(), spec, cfg, fixed_n=8)
+        t.step()
+        t.step()
+        runs.append(t.generate())
+    assert torch.equal(runs[0], runs[1])
+
+
+def test_build_trainer_refuses_more_classes_than_the_model():
+    with pytest.raises(ValueError, match="classes"):
+        build_trainer(tiny_images(classes=10), ImageGANSpec(width=8, num_classes=5), TrainConfig(batch_size=8))
+
+
+def test_grid_timeline_keeps_multiples_and_stays_bounded():
+    trainer = build_trainer(tiny_images(), ImageGANSpec(model="mlp", hidden_g=(8,), hidden_d=(8,)),
+                            TrainConfig(batch_size=4), fixed_n=4)
+    tl = convnets.GridTimeline(every=2, max_frames=4, n=4, nrow=2).attach(trainer)
+    for _ in range(8):
+        trainer.step()
+    steps = [s for s, _ in tl.frames()]
+    # frames 0,2,4,6 then 8 overflows: interval doubles to 4 and odd multiples are dropped
+    assert steps == [0, 4, 8] and tl.every == 4
+    for _ in range(4):
+        trainer.step()
+    assert [s for s, _ in tl.frames()] == [0, 4, 8, 12]
+    grid = tl.frames()[-1][1]
+    assert grid.dtype == np.uint8 and grid.shape == (2 * 30 + 2, 2 * 30 + 2)
+    assert np.array_equal(grid, convnets_grid_now(trainer))
+
+
+def convnets_grid_now(trainer):
+    from ganviz.data import make_grid
+    return make_grid(trainer.generate()[:4], 2)
+
+
+def test_sample_grid_is_seeded():
+    spec = ImageGANSpec(width=8, num_classes=10)
+    G, _ = build_gan(spec, seed=0)
+    cfg = {"model": spec.to_dict()}
+    a, b, c = (convnets.sample_grid(G, cfg, s) for s in (1, 1, 2))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert a.shape == (10 * 30 + 2, 10 * 30 + 2)  # 100 samples, one class per column

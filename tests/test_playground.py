@@ -1,0 +1,133 @@
+"""Tests for ganviz.playground: gradient arrows, D heatmap and manifold against closed forms; settings."""
+import numpy as np
+import pytest
+import torch
+
+from ganviz import playground, toy
+
+
+def gen(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+
+def linear_trainer(loss="nonsaturating", pack=1, z_dim=2, prior="normal"):
+    """A Trainer whose D is one Linear layer (a = w·x + b) and G one Linear layer: closed forms exist."""
+    from ganviz import nets
+    from ganviz.train import TrainConfig, Trainer
+
+    torch.manual_seed(0)
+    G = nets.MLPGenerator(z_dim, 2, hidden=())
+    D = nets.MLPDiscriminator(2, hidden=(), pack=pack)
+    cfg = TrainConfig(loss=loss, pack=pack, batch_size=12)
+    return Trainer(G, D, toy.ring8().sample, cfg, z_dim=z_dim, prior=prior, fixed_n=24)
+
+
+@pytest.mark.parametrize("loss", ["nonsaturating", "minimax", "lsgan", "wgan-gp", "hinge"])
+@pytest.mark.parametrize("pack", [1, 2])
+def test_g_loss_gradient_matches_closed_form(loss, pack):
+    t = linear_trainer(loss, pack)
+    lin = t.D.net[0]
+    w, b = lin.weight.detach()[0].double(), lin.bias.detach()[0].double()
+    x = torch.randn(9, 2, generator=gen(5))  # 9 points: with pack 2 the last one is left out
+    grad = playground.g_loss_gradient(t, x).double()
+    used = 9 - 9 % pack
+    a = (x[:used].double().reshape(-1, 2 * pack) @ w + b).repeat_interleave(pack)
+    dl_da = {"nonsaturating": -(1 - torch.sigmoid(a)), "minimax": -torch.sigmoid(a), "lsgan": a - 1,
+             "wgan-gp": -torch.ones_like(a), "hinge": -torch.ones_like(a)}[loss]
+    w_part = w.reshape(pack, 2).repeat(used // pack, 1)  # each point meets its own slice of w
+    torch.testing.assert_close(grad[:used], dl_da[:, None] * w_part, rtol=1e-5, atol=1e-6)
+    assert torch.all(grad[used:] == 0)
+
+
+@pytest.mark.parametrize("pack", [1, 3])
+def test_d_on_grid_closed_form(pack):
+    t = linear_trainer("nonsaturating", pack)
+    lin = t.D.net[0]
+    w, b = lin.weight.detach()[0].double(), lin.bias.detach()[0].double()
+    axis, d = playground.d_on_grid(t, (-3, 3), n=5)
+    np.testing.assert_allclose(axis, np.linspace(-3, 3, 5), atol=1e-6)
+    wsum = w.reshape(pack, 2).sum(0).numpy()  # m copies of the point
+    xx, yy = np.meshgrid(axis, axis)
+    expected = 1 / (1 + np.exp(-(wsum[0] * xx + wsum[1] * yy + b.item())))
+    np.testing.assert_allclose(d, expected, rtol=1e-5)
+
+
+def test_latent_grid_lines():
+    lines = playground.latent_grid_lines(3, "normal", n_lines=5, n_points=7)
+    assert lines.shape == (10, 7, 3) and torch.all(lines[..., 2] == 0)
+    assert lines[..., :2].min() == -2.5 and lines[..., :2].max() == 2.5
+    torch.testing.assert_close(lines[0, :, 0], torch.linspace(-2.5, 2.5, 7))
+    one = playground.latent_grid_lines(1, "uniform", n_points=4)
+    torch.testing.assert_close(one.reshape(-1), torch.linspace(-1, 1, 4))
+
+
+def test_playground_view_values():
+    t = linear_trainer()
+    view = playground.PlaygroundView(toy.ring8(), n_real=50, grid_n=8, n_arrows=10)(t)
+    lin = t.G.net[0]
+    A, c = lin.weight.detach(), lin.bias.detach()
+    torch.testing.assert_close(torch.as_tensor(view["fake"]), t.fixed_z @ A.T + c)
+    lines = playground.latent_grid_lines(2, "normal")
+    torch.testing.assert_close(torch.as_tensor(view["manifold"]), lines @ A.T + c)
+    torch.testing.assert_close(torch.as_tensor(view["grad"]), -playground.g_loss_gradient(t, t.generate()[:10]))
+    assert view["real"].shape == (50, 2) and view["d_grid"].shape == (8, 8) and view["step"] == 0
+
+
+def test_mode_metric_fn_records_without_touching_the_run():
+    t = linear_trainer()
+    fn = playground.ModeMetricFn(toy.ring8(), n=300)
+    state = t.rng.get_state()
+    out = fn(t)
+    assert torch.equal(state, t.rng.get_state())  # evaluation noise has its own seed
+    fake = t.generate(fn.eval_z(t)).numpy()
+    d = toy.ring8()
+    expected = toy.mode_metrics(fake, d.centres, d.sigma)
+    assert out["hq_fraction"] == expected["hq_fraction"] and out["reverse_kl"] == expected["reverse_kl"]
+    assert out["diversity"] == pytest.approx(toy.diversity(fake, fn.real))
+    assert set(playground.ModeMetricFn(toy.spiral(), n=50)(t)) == {"diversity"}
+
+
+
+
+def test_config_remedies_map_to_trainer_settings():
+    c = playground.PlaygroundConfig(remedy="pacgan", remedy_param=3, batch_size=256)
+    tc = c.train_config()
+    assert tc.pack == 3 and tc.batch_size == 255 and tc.unroll == 0
+    assert playground.PlaygroundConfig(remedy="unrolled", remedy_param=5).train_config().unroll == 5
+    w = playground.PlaygroundConfig(remedy="wgan-gp", loss="minimax")
+    assert w.train_config().loss == "wgan-gp" and w.train_config().betas == (0.5, 0.9)
+    # nets change => new key; lr / loss / k / unroll apply live
+    base = playground.PlaygroundConfig()
+    assert base.nets_key() == playground.PlaygroundConfig(lr_g=1e-2, loss="hinge", k=3).nets_key()
+    assert base.nets_key() != playground.PlaygroundConfig(width=64).nets_key()
+    assert base.nets_key() != playground.PlaygroundConfig(remedy="spectral_norm").nets_key()
+    assert playground.PlaygroundConfig(lr_d=3e-4).live_changes()["lr_d"] == 3e-4
+
+
+@pytest.mark.parametrize("bad", [dict(remedy="pacgan", remedy_param=1), dict(remedy="magic"),
+                                 dict(lr_g=-1.0), dict(width=0), dict(activation="sigmoid"),
+                                 dict(loss="nope"), dict(remedy="unrolled", remedy_param=0)])
+def test_config_rejects_bad_settings(bad):
+    with pytest.raises(ValueError):
+        playground.PlaygroundConfig(**bad)
+
+
+def test_build_trainer_remedies_and_metrics():
+    c = playground.PlaygroundConfig(remedy="spectral_norm", hidden_layers=1, width=8, batch_size=16)
+    t = playground.build_trainer(c, metric_every=2, metric_n=100)
+    assert any("parametrizations" in name for name, _ in t.D.named_modules())
+    t.step(), t.step()
+    h = t.history.arrays()
+    assert list(h["hq_fraction"][0]) == [2] and "modes_covered" in h and "diversity" in h
+    p = playground.build_trainer(playground.PlaygroundConfig(remedy="pacgan", remedy_param=4, width=8,
+                                                             batch_size=16), metric_every=0)
+    assert p.D.net[0].in_features == 8  # 4 packed 2-D samples
+    p.step()
+    assert "hq_fraction" not in p.history.arrays()
+    # same seed, same run
+    a = playground.build_trainer(c, metric_every=0)
+    b = playground.build_trainer(c, metric_every=0)
+    for _ in range(3):
+        a.step(), b.step()
+    assert torch.equal(a.generate(), b.generate())
