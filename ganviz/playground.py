@@ -238,26 +238,33 @@ class ModeMetricFn:
 
 
 _RING = dict(dataset="ring-8", z_dim=2, hidden_layers=2, width=128, activation="relu", batch_size=256)
-#: One-click presets: name -> (the one-line story it shows, its settings). Each was run headless
-#: (tests/test_playground.py::test_presets_tell_their_story, slow) to check that it shows its story.
+# The 2014 recipe (SGD + momentum) on small nets: collapses onto one or two modes and hops between them.
+_VANILLA = dict(dataset="ring-8", z_dim=2, hidden_layers=2, width=32, activation="relu", batch_size=64,
+                optimizer="sgd", lr_g=2e-3, lr_d=2e-3, loss="nonsaturating")
+#: One-click presets: name -> (the one-line story it shows, its settings). Each one was run headless to check
+#: that it shows its story (tests/test_playground.py::test_presets_tell_their_story, marked slow).
 PRESETS: dict[str, tuple[str, PlaygroundConfig]] = {
     "Healthy NS-GAN": (
-        "Non-saturating loss on two Gaussians: D(x) and D(G(z)) meet near ½ and the fakes cover both blobs.",
+        "Non-saturating loss on two Gaussians: D(x) and D(G(z)) meet at ½ and the fakes cover both blobs.",
         PlaygroundConfig(dataset="two-gaussians", lr_g=1e-3, lr_d=1e-3)),
     "Mode collapse: vanilla GAN rotates through the ring": (
-        "A plain GAN on the ring grabs one or two modes at a time and hops between them as D catches up.",
-        PlaygroundConfig(**_RING, loss="nonsaturating", lr_g=1e-3, lr_d=1e-3)),
+        "SGD with momentum, as in 2014: the fakes pile onto one or two modes, and when D catches up they hop "
+        "to the next — watch the reverse KL stay high.",
+        PlaygroundConfig(**_VANILLA)),
     "Saturating loss: D wins": (
-        "The minimax G loss log(1 − D(G(z))) is flat where D rejects the fakes: D(G(z)) → 0 and G stalls.",
+        "D trains 5× per G step at a 100× larger learning rate: D(G(z)) → 0, where the minimax G loss "
+        "log(1 − D(G(z))) is flat — G stalls (switch to non-saturating and it moves again).",
         PlaygroundConfig(**_RING, loss="minimax", lr_g=1e-4, lr_d=1e-2, k=5)),
     "Fixed by PacGAN": (
-        "The same game, but D judges 4 samples at once: a collapsed batch is easy to spot, so G spreads out.",
-        PlaygroundConfig(**_RING, loss="nonsaturating", lr_g=1e-3, lr_d=1e-3, remedy="pacgan", remedy_param=4)),
+        "The vanilla game, but D judges 4 samples at once: a batch piled on one mode is easy to spot, so G "
+        "spreads over the ring.",
+        PlaygroundConfig(**_VANILLA, remedy="pacgan", remedy_param=4)),
     "Fixed by unrolling": (
-        "G plays against D 5 steps ahead, so hopping to the next mode no longer pays; the modes fill in.",
-        PlaygroundConfig(**_RING, loss="nonsaturating", lr_g=1e-3, lr_d=1e-3, remedy="unrolled", remedy_param=5)),
+        "The vanilla game, but G plays against D 5 steps ahead, so hopping to the next mode no longer pays.",
+        PlaygroundConfig(**_VANILLA, remedy="unrolled", remedy_param=5)),
     "WGAN-GP": (
-        "A critic with gradient penalty gives G useful gradients everywhere: all modes, some samples between.",
+        "A critic with gradient penalty (k = 5) gives G useful gradients everywhere: all 8 modes, with a few "
+        "samples left between them.",
         PlaygroundConfig(**_RING, remedy="wgan-gp", lr_g=1e-4, lr_d=1e-4, beta1=0.0, k=5)),
 }
 DEFAULT_PRESET = "Healthy NS-GAN"

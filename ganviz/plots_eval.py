@@ -59,7 +59,7 @@ def class_hist_figure(hists: dict[str, np.ndarray], class_names: Sequence[str], 
                              marker_color=PALETTE[i % len(PALETTE)]))
     fig.add_hline(y=1 / len(class_names), line=dict(color="#444", dash="dot", width=1))
     fig.update_layout(barmode="group", height=height, yaxis_title="share of samples",
-                      xaxis_title="predicted class", margin=dict(l=50, r=10, t=10, b=40),
+                      xaxis=dict(title="predicted class", type="category"), margin=dict(l=50, r=10, t=10, b=40),
                       legend=dict(orientation="h", y=1.12), uirevision="class_hist")
     return fig
 
@@ -82,10 +82,12 @@ def fid_vs_n_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float, float
         fig.add_trace(go.Scatter(x=[0], y=[inf], mode="markers", showlegend=False,
                                  marker=dict(color=color, size=11, symbol="star"),
                                  hovertemplate=f"FID∞ = {inf:.3f}<extra></extra>"))
-    ticks = sorted(set(all_n))[-4:] if all_n else []
-    fig.update_layout(height=height, xaxis_title="1 / N  (N = number of generated samples)", yaxis_title="FID_N",
+    lo, hi = (min(all_n), max(all_n)) if all_n else (1, 1)
+    ticks = [n for n in (200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000) if lo <= n <= hi]
+    fig.update_layout(height=height, xaxis_title="1 / N  (ticks labelled with N, the number of samples)",
+                      yaxis_title="FID_N",
                       margin=dict(l=50, r=10, t=10, b=45), legend=dict(orientation="h", y=1.15),
                       uirevision="fid_vs_n",
                       xaxis=dict(rangemode="tozero", tickvals=[0] + [1 / n for n in ticks],
-                                 ticktext=["0 (N = ∞)"] + [f"1/{n:,}" for n in ticks]))
+                                 ticktext=["N = ∞"] + [f"{n // 1000}k" if n >= 1000 else str(n) for n in ticks]))
     return fig

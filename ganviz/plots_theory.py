@@ -25,6 +25,21 @@ _TEMPLATE = {"layout": {}}  # no plotly template: st.plotly_chart's theme styles
 #                             is ~90 % of a small figure's size and of the cost of every rerun
 
 
+def visible_range(x, ys, rel: float = 1e-3, pad: float = 0.05) -> list[float] | None:
+    """[lo, hi] of x where some curve exceeds ``rel`` of its maximum, padded by ``pad`` of the width."""
+    x = np.asarray(x, dtype=np.float64)
+    mask = np.zeros(x.shape, dtype=bool)
+    for y in ys:
+        y = np.asarray(y, dtype=np.float64)
+        if y.shape == x.shape and np.nanmax(y) > 0:
+            mask |= y > rel * np.nanmax(y)
+    if not mask.any():
+        return None
+    lo, hi = x[mask].min(), x[mask].max()
+    width = max(hi - lo, 1e-9)
+    return [float(max(x[0], lo - pad * width)), float(min(x[-1], hi + pad * width))]
+
+
 def figure(traces: list[dict], height: int, uirevision: str, xtitle: str | None = None,
            ytitle: str | None = None, title: str | None = None, shapes: list[dict] | None = None,
            annotations: list[dict] | None = None, **layout) -> go.Figure:
@@ -78,8 +93,9 @@ def histogram_bars(samples, bins: int = 80, range_: tuple[float, float] | None =
 
 def density_figure(x, curves: dict, hist: dict | None = None, height: int = 340, title: str | None = None,
                    xtitle: str = "x", ytitle: str = "density", uirevision: str = "density",
-                   yrange: tuple[float, float] | None = None) -> go.Figure:
+                   yrange: tuple[float, float] | None = None, crop: bool = False) -> go.Figure:
     """Generic 1-D figure: ``curves`` maps a legend name to (y on x, style) or (x, y, style).
+    ``crop`` zooms the x-axis to where the curves on ``x`` have mass (see visible_range).
 
     Style keys are plotly line keys (color, dash, width) plus optional "fill" ("tozeroy") and "opacity".
     Use P_DATA_STYLE, P_G_STYLE, D_STYLE, D_STAR_STYLE for the paper's colours; ``hist`` adds histogram_bars().
@@ -89,21 +105,28 @@ def density_figure(x, curves: dict, hist: dict | None = None, height: int = 340,
         cx, y, style = (x, *spec) if len(spec) == 2 else spec
         traces.append(line(cx, y, name, style))
     yaxis = {"range": list(yrange)} if yrange is not None else {}
-    return figure(traces, height, uirevision, xtitle, ytitle, title, yaxis=yaxis)
+    xaxis = {}
+    if crop and x is not None:
+        xr = visible_range(x, [spec[0] for spec in curves.values() if len(spec) == 2])
+        xaxis = {"range": xr} if xr else {}
+    return figure(traces, height, uirevision, xtitle, ytitle, title, yaxis=yaxis, xaxis=xaxis)
 
 
 def d_figure(x, p_data, p_g, d=None, height: int = 340, uirevision: str = "d-figure",
-             p_g_name: str = "p_g", extra: dict | None = None) -> go.Figure:
+             p_g_name: str = "p_g", extra: dict | None = None, xrange: list[float] | None = None) -> go.Figure:
     """p_data (black dots), p_g (green) and, on a right axis in [0, 1], D* = p_data/(p_data+p_g) (red) and a
     discriminator D (blue dashed, optional) — Goodfellow et al. 2014, Fig. 1 and Prop. 1.
-    ``extra`` adds more density curves, as in density_figure."""
+    ``extra`` adds more density curves, as in density_figure. The x-axis shows ``xrange``, by default the
+    part where the densities have mass."""
     curves = {"p_data": (p_data, P_DATA_STYLE), p_g_name: (p_g, P_G_STYLE), **(extra or {})}
     traces = [line(x, y, name, style) for name, (y, style) in curves.items()]
     traces.append(line(x, d_star(p_data, p_g), "D* = p_data/(p_data+p_g)", D_STAR_STYLE, yaxis="y2"))
     if d is not None:
         traces.append(line(x, d, "D", D_STYLE, yaxis="y2"))
-    return figure(traces, height, uirevision, "x", "density",
-                  yaxis2=dict(overlaying="y", side="right", range=[0, 1.05], title=dict(text="D"), showgrid=False))
+    xr = xrange or visible_range(x, [p_data, p_g] + [y for y, _ in (extra or {}).values()])
+    return figure(traces, height, uirevision, "x", "density", xaxis={"range": xr} if xr else {},
+                  yaxis2=dict(overlaying="y", side="right", range=[0, 1.05], tickvals=[0, 0.5, 1],
+                              title=dict(text="D"), showgrid=False))
 
 
 def mapping_figure(z, gz, x_grid=None, p_data=None, p_g=None, height: int = 320,
@@ -117,12 +140,13 @@ def mapping_figure(z, gz, x_grid=None, p_data=None, p_g=None, height: int = 320,
     ends = [z.min(), gz.min(), z.max(), gz.max()] + ([x_grid[0], x_grid[-1]] if x_grid is not None else [])
     lo, hi = float(np.min(ends)), float(np.max(ends))
     traces = [
-        line(xs, ys, "z → G(z)", {"color": "rgba(44,160,44,0.35)", "width": 1}, hoverinfo="skip"),
+        line(xs, ys, "z → G(z)", {"color": "rgba(44,160,44,0.35)", "width": 1}, hoverinfo="skip", showlegend=False),
         line([lo, hi, None, lo, hi], [0, 0, None, 1, 1], "axes", {"color": "#444", "width": 2}, showlegend=False,
              hoverinfo="skip"),
-        dict(type="scatter", x=z, y=np.zeros(n), mode="markers", name="z ~ p_z",
+        dict(type="scatter", x=z, y=np.zeros(n), mode="markers", name="z ~ p_z", showlegend=False,
              marker=dict(color=COLORS["z"], size=5)),
-        dict(type="scatter", x=gz, y=np.ones(n), mode="markers", name="G(z)", marker=dict(color=COLORS["p_g"], size=5)),
+        dict(type="scatter", x=gz, y=np.ones(n), mode="markers", name="G(z)", showlegend=False,
+             marker=dict(color=COLORS["p_g"], size=5)),
     ]
     if x_grid is not None:
         ref = p_data if p_data is not None else p_g
@@ -177,7 +201,7 @@ def kl_fit_figure(x, p, q_forward, q_reverse, height: int = 340, uirevision: str
 def prop2_figure(x, p_data, path, step: int, height: int = 340, uirevision: str = "prop2") -> go.Figure:
     """Proposition 2: p_g at ``step`` (green) over its start (faint) and p_data, with D* at that step."""
     path = np.asarray(path)
-    start = {"p_g at step 0": (path[0], {"color": COLORS["p_g"], "width": 1, "dash": "dot", "opacity": 0.6})}
+    start = {"start (step 0)": (path[0], {"color": COLORS["p_g"], "width": 1, "dash": "dot", "opacity": 0.6})}
     return d_figure(x, p_data, path[step], height=height, uirevision=uirevision,
                     p_g_name=f"p_g at step {step}", extra=start)
 

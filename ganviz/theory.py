@@ -632,12 +632,18 @@ def numpy_map(fn: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[np.ndarra
     return G
 
 
+def curve_z(prior: str = "normal", n: int = 801) -> np.ndarray:
+    """z-values for drawing the curve x = G(z): [−4, 4] for N(0, 1) (all but 6e-5 of the mass), [−1, 1] for U."""
+    _check_prior(prior)
+    return np.linspace(-4.0, 4.0, n) if prior == "normal" else np.linspace(-1.0, 1.0, n)
+
+
 def generator_views(G: Callable[[np.ndarray], np.ndarray], x, prior: str, z_samples, p_data=None,
                     n_z: int = 200_001, n_curve: int = 801) -> dict:
     """Everything the three generator views need: the curve x = G(z), G on the sample z's, the exact p_g on x,
     the mass of p_g on the grid, and (given p_data) KL(p_data‖p_g), JSD and W1 between p_data and p_g."""
     x = np.asarray(x, dtype=np.float64)
-    z_curve = np.linspace(*(np.array(prior_range(prior)) * (4 / _Z_LIMIT if prior == "normal" else 1)), n_curve)
+    z_curve = curve_z(prior, n_curve)
     z_samples = np.asarray(z_samples, dtype=np.float64)
     out = {"z_curve": z_curve, "g_curve": np.asarray(G(z_curve), dtype=np.float64), "z_samples": z_samples,
            "g_samples": np.asarray(G(z_samples), dtype=np.float64)}

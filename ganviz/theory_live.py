@@ -11,7 +11,11 @@ pushforward density G#p_z (change of variables over all preimages), not a histog
 """
 from __future__ import annotations
 
+import copy
+import functools
 import math
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -20,7 +24,7 @@ import torch
 from scipy import special
 from torch import nn
 
-from ganviz import theory
+from ganviz import losses, theory
 from ganviz.live import LiveRun
 from ganviz.nets import MLPDiscriminator, MLPGenerator
 from ganviz.train import Diverged, Trainer, TrainConfig, seed_all
@@ -76,11 +80,35 @@ def pair_grid(p_data: theory.Density, p_g: theory.Density, n: int = N_GRID) -> G
     return Grid(x, p, q, theory.d_star(p, q), theory.c_of_g(x, p, q))
 
 
+@contextmanager
+def one_thread():
+    """Run tiny 1-D nets on one intra-op thread, then restore the count. For 32-unit MLPs extra threads only
+    add synchronisation, and on a busy CPU they cost 20x (measured here: Fig. 1 in 163 s on 2 threads vs 7 s
+    on 1; a D forward on the grid 110 ms vs 0.3 ms). torch's count is per thread once set (OpenMP), so this
+    changes the calling thread only (and, while it lasts, the default of threads started meanwhile)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def single_threaded(fn):
+    """Decorator form of :func:`one_thread`."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with one_thread():
+            return fn(*args, **kwargs)
+    return wrapper
+
+
 @torch.no_grad()
 def d_on_grid(trainer: Trainer, x: np.ndarray) -> np.ndarray:
     """D(x) = σ(a(x)) on the grid in float64 from D's raw logits, clipped to [EPS, 1 − EPS]."""
     xt = torch.as_tensor(np.asarray(x), dtype=torch.float32).reshape(-1, 1).to(trainer.device)
-    a = trainer.D(xt).double().cpu().numpy().ravel()
+    with one_thread():
+        a = trainer.D(xt).double().cpu().numpy().ravel()
     return np.clip(special.expit(a), EPS, 1 - EPS)
 
 
@@ -98,7 +126,8 @@ def generator_fn(trainer: Trainer) -> Callable[[np.ndarray], np.ndarray]:
     """G as a numpy function of 1-D z (float64 in, float64 out) for theory.pushforward_density."""
     def G(z: np.ndarray) -> np.ndarray:
         zt = torch.as_tensor(np.asarray(z), dtype=torch.float32).reshape(-1, 1)
-        return trainer.generate(zt).double().numpy().ravel()
+        with one_thread():
+            return trainer.generate(zt).double().numpy().ravel()
     return G
 
 
@@ -107,11 +136,25 @@ def p_g_on_grid(trainer: Trainer, x: np.ndarray) -> np.ndarray:
     return theory.pushforward_density(generator_fn(trainer), x, trainer.prior, n_z=N_Z)
 
 
+#: W1 on the grid is only reported while at least this share of p_g lies on the grid.
+MIN_MASS = 0.99
+
+
 def w1_to_data(x: np.ndarray, p_data: np.ndarray, p_g: np.ndarray) -> float:
-    """W1(p_g, p_data) on the grid (theory.w1); NaN when p_g has left the grid entirely."""
-    if not theory.mass_on_grid(x, p_g) > 0:
+    """W1(p_g, p_data) on the grid (theory.w1); NaN once more than 1 % of p_g has left the grid (the grid's
+    renormalised W1 would then be wrong, so the page shows a sentence instead of a number)."""
+    if not theory.mass_on_grid(x, p_g) >= MIN_MASS:
         return float("nan")
     return theory.w1(x, p_data, p_g)
+
+
+def format_number(value, spec: str = ".4f") -> str:
+    """A number for the screen: "—" for None/NaN/inf, and no "−0.0000" for a value that rounds to zero."""
+    v = finite_or_none(value)
+    if v is None:
+        return "—"
+    text = format(v, spec)
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def finite_or_none(value) -> float | None:
@@ -195,9 +238,10 @@ class DStarExperiment:
         d = d_on_grid(trainer, self.grid.x)
         return {"gap": d_star_gap(self.grid, d), "v_d": value_of(self.grid, d)}
 
-    def view(self, trainer: Trainer) -> np.ndarray:
-        """D(x) on the grid (what the live panel draws over D*)."""
-        return d_on_grid(trainer, self.grid.x)
+    def view(self, trainer: Trainer) -> dict:
+        """What the live panel draws: D(x) on the grid, and the current gap and V(G, D)."""
+        d = d_on_grid(trainer, self.grid.x)
+        return {"d": d, "gap": d_star_gap(self.grid, d), "v_d": value_of(self.grid, d)}
 
     def live_run(self, max_steps: int = 5_000) -> LiveRun:
         return LiveRun(self.make_trainer, self.view, mode="d", max_steps=max_steps)
@@ -205,8 +249,9 @@ class DStarExperiment:
     def run_headless(self, steps: int) -> Trainer:
         """``steps`` D steps without a thread (tests, benchmarks) — the same Trainer the page drives."""
         trainer = self.make_trainer()
-        for _ in range(int(steps)):
-            trainer.d_step()
+        with one_thread():
+            for _ in range(int(steps)):
+                trainer.d_step()
         return trainer
 
 
@@ -275,6 +320,7 @@ def _cosine(step: int, total: int, floor: float = 0.05) -> float:
     return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(step, total) / max(total, 1)))
 
 
+@single_threaded
 def figure1_experiment(setup: GANSetup = GANSetup(), d_steps_a: int = 25, d_steps_b: int = 300,
                        gan_steps: int = 600, step_c: int = 40, record_every: int = 20,
                        progress: Callable[[float, str], None] | None = None) -> Figure1Result:
@@ -364,8 +410,15 @@ class SaturationRun:
     w1: np.ndarray              # W1(p_g, p_data)
     error: str | None = None
 
+    @property
+    def left_grid_at(self) -> int | None:
+        """The first recorded iteration at which p_g had left the grid (W1 not defined there), else None."""
+        bad = np.flatnonzero(~np.isfinite(self.w1))
+        return int(self.w1_steps[bad[0]]) if bad.size else None
 
-def saturation_experiment(setup: SaturationSetup = SaturationSetup(), losses=("minimax", "nonsaturating"),
+
+@single_threaded
+def saturation_experiment(setup: SaturationSetup = SaturationSetup(), loss_names=("minimax", "nonsaturating"),
                           progress: Callable[[float, str], None] | None = None) -> dict[str, SaturationRun]:
     """Pre-train D for ``pretrain_steps`` D steps against the initial G (a confident D), then train the GAN
     for ``steps`` iterations with each G loss — from the same seed, so every run starts from the same G and D.
@@ -376,22 +429,29 @@ def saturation_experiment(setup: SaturationSetup = SaturationSetup(), losses=("m
     grid_x = theory.make_grid(-8.0, 8.0, N_GRID)
     p = _normalised(grid_x, setup.gan("minimax").p_data().pdf(grid_x))
     runs: dict[str, SaturationRun] = {}
-    n = max(len(losses), 1)
-    for k, loss in enumerate(losses):
+    pretrained: dict[str, dict] = {}  # the 2014 losses share D's loss, hence the same pre-trained state
+    n, total = max(len(loss_names), 1), max(setup.pretrain_steps + setup.steps, 1)
+    for k, loss in enumerate(loss_names):
         trainer = make_gan_trainer(setup.gan(loss))
-        w1_steps, w1s, gn, dfake = [], [], [], []
-        error, d_fake_start = None, float("nan")
+        family = "2014" if loss in losses.PROBABILISTIC else loss
+        w1_steps, w1s, gn, dfake, error = [], [], [], [], None
+        d_fake_start, started = float("nan"), False
 
-        def tick(frac: float, text: str) -> None:
+        def tick(done: int, text: str) -> None:
             if progress is not None:
-                progress(min((k + frac) / n, 1.0), f"{loss}: {text}")
+                progress(min((k + done / total) / n, 1.0), f"{loss}: {text}")
 
         try:
-            for i in range(1, setup.pretrain_steps + 1):
-                rec = trainer.d_step()
-                d_fake_start = rec["d_fake"]
-                if i % 100 == 0:
-                    tick(0.5 * i / max(setup.pretrain_steps + setup.steps, 1), "pre-training D")
+            if family in pretrained:
+                trainer.load_state_dict(copy.deepcopy(pretrained[family]))
+            else:
+                for i in range(1, setup.pretrain_steps + 1):
+                    trainer.d_step()
+                    if i % 100 == 0:
+                        tick(i, "pre-training D")
+                pretrained[family] = copy.deepcopy(trainer.state_dict())
+            d_fake_start = float(trainer.discriminate(trainer.generate()).mean())
+            started = True
             w1_steps.append(0), w1s.append(w1_to_data(grid_x, p, p_g_on_grid(trainer, grid_x)))
             for i in range(1, setup.steps + 1):
                 rec = trainer.step()
@@ -399,11 +459,71 @@ def saturation_experiment(setup: SaturationSetup = SaturationSetup(), losses=("m
                 if i % setup.record_every == 0 or i == setup.steps:
                     w1_steps.append(i), w1s.append(w1_to_data(grid_x, p, p_g_on_grid(trainer, grid_x)))
                 if i % 50 == 0:
-                    tick((setup.pretrain_steps + i) / max(setup.pretrain_steps + setup.steps, 1), "training")
+                    tick(setup.pretrain_steps + i, "training")
         except Diverged as err:
-            error = str(err)
+            error = str(err) if started else f"While pre-training D: {err}"
         runs[loss] = SaturationRun(loss, d_fake_start, np.arange(1, len(gn) + 1), np.asarray(gn),
                                    np.asarray(dfake), np.asarray(w1_steps), np.asarray(w1s), error)
     if progress is not None:
         progress(1.0, "Done")
     return runs
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The G losses as curves of D's logit (for the saturation page)
+# ----------------------------------------------------------------------------------------------------------
+#: "D confidently rejects a fake" when D(G(z)) = σ(a) is below this.
+REJECT_D = 0.05
+REJECT_LOGIT = float(special.logit(REJECT_D))
+
+
+@dataclass(frozen=True)
+class LossCurves:
+    a: np.ndarray            # D's logit on a fake
+    d: np.ndarray            # D(G(z)) = σ(a)
+    loss: dict               # name -> G loss at each a
+    grad: dict               # name -> d loss / d a (autograd, ganviz.losses.g_loss_curve)
+
+
+def g_loss_curves(names=("minimax", "nonsaturating", "lsgan", "wgan"), a_lo: float = -10.0, a_hi: float = 10.0,
+                  n: int = 401) -> LossCurves:
+    """Each G loss and its derivative over a logit grid, from the real loss functions by autograd.
+
+    minimax log(1 − σ(a)): d/da = −σ(a); non-saturating −log σ(a): d/da = −(1 − σ(a)) (Goodfellow et al. 2014,
+    §3); LSGAN ½(a − 1)²: d/da = a − 1; WGAN −a: d/da = −1 (for these two, a is the raw critic score).
+    """
+    a = torch.linspace(float(a_lo), float(a_hi), int(n), dtype=torch.float64)
+    out_loss, out_grad = {}, {}
+    for name in names:
+        loss, grad = losses.g_loss_curve(name, a)
+        out_loss[name], out_grad[name] = loss.numpy(), grad.numpy()
+    return LossCurves(a.numpy(), torch.sigmoid(a).numpy(), out_loss, out_grad)
+
+
+class ResultCache:
+    """A bounded, thread-safe memo of deterministic experiment results keyed on their frozen settings.
+
+    The pages keep one per process (st.cache_resource) instead of st.cache_data, because the experiments report
+    progress to a bar drawn outside them, which st.cache_data cannot replay.
+    """
+
+    def __init__(self, max_entries: int = 8):
+        self.max_entries = max(1, int(max_entries))
+        self._items: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, compute: Callable[[], object]):
+        with self._lock:
+            if key in self._items:
+                self._items[key] = self._items.pop(key)  # most recently used last
+                return self._items[key]
+        value = compute()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.max_entries:
+                self._items.pop(next(iter(self._items)))
+        return value
+
+    def __contains__(self, key) -> bool:
+        with self._lock:
+            return key in self._items

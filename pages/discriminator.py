@@ -3,8 +3,6 @@ drawn over the exact D* = p_data/(p_data + p_g) (Goodfellow et al. 2014, Prop. 1
 against V(G, D*); then Fig. 1 (a)–(d) of the paper replayed by a real alternating 1-D GAN."""
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
 from ganviz import plots_live1d as pl
@@ -44,19 +42,14 @@ for k, v in DEFAULTS.items():
     st.session_state.setdefault(f"{P}_{k}", v)
 
 
-def fmt(value, spec: str = ".4f") -> str:
-    v = tl.finite_or_none(value)
-    return "—" if v is None else format(v, spec)
-
-
 @st.cache_resource(max_entries=32, show_spinner=False)
 def experiment(setup: tl.DStarSetup) -> tl.DStarExperiment:
     return tl.DStarExperiment(setup)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def figure1(setup: tl.GANSetup, _progress=None) -> tl.Figure1Result:
-    return tl.figure1_experiment(setup, progress=_progress)
+@st.cache_resource(show_spinner=False)
+def figure1_results() -> tl.ResultCache:
+    return tl.ResultCache(max_entries=8)
 
 
 ui.page_header(
@@ -108,20 +101,15 @@ if run.snapshot().config.lr_d != setup.lr_d:
     run.update(lr_d=setup.lr_d)
 
 
-def last(history: dict, name: str):
-    steps, values = history.get(name, ((), ()))
-    return values[-1] if len(values) else None
-
-
 def draw(snap) -> None:
     st.caption(ui.status_line(snap))
-    gap, v_d = last(snap.history, "gap"), last(snap.history, "v_d")
+    view = snap.view or {}
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("D step", f"{snap.step:,}")
-    m2.metric("‖D − D*‖", fmt(gap))
-    m3.metric("V(G, D)", fmt(v_d))
-    m4.metric("max V(G, D*)", fmt(grid.v_star))
-    st.plotly_chart(pl.d_star_figure(grid.x, grid.p_data, grid.p_g, grid.d_star, snap.view), key=f"{P}_dfig")
+    m2.metric("‖D − D*‖", tl.format_number(view.get("gap")))
+    m3.metric("V(G, D)", tl.format_number(view.get("v_d")))
+    m4.metric("max V(G, D*)", tl.format_number(grid.v_star))
+    st.plotly_chart(pl.d_star_figure(grid.x, grid.p_data, grid.p_g, grid.d_star, view.get("d")), key=f"{P}_dfig")
     c1, c2 = st.columns(2)
     if "gap" in snap.history:
         with c1:
@@ -143,7 +131,7 @@ with right:
                    "the gap, weighted where the samples are.")
     with f3:
         ui.formula(r"V(G,D) = \int p_{\text{data}} \log D + p_g \log(1 - D)\,dx \;\le\; V(G,D^*)",
-                   f"= −log 4 + 2·JSD = {fmt(grid.v_star)} here (Thm. 1).")
+                   f"= −log 4 + 2·JSD = {tl.format_number(grid.v_star)} here (Thm. 1).")
 
 st.divider()
 st.header("Goodfellow et al. 2014, Figure 1 — replayed by a real 1-D GAN")
@@ -157,18 +145,19 @@ fig_seed = ui.seed_input(f"{P}_fig1_seed", default=1)
 st.button("Replay Figure 1 (≈ 900 training steps, a few seconds)", key=f"{P}_fig1_run", type="primary",
           on_click=lambda: st.session_state.__setitem__(f"{P}_fig1_on", True))
 if st.session_state.get(f"{P}_fig1_on"):
+    fig_setup = tl.GANSetup(seed=fig_seed)
     bar = st.empty()
-    progress = bar.progress(0.0, text="Starting…")
-    result = figure1(tl.GANSetup(seed=fig_seed), _progress=lambda f, t: progress.progress(f, text=t))
+    result = figure1_results().get(fig_setup, lambda: tl.figure1_experiment(
+        fig_setup, progress=lambda f, t: bar.progress(f, text=t)))
     bar.empty()
     if result.error:
         st.error(result.error)
     st.plotly_chart(pl.figure1_panels(result.x, result.p_data, result.panels), key=f"{P}_fig1")
     st.caption(" · ".join(f"**{p.label}** {p.caption}" for p in result.panels))
     k1, k2, k3 = st.columns(3)
-    k1.metric("W1(p_g, p_data) at the start", fmt(result.w1[0] if len(result.w1) else None, ".3f"))
-    k2.metric("W1(p_g, p_data) at the end", fmt(result.final_w1, ".3f"))
-    k3.metric("E_p_data |D − ½| at the end", fmt(result.final_d_dev, ".3f"))
+    k1.metric("W1(p_g, p_data) at the start", tl.format_number(result.w1[0] if len(result.w1) else None, ".3f"))
+    k2.metric("W1(p_g, p_data) at the end", tl.format_number(result.final_w1, ".3f"))
+    k3.metric("E_p_data |D − ½| at the end", tl.format_number(result.final_d_dev, ".3f"))
     st.plotly_chart(pl.w1_figure(result.steps, result.w1), key=f"{P}_fig1_w1")
     st.caption("W1 is computed exactly from p_g = G#p_z (change of variables over all preimages of the MLP G).")
 else:

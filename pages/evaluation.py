@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -18,15 +19,16 @@ from ganviz import ui
 P = "eval"
 MAX_UPLOAD_MB = 64
 DEFAULTS = {"drop": [], "noise": 0.0, "blur": 0.0}
+SETTINGS = {"n": 2000, "kid": 100}
 PRESETS = {
-    "Clean real data": ("The degraded set is real training data: every metric sits at the baseline.", {}),
-    "Mode dropping: keep 5 classes": ("IS and recall fall, the class histogram has holes — precision stays high: "
+    "Clean": ("The degraded set is real training data: every metric sits at the baseline.", {}),
+    "Drop 5 classes": ("IS and recall fall, the class histogram has holes — precision stays high: "
                                       "each image is still a perfect digit.", {"drop": [5, 6, 7, 8, 9]}),
-    "Collapse to one class": ("IS → 1 and recall → 0, yet precision stays: sharp samples, no diversity.",
+    "One class only": ("IS → 1 and recall → 0, yet precision stays: sharp samples, no diversity.",
                               {"drop": [0, 1, 2, 3, 4, 5, 6, 8, 9]}),
-    "Noisy images": ("IS barely moves — the digits stay readable — while FID and KID rise several-fold and "
+    "Noise": ("IS barely moves — the digits stay readable — while FID and KID rise several-fold and "
                      "precision and recall fall.", {"noise": 0.15}),
-    "Blurry images": ("IS barely notices; FID jumps and recall collapses: blurred digits crowd into a small part of "
+    "Blur": ("IS barely notices; FID jumps and recall collapses: blurred digits crowd into a small part of "
                       "feature space, which no longer covers the real variety.", {"blur": 0.75}),
     "Heavy noise": ("The classifier cannot read the digits any more: IS falls towards 1 and precision towards 0.",
                     {"noise": 0.5}),
@@ -39,7 +41,7 @@ def apply_preset(name: str) -> None:
     st.session_state[f"{P}_story"] = name
 
 
-for k, v in DEFAULTS.items():
+for k, v in {**DEFAULTS, **SETTINGS}.items():
     st.session_state.setdefault(f"{P}_{k}", v)
 
 
@@ -105,7 +107,18 @@ def score_gan(dataset, label, source, n, seed, kid_subsets, progress):
         clf, ref = load_eval(dataset)
         x = E.sample_generator(G, cfg, n, seed)
         return E.score_images(clf, x, ref, seed, kid_subsets=kid_subsets, progress=progress), data.make_grid(x[:24], 12)
-    return memo(("gan", dataset, label, n, seed, kid_subsets), compute)
+    return memo(("gan", dataset, label, file_version(source), n, seed, kid_subsets), compute)
+
+
+def file_version(source) -> int | None:
+    """Modification time of a path's weights, so a retrained run in the same folder is scored anew."""
+    if isinstance(source, tuple):
+        return None  # uploads are keyed by their content hash in the label
+    p = Path(source)
+    for f in (p / "model.safetensors", p.with_suffix(".safetensors"), p):
+        if f.is_file():
+            return f.stat().st_mtime_ns
+    return None
 
 
 def fid_curve(dataset, drop, noise, blur, seed):
@@ -137,10 +150,10 @@ with top[0]:
     dataset = st.radio("Dataset", datasets, horizontal=True, key=f"{P}_dataset",
                        format_func=lambda d: data.TITLES.get(d, d))
 with top[1]:
-    n = st.select_slider("Samples per set N", [1000, 2000, 5000], value=2000, key=f"{P}_n",
+    n = st.select_slider("Samples per set N", [1000, 2000, 5000], key=f"{P}_n",
                          help="Every row uses the same N: FID depends on N (see the FID∞ section).")
 with top[2]:
-    kid_subsets = st.select_slider("KID subsets", [10, 20, 50, 100], value=100, key=f"{P}_kid",
+    kid_subsets = st.select_slider("KID subsets", [10, 20, 50, 100], key=f"{P}_kid",
                                    help="100 subsets of ≤ 1,000 samples is the standard (Bińkowski et al. 2018); "
                                         "fewer is faster and noisier.")
 with top[3]:
@@ -264,7 +277,8 @@ if pool is not None:
         with left:
             ui.formula(latex, meaning)
         with right:
-            st.metric(label, ui.fmt(d_row[key], fmt), ui.fmt(d_row[key] - b_row[key], "+" + fmt),
+            delta = d_row[key] - b_row[key]
+            st.metric(label, ui.fmt(d_row[key], fmt), ui.fmt(delta, "+" + fmt) if abs(delta) > 1e-12 else None,
                       delta_color="inverse" if inverse else "normal", help="degraded set; delta vs the baseline")
 
     card(r"\mathrm{IS} = \exp\Big(\mathbb{E}_{x}\,\mathrm{KL}\big(p(y\mid x)\,\|\,p(y)\big)\Big)",

@@ -87,7 +87,7 @@ def static_views(_target: theory.Density, target_key: tuple, gen: str, a: float,
     x = theory.plot_grid(_target, G, prior)
     z = theory.sample_prior(N_HIST, prior, torch.Generator().manual_seed(seed))
     views = theory.generator_views(G, x, prior, z, _target.pdf(x), n_z=N_Z)
-    views.update(x=x, p_data=_target.pdf(x))
+    views.update(x=x, p_data=_target.pdf(x), g_star=theory.optimal_map(_target, prior)(views["z_curve"]))
     return views
 
 
@@ -195,7 +195,8 @@ def draw_views(v: dict) -> None:
                                           v["p_g"], uirevision=f"gen-a-{target_key}"), key=f"{P}_fig_a")
     with fig_b:
         st.markdown("**(b) the curve x = G(z)**")
-        curves = {"G(z)": (v["g_curve"], pt.P_G_STYLE)}
+        curves = {"G(z)": (v["g_curve"], pt.P_G_STYLE),
+                  "G* = F_data⁻¹∘F_z (for comparison)": (v["g_star"], {**pt.P_DATA_STYLE, "width": 2})}
         st.plotly_chart(pt.map_curve_figure(v["z_curve"], curves, uirevision=f"gen-b-{target_key}"),
                         key=f"{P}_fig_b")
     st.markdown(f"**(c) p_g exact, over a histogram of {v['g_samples'].size:,} samples G(z), and p_data**")
@@ -220,14 +221,13 @@ def draw_metrics(v: dict) -> None:
         st.info("G is constant: p_g is a point mass, drawn as one grid cell of height 1/Δx.")
 
 
-f1, f2, f3 = st.columns(3)
+f1, f2 = st.columns(2)
 with f1:
     ui.formula(r"p_g(x) = \sum_{z:\,G(z)=x} \frac{p_z(z)}{|G'(z)|}",
                f"Exact up to G being linear on {N_Z - 1:,} z-cells: each cell's prior mass is spread over its image.")
 with f2:
-    ui.formula(r"\mathrm{JSD} = \tfrac12\mathrm{KL}(p_{data}\|m) + \tfrac12\mathrm{KL}(p_g\|m),\ m=\tfrac{p_{data}+p_g}2")
-with f3:
-    ui.formula(r"W_1 = \int |F_{data}(x) - F_g(x)|\,dx,\quad G^* = F_{data}^{-1}\circ F_z")
+    ui.formula(r"\mathrm{JSD} = \tfrac12\mathrm{KL}(p_{data}\|m) + \tfrac12\mathrm{KL}(p_g\|m),\ m=\tfrac{p_{data}+p_g}{2}")
+    ui.formula(r"W_1 = \int |F_{data} - F_g|\,dx, \qquad G^* = F_{data}^{-1}\circ F_z")
 
 if gen != "mlp":
     with ui.user_errors():
@@ -240,6 +240,7 @@ if gen != "mlp":
 x_live = theory.plot_grid(target, None, prior)
 p_data_live = target.pdf(x_live)
 z_live = theory.sample_prior(N_HIST, prior, torch.Generator().manual_seed(seed))
+g_star_live = theory.optimal_map(target, prior)(theory.curve_z(prior))
 
 
 def make_trainer(target=target, prior=prior, seed=seed, lr=lr) -> Trainer:
@@ -254,7 +255,7 @@ def make_trainer(target=target, prior=prior, seed=seed, lr=lr) -> Trainer:
 
 def view(trainer: Trainer) -> dict:
     v = theory.generator_views(theory.numpy_map(trainer.generate), x_live, prior, z_live, p_data_live, n_z=20_001)
-    v.update(x=x_live, p_data=p_data_live)
+    v.update(x=x_live, p_data=p_data_live, g_star=g_star_live)
     return v
 
 

@@ -111,7 +111,7 @@ st.caption("Everything on this page is exact numerical integration — no sampli
 
 # ----------------------------------------------------------------------------------------- 1. Theorem 1
 st.subheader("1 · Move p_g: V(G, D*) against −log 4 + 2·JSD")
-c1, c2 = st.columns([1, 2.2])
+c1, c2 = st.columns([1, 2.4])
 with c1:
     wd = st.slider("p_data: weight of the left bump", 0.05, 0.95, step=0.05, key=f"{P}_wd")
     wg = st.slider("p_g: weight of the left bump", 0.0, 1.0, step=0.05, key=f"{P}_wg")
@@ -119,70 +119,80 @@ with c1:
     scale = st.slider("p_g: scale", 0.1, 3.0, step=0.05, key=f"{P}_scale")
 with ui.user_errors():
     opt = optimum(wd, wg, shift, scale)
-with c1:
-    m1, m2 = st.columns(2)
-    m1.metric("V(G, D*) by integration", fmt(opt["c"]))
-    m2.metric("−log 4 + 2·JSD", fmt(-theory.LOG4 + 2 * opt["jsd"]))
-    m1.metric("JSD(p_data ‖ p_g)", fmt(opt["jsd"]), help="In nats; log 2 ≈ 0.693147 is its maximum.")
-    m2.metric("|difference|", f"{abs(opt['c'] - (-theory.LOG4 + 2 * opt['jsd'])):.1e}")
-with c2:
-    ui.formula(r"V(G,D^*) = \int p_{data}\log\frac{p_{data}}{p_{data}+p_g} + p_g\log\frac{p_g}{p_{data}+p_g}\,dx"
-               r"\;=\; -\log 4 + 2\,\mathrm{JSD}(p_{data}\,\|\,p_g)")
-    st.plotly_chart(pt.d_figure(XS, opt["p"][S], opt["q"][S], height=300, uirevision="jsd-1"), key=f"{P}_fig_1")
     sw = sweep(wd, wg, scale)
+with c2:
+    st.plotly_chart(pt.d_figure(XS, opt["p"][S], opt["q"][S], height=290, uirevision="jsd-1",
+                                xrange=[-14.0, 14.0]), key=f"{P}_fig_1")
+m = st.columns(4)
+m[0].metric("V(G, D*) by integration", fmt(opt["c"]))
+m[1].metric("−log 4 + 2·JSD", fmt(-theory.LOG4 + 2 * opt["jsd"]))
+m[2].metric("|difference|", f"{abs(opt['c'] - (-theory.LOG4 + 2 * opt['jsd'])):.1e}")
+m[3].metric("JSD(p_data ‖ p_g)", fmt(opt["jsd"]), help="In nats; log 2 ≈ 0.693147 is its maximum.")
+c1, c2 = st.columns([1.2, 2.2])
+with c1:
+    ui.formula(r"V(G,D^*) = \int p_{data}\log\tfrac{p_{data}}{p_{data}+p_g} + p_g\log\tfrac{p_g}{p_{data}+p_g}\,dx")
+    ui.formula(r"= -\log 4 + 2\,\mathrm{JSD}(p_{data}\,\|\,p_g)",
+               "Left: the integral with D* plugged in. Right: JSD from its own formula. Goodfellow et al. 2014, "
+               "Thm. 1.")
+with c2:
     st.plotly_chart(pt.value_vs_jsd_figure(sw["shift"], sw["c"], sw["jsd"], current=shift, xtitle="shift of p_g",
-                                           height=260), key=f"{P}_fig_1b")
+                                           height=250), key=f"{P}_fig_1b")
 
 # ---------------------------------------------------------------------------------- 2. disjoint supports
 st.subheader("2 · Disjoint supports: JSD is stuck at log 2, W1 is not")
-c1, c2 = st.columns([1, 2.2])
+c1, c2 = st.columns([1, 2.4])
 with c1:
-    theta = st.slider("θ: shift of p_g = U(θ − 1, θ + 1) against p_data = U(−1, 1)", 0.0, 6.0, step=0.1,
+    theta = st.slider("θ: p_g = U(θ − 1, θ + 1) against p_data = U(−1, 1)", 0.0, 6.0, step=0.1,
                       key=f"{P}_theta")
     u = theory.Uniform(-1.0, 1.0)
     pu, qu = u.pdf(X), theory.Affine(u, theta).pdf(X)
-    j, w = theory.jsd(X, pu, qu), theory.w1(X, pu, qu)
-    m1, m2 = st.columns(2)
-    m1.metric("JSD", fmt(j), help="Exactly log 2 = 0.693147 once θ > 2.")
-    m2.metric("W1", fmt(w, ".4f"))
-    m1.metric("C(G) = V(G, D*)", fmt(theory.c_of_g(X, pu, qu)))
-    ui.formula(r"\mathrm{JSD} = \log 2,\quad W_1 = \theta \quad (\theta > 2)",
-               "Arjovsky et al. 2017, Example 1: a generator this far off gets no signal from JSD.")
-with c2:
-    ds = disjoint_sweep()
-    st.plotly_chart(pt.jsd_w1_figure(ds["shift"], ds["jsd"], ds["w1"], current=theta, height=280),
-                    key=f"{P}_fig_2")
     st.plotly_chart(pt.density_figure(XS, {"p_data = U(−1, 1)": (pu[S], {**pt.P_DATA_STYLE, "fill": "tozeroy"}),
                                           f"p_g = U({theta - 1:g}, {theta + 1:g})": (qu[S], {**pt.P_G_STYLE,
                                                                                            "fill": "tozeroy"})},
-                                      height=220, uirevision="jsd-2b"), key=f"{P}_fig_2b")
+                                      height=220, uirevision="jsd-2b", yrange=(0, 0.7), crop=True),
+                    key=f"{P}_fig_2b")
+with c2:
+    ds = disjoint_sweep()
+    st.plotly_chart(pt.jsd_w1_figure(ds["shift"], ds["jsd"], ds["w1"], current=theta, height=300),
+                    key=f"{P}_fig_2")
+j, w = theory.jsd(X, pu, qu), theory.w1(X, pu, qu)
+m = st.columns(4)
+m[0].metric("JSD", fmt(j), help="Exactly log 2 = 0.693147 once θ > 2.")
+m[1].metric("W1", fmt(w, ".4f"))
+m[2].metric("C(G) = V(G, D*)", fmt(theory.c_of_g(X, pu, qu)))
+with m[3]:
+    ui.formula(r"\theta > 2:\ \mathrm{JSD} = \log 2,\ W_1 = \theta",
+               "Arjovsky et al. 2017, Example 1: this far off, JSD gives G no signal; W1 still does.")
 
 # ------------------------------------------------------------------------------------ 3. forward/reverse
 st.subheader("3 · One Gaussian for two bumps: forward vs reverse KL")
-c1, c2 = st.columns([1, 2.2])
+c1, c2 = st.columns([1, 2.4])
 with c1:
     sep = st.slider("Distance between the modes", 0.0, 8.0, step=0.25, key=f"{P}_sep")
     wmode = st.slider("Weight of the left mode", 0.05, 0.95, step=0.05, key=f"{P}_wmode")
     fits = kl_fits(sep, wmode)
     (mf, sf, kf), (mr, sr, kr) = fits["forward"], fits["reverse"]
-    m1, m2 = st.columns(2)
-    m1.metric("forward: μ, σ", f"{mf:.2f}, {sf:.2f}")
-    m2.metric("reverse: μ, σ", f"{mr:.2f}, {sr:.2f}")
-    m1.metric("KL(p ‖ q_fwd)", fmt(kf, ".4f"))
-    m2.metric("KL(q_rev ‖ p)", fmt(kr, ".4f"))
-    ui.formula(r"\min_q \mathrm{KL}(p\|q)\Rightarrow \mu=\mathbb{E}_p x,\ \sigma^2=\mathrm{Var}_p x"
-               r"\qquad \min_q \mathrm{KL}(q\|p) = \min_q -H(q) - \mathbb{E}_q \log p",
-               "Forward KL punishes q ≈ 0 where p > 0 (covers all mass); reverse KL punishes q > 0 where "
-               "p ≈ 0 (sits on one mode) — the mode-dropping flavour of GANs.")
 with c2:
     st.plotly_chart(pt.kl_fit_figure(XS, fits["p"][S], theory.Gaussian(mf, sf).pdf(XS),
-                                     theory.Gaussian(mr, sr).pdf(XS), height=320), key=f"{P}_fig_3")
+                                     theory.Gaussian(mr, sr).pdf(XS), height=300), key=f"{P}_fig_3")
+m = st.columns(4)
+m[0].metric("forward: μ, σ", f"{mf:.2f}, {sf:.2f}")
+m[1].metric("KL(p ‖ q_fwd)", fmt(kf, ".4f"))
+m[2].metric("reverse: μ, σ", f"{mr:.2f}, {sr:.2f}")
+m[3].metric("KL(q_rev ‖ p)", fmt(kr, ".4f"))
+c1, c2 = st.columns(2)
+with c1:
+    ui.formula(r"\min_q \mathrm{KL}(p\|q)\ \Rightarrow\ \mu=\mathbb{E}_p x,\ \sigma^2=\mathrm{Var}_p x",
+               "Forward KL punishes q ≈ 0 where p > 0: q covers all the mass.")
+with c2:
+    ui.formula(r"\min_q \mathrm{KL}(q\|p) = \min_q\, -H(q) - \mathbb{E}_q \log p",
+               "Reverse KL punishes q > 0 where p ≈ 0: q sits on one mode — the mode-dropping flavour of GANs.")
 
 # ---------------------------------------------------------------------------------------- 4. Prop. 2
 st.subheader("4 · Proposition 2: gradient steps on C(G) move p_g to p_data")
-c1, c2 = st.columns([1, 2.2])
+c1, c2 = st.columns([1, 2.4])
 with c1:
-    st.caption("p_g starts as the p_g of section 1 and p_data is section 1's p_data.")
+    st.caption("p_g starts as section 1's p_g; p_data is section 1's p_data.")
     lr = st.slider("Step size η", 0.05, 1.0, step=0.05, key=f"{P}_lr")
     steps = st.slider("Steps taken", 0, 60, key=f"{P}_steps")
     b1, b2, b3 = st.columns(3)
@@ -191,14 +201,13 @@ with c1:
     b3.button("Reset", key=f"{P}_reset", on_click=bump_steps, args=(0,), width="stretch")
     with ui.user_errors():
         path, c_values = prop2(wd, wg, shift, scale, lr)
-    m1, m2 = st.columns(2)
-    m1.metric("C(G) now", fmt(c_values[steps]), delta=f"{c_values[steps] - c_values[0]:+.4f} since step 0",
-              delta_color="inverse")
-    m2.metric("gap to −log 4", f"{c_values[steps] + theory.LOG4:.2e}")
-    ui.formula(r"\frac{\delta C}{\delta p_g(x)} = \log\frac{p_g(x)}{p_{data}(x)+p_g(x)} = \log(1-D^*(x))"
-               r"\\ p_g \leftarrow \frac{p_g\, e^{-\eta\, \delta C/\delta p_g}}{Z}",
-               "Exponentiated-gradient (mirror) descent keeps p_g a density; each step raises p_g where D* "
-               "says 'real' (D* > ½).")
+    st.metric("C(G) now", fmt(c_values[steps]), delta_color="inverse",
+              delta=f"{c_values[steps] - c_values[0]:+.4f} since step 0" if steps else None)
+    st.metric("gap to −log 4", f"{c_values[steps] + theory.LOG4:.2e}")
 with c2:
     st.plotly_chart(pt.prop2_figure(XS, opt["p"][S], path, steps, height=300), key=f"{P}_fig_4")
-    st.plotly_chart(pt.c_path_figure(c_values, steps, height=220), key=f"{P}_fig_4b")
+    st.plotly_chart(pt.c_path_figure(c_values, steps, height=200), key=f"{P}_fig_4b")
+ui.formula(r"\frac{\delta C}{\delta p_g(x)} = \log\frac{p_g(x)}{p_{data}(x)+p_g(x)} = \log(1-D^*(x)),"
+           r"\qquad p_g \leftarrow \frac{1}{Z}\, p_g\, e^{-\eta\, \delta C/\delta p_g}",
+           "Exponentiated-gradient (mirror) descent keeps p_g a density; each step raises p_g where D* says "
+           "'real' (D* > ½) and lowers it where D* < ½ — Goodfellow et al. 2014, Prop. 2.")

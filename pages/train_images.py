@@ -143,6 +143,7 @@ with right:
         if "grid" in view:
             g1.image(plots_images.upscale(view["grid"], 3), caption=f"G(z) on fixed noise · step {snap.step:,} · "
                      f"{str(resolve_device('auto')).upper()}", width="stretch")
+        g1.plotly_chart(plots_images.grad_norm_figure(hist, height=180), key=f"{P}_grad_chart")
         with g2:
             st.plotly_chart(plots_images.loss_figure(hist, snap.events, height=220), key=f"{P}_loss_chart")
             st.plotly_chart(plots_images.d_outputs_figure(hist, probabilistic, snap.events, height=200),
@@ -152,9 +153,6 @@ with right:
             st.warning(f"Step {e.step:,}: {e.message}", icon=":material/warning:")
 
     ui.live_panel(run, draw, every=1.0)
-
-    with st.expander("Gradient norms", expanded=False):
-        st.plotly_chart(plots_images.grad_norm_figure(run.snapshot().history, height=220), key=f"{P}_grad_chart")
 
     @st.fragment
     def timeline_and_downloads() -> None:
@@ -179,7 +177,7 @@ with right:
                                file_name="ganviz_timeline.gif", mime="image/gif", key=f"{P}_dl_gif")
         if snap.state != "running":
             trainer = run.trainer
-            cfg = checkpoint.make_config(spec, train=config.to_dict(), step=snap.step,
+            cfg = checkpoint.make_config(spec, train=(snap.config or config).to_dict(), step=snap.step,
                                          data={"name": images.name, "source": images.source, "n": len(images),
                                                "class_names": list(images.class_names)})
             d3.download_button("Checkpoint (.zip)", lambda: checkpoint.to_zip(trainer.G, trainer.D, cfg),

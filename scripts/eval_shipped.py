@@ -28,7 +28,8 @@ from ganviz.train import resolve_device  # noqa: E402
 IS_BAR = {"mnist": 0.95, "fashion-mnist": 0.9}
 
 
-def score(path: str, n: int, device, seed: int = 0) -> dict:
+def score(path: str, n: int, device, seed: int = 0, quick: bool = False) -> dict:
+    """Scores of one checkpoint; ``quick`` skips KID and precision/recall (for choosing among many runs)."""
     G, config = E.load_generator(path)
     dataset = E.gan_dataset(config)
     k = int(config["model"].get("num_classes", 0) or 0)
@@ -37,7 +38,13 @@ def score(path: str, n: int, device, seed: int = 0) -> dict:
     clf = C.load_classifier(dataset, device=device)
     feats, probs = clf.extract(x, device=device)
     ref = C.load_reference(dataset, "test")
-    s = M.evaluate(feats, probs, ref, seed=seed)
+    if quick:
+        hist = M.class_histogram(probs)
+        is_mean, is_std = M.inception_score(probs, 10, seed)
+        s = M.Scores(n, is_mean, is_std, M.frechet_distance(*M.feature_stats(feats), ref.mu, ref.sigma),
+                     float("nan"), float("nan"), float("nan"), float("nan"), hist, M.kl_to_uniform(hist))
+    else:
+        s = M.evaluate(feats, probs, ref, seed=seed)
     real_is = C.reference_inception_score(dataset, "test")[0]
     hist = s.class_hist
     out = {"run": str(path), "dataset": dataset, "conditional": bool(k), "n": n, "IS": s.is_mean, "IS_std": s.is_std,
@@ -65,12 +72,13 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--quick", action="store_true", help="IS, FID, classes only (no KID, precision/recall)")
     args = ap.parse_args()
     device = resolve_device(args.device)
     results = []
     for r in args.runs:
         try:
-            res = score(r, args.n, device)
+            res = score(r, args.n, device, quick=args.quick)
         except (ValueError, FileNotFoundError) as e:
             res = {"run": r, "error": str(e)}
         results.append(res)

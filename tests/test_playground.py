@@ -131,3 +131,49 @@ def test_build_trainer_remedies_and_metrics():
     for _ in range(3):
         a.step(), b.step()
     assert torch.equal(a.generate(), b.generate())
+
+
+def top_mode_share(trainer, dataset) -> tuple[int, float]:
+    """The mode most fixed fakes are nearest to, and their share."""
+    idx, _ = toy.nearest_mode(trainer.generate().numpy(), dataset.centres)
+    counts = np.bincount(idx, minlength=len(dataset.centres))
+    return int(counts.argmax()), float(counts.max() / counts.sum())
+
+
+def run_preset(name, steps, every=250):
+    story, cfg = playground.PRESETS[name]
+    dataset = toy.DATASETS[cfg.dataset]()
+    t = playground.build_trainer(cfg, dataset, metric_every=every, metric_n=1000)
+    tops = []
+    for _ in range(steps // every):
+        for _ in range(every):
+            t.step()
+        tops.append(top_mode_share(t, dataset))
+    return t, tops
+
+
+@pytest.mark.slow
+def test_presets_tell_their_story():
+    torch.set_num_threads(1)
+    # healthy: D(x), D(G(z)) meet at ½, both blobs covered with high-quality samples
+    t, _ = run_preset("Healthy NS-GAN", 2000)
+    h = t.history
+    assert abs(np.mean(h.tail("d_real", 200)) - 0.5) < 0.05 and abs(np.mean(h.tail("d_fake", 200)) - 0.5) < 0.05
+    assert h.last("modes_covered") == 2 and h.last("hq_fraction") > 0.9
+    # collapse: most fakes sit at one mode, and that mode keeps changing (rotation)
+    t, tops = run_preset("Mode collapse: vanilla GAN rotates through the ring", 3000)
+    shares = [s for _, s in tops]
+    assert np.median(shares) >= 0.4
+    assert len({m for m, _ in tops}) >= 4
+    assert t.history.last("reverse_kl") > 0.5
+    # D wins: the detector fires, D(G(z)) ≈ 0, G gets no signal
+    t, _ = run_preset("Saturating loss: D wins", 500)
+    assert any(e.kind == "d_wins" for e in t.events)
+    assert t.history.last("d_fake") < 0.01 and t.history.last("d_real") > 0.99
+    # the remedies spread the fakes over the ring: low top share, low reverse KL
+    for name, steps in (("Fixed by PacGAN", 6000), ("Fixed by unrolling", 3000)):
+        t, tops = run_preset(name, steps)
+        assert tops[-1][1] < 0.3, name
+        assert t.history.last("reverse_kl") < 0.3, name
+    t, tops = run_preset("WGAN-GP", 2000)
+    assert t.history.last("modes_covered") >= 7 and tops[-1][1] < 0.3

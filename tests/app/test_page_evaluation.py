@@ -12,11 +12,11 @@ pytestmark = pytest.mark.skipif(not C.classifier_path("mnist").with_suffix(".saf
 
 
 def fast_page():
-    at = open_page("pages/evaluation.py", timeout=180).run()
+    at = open_page("pages/evaluation.py", timeout=180)
+    at.session_state["eval_n"], at.session_state["eval_kid"] = 1000, 10  # the sliders' small ends, set before run
+    at.run()
     assert not at.exception
-    at.select_slider(key="eval_n").set_value(1000)
-    at.select_slider(key="eval_kid").set_value(10).run()
-    assert not at.exception
+    assert at.select_slider(key="eval_n").value == 1000 and at.select_slider(key="eval_kid").value == 10
     return at
 
 
@@ -58,7 +58,7 @@ def test_noise_lowers_precision_and_raises_fid_and_preset_buttons_work():
     assert noisy["precision"] < clean["precision"] - 0.2
     assert noisy["FID"] > clean["FID"] + 10
     assert noisy["KID"] > clean["KID"]
-    at.button(key="eval_preset_Blurry images").click().run()
+    at.button(key="eval_preset_Blur").click().run()
     assert not at.exception
     assert at.slider(key="eval_blur").value == 0.75 and at.slider(key="eval_noise").value == 0.0
     blurry = values(at)
@@ -73,3 +73,33 @@ def test_bad_run_path_gives_one_sentence_and_fid_infinity_is_shown():
     assert any("could not be evaluated" in e.value for e in at.error)
     m = metric_values(at)
     assert float(m["real train: FID∞"]) < float(m["real train: FID at N = 5,000"])
+
+
+def test_saved_run_folder_gets_its_own_row(tmp_path):
+    from ganviz import checkpoint
+    from ganviz.convnets import ImageGANSpec, build_gan
+    spec = ImageGANSpec(model="dcgan", z_dim=16, width=8)
+    G, D = build_gan(spec, seed=0)
+    checkpoint.save(tmp_path / "run", G, D, checkpoint.make_config(spec, data={"name": "mnist"}))
+    at = fast_page()
+    at.text_input(key="eval_run_path").input(str(tmp_path / "run")).run()
+    assert not at.exception and not at.error
+    df = at.dataframe[0].value
+    mine = df[df["set"] == "your run"].iloc[0]
+    base = df[df["set"] == "real train (baseline)"].iloc[0]
+    assert mine["FID"] > 10 * base["FID"] and mine["precision"] < base["precision"]  # an untrained G
+
+
+def test_fashion_mnist_dataset_when_shipped():
+    if not C.classifier_path("fashion-mnist").with_suffix(".safetensors").is_file():
+        pytest.skip("no shipped Fashion-MNIST classifier")
+    at = fast_page()
+    at.radio(key="eval_dataset").set_value("fashion-mnist").run()
+    assert not at.exception
+    if at.warning and any("training images" in w.value for w in at.warning):
+        return  # no Fashion-MNIST images on this machine: the page says so and shows what it can
+    clean = values(at)
+    assert 7.5 < clean["IS"] < 10 and clean["precision"] > 0.5
+    at.multiselect(key="eval_drop").set_value([0, 2, 4, 6, 8]).run()
+    dropped = values(at)
+    assert not at.exception and dropped["IS"] < clean["IS"] - 2 and dropped["recall"] < clean["recall"] - 0.2

@@ -1,4 +1,4 @@
-"""AppTest of pages/playground.py: presets, widgets, Step / Step D / Step G / Reset, CSV upload errors."""
+"""AppTest of pages/playground.py: presets, widgets, Step / Step D / Step G / Reset, live changes, CSV upload."""
 import pytest
 
 from ganviz import playground
@@ -14,12 +14,14 @@ def at():
     return at
 
 
-def metrics(at):
+def step(at, key="pg_step"):
+    at.button(key=key).click().run()
+    assert not at.exception
     return metric_values(at)
 
 
 def test_page_runs_with_formulas_charts_and_metrics(at):
-    m = metrics(at)
+    m = metric_values(at)
     assert m["Step"] == "0"
     assert m["Modes covered"].endswith("/ 2")  # default preset: two Gaussians
     latex = " ".join(x.value for x in at.latex)
@@ -28,77 +30,67 @@ def test_page_runs_with_formulas_charts_and_metrics(at):
     assert "nan" not in " ".join(m.values()).lower()
 
 
-def test_step_buttons_advance_the_counter_and_show_numbers(at):
-    at.button(key="pg_step").click().run()
-    assert not at.exception
-    m = metrics(at)
+def test_step_buttons_advance_the_counter_and_reset(at):
+    m = step(at)
     assert m["Step"] == "1" and m["D loss"] != "—"
-    # the non-saturating D loss at initialisation is near 2·log 2 (D ≈ ½ everywhere)
+    # the non-saturating D loss at initialisation is near 2·log 2 ≈ 1.386 (D ≈ ½ everywhere)
     assert abs(float(m["D loss"]) - 1.386) < 0.3
-    at.button(key="pg_step_d").click().run()
-    at.button(key="pg_step_g").click().run()
-    assert metrics(at)["Step"] == "3"
-    at.button(key="pg_reset").click().run()
-    assert not at.exception and metrics(at)["Step"] == "0"
+    step(at, "pg_step_d")
+    assert step(at, "pg_step_g")["Step"] == "3"
+    assert step(at, "pg_reset")["Step"] == "0"
 
 
-@pytest.mark.parametrize("index", range(len(playground.PRESETS)))
-def test_every_preset_applies_and_steps(at, index):
-    name = list(playground.PRESETS)[index]
-    cfg = playground.PRESETS[name][1]
-    at.button(key=f"pg_preset_{index}").click().run()
-    assert not at.exception
-    assert at.selectbox(key="pg_dataset").value == cfg.dataset
-    assert at.selectbox(key="pg_loss").value == cfg.loss and at.selectbox(key="pg_remedy").value == cfg.remedy
-    assert any(name in c.value for c in at.caption)  # its one-line story
-    at.button(key="pg_step").click().run()
-    assert not at.exception and metrics(at)["Step"] == "1"
+def test_every_preset_applies_its_settings_and_story(at):
+    for index, (name, (story, cfg)) in enumerate(playground.PRESETS.items()):
+        at.button(key=f"pg_preset_{index}").click().run()
+        assert not at.exception, name
+        assert at.selectbox(key="pg_dataset").value == cfg.dataset
+        assert at.selectbox(key="pg_loss").value == cfg.loss
+        assert at.selectbox(key="pg_remedy").value == cfg.remedy
+        assert at.select_slider(key="pg_lr_g").value == cfg.lr_g and at.slider(key="pg_k").value == cfg.k
+        assert any(story in c.value for c in at.caption), name
+    assert step(at)["Step"] == "1"  # the last preset trains
 
 
-def test_loss_and_lr_change_live_keep_the_step(at):
-    at.button(key="pg_step").click().run()
+def test_loss_and_lr_change_live_and_keep_the_step(at):
+    step(at)
     at.selectbox(key="pg_loss").set_value("hinge").run()
     at.select_slider(key="pg_lr_d").set_value(1e-4).run()
     assert not at.exception
-    assert metrics(at)["Step"] == "1"  # live change: same nets, same step
-    latex = " ".join(x.value for x in at.latex)
-    assert r"\max(0, 1 - D(x))" in latex
-    assert "critic" in " ".join(metrics(at))
-    at.button(key="pg_step").click().run()
-    assert metrics(at)["Step"] == "2"
+    m = metric_values(at)
+    assert m["Step"] == "1"  # live change: same nets, same step
+    assert any(label.startswith("critic") for label in m)
+    assert r"\max(0, 1 - D(x))" in " ".join(x.value for x in at.latex)
+    assert step(at)["Step"] == "2"
 
 
 def test_nets_change_resets_the_run(at):
-    at.button(key="pg_step").click().run()
+    step(at)
     at.select_slider(key="pg_width").set_value(32).run()
-    assert not at.exception and metrics(at)["Step"] == "0"
+    assert not at.exception and metric_values(at)["Step"] == "0"
 
 
-@pytest.mark.parametrize("data", ["spiral", "two-moons", "grid-25"])
-def test_datasets(at, data):
-    at.selectbox(key="pg_dataset").set_value(data).run()
-    assert not at.exception
-    at.button(key="pg_step").click().run()
-    assert not at.exception and metrics(at)["Step"] == "1"
-    assert ("Modes covered" in metrics(at)) == (data == "grid-25")
-
-
-@pytest.mark.parametrize("remedy", ["pacgan", "unrolled", "spectral_norm", "wgan-gp"])
-def test_remedies_step(at, remedy):
-    at.selectbox(key="pg_remedy").set_value(remedy).run()
-    at.button(key="pg_step").click().run()
-    assert not at.exception and metrics(at)["Step"] == "1"
-
-
-def test_csv_choice_without_file_explains(at):
-    at.selectbox(key="pg_dataset").set_value("csv").run()
-    assert not at.exception
-    assert any("Upload a CSV" in i.value for i in at.info)
-
-
-def test_one_d_uniform_noise_and_sgd(at):
+def test_datasets_remedies_noise_and_optimizers_step(at):
+    for data in ("spiral", "two-moons", "grid-25"):
+        at.selectbox(key="pg_dataset").set_value(data).run()
+        m = step(at)
+        assert m["Step"] == "1" and ("Modes covered" in m) == (data == "grid-25"), data
+    for remedy in ("pacgan", "unrolled", "spectral_norm", "wgan-gp"):
+        at.selectbox(key="pg_remedy").set_value(remedy).run()
+        assert not at.exception, remedy
+        step(at)
     at.select_slider(key="pg_z_dim").set_value(1).run()
     at.radio(key="pg_prior").set_value("uniform").run()
     at.selectbox(key="pg_opt").set_value("sgd").run()
-    at.button(key="pg_step").click().run()
-    assert not at.exception and metrics(at)["Step"] == "1"
+    assert step(at)["Step"] == "1"
+
+
+def test_csv_upload_trains_and_bad_csv_says_why(at):
+    at.selectbox(key="pg_dataset").set_value("csv").run()
+    assert not at.exception and any("Upload a CSV" in i.value for i in at.info)
+    at.file_uploader(key="pg_csv").set_value(("pts.csv", b"x,y\n0,0\n1,1\n2,0\n3,1\n", "text/csv")).run()
+    assert not at.exception and not at.error
+    assert step(at)["Step"] == "1"
+    at.file_uploader(key="pg_csv").set_value(("bad.csv", b"x,y\n1,2\n3,oops\n", "text/csv")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Data row 2 has a value that is not a number: 'oops'."]

@@ -32,7 +32,7 @@ def test_step_buttons_advance_the_run_and_fill_d_outputs(at):
     assert 0.0 < d_x < 1.0  # a probability after σ for the non-saturating loss
     at.button(key="ti_step_d").click().run()
     assert metric_values(at)["Step"] == "2"
-    assert len(at.get("plotly_chart")) >= 2
+    assert len(at.get("plotly_chart")) == 3  # losses, D outputs, gradient norms
     assert at.slider(key="ti_k").value == 1
 
 

@@ -1,0 +1,163 @@
+"""Saturating vs non-saturating G loss: log(1 − D) against −log D (and LSGAN, WGAN) as functions of D's logit,
+their derivatives by autograd over ganviz.losses, and a 1-D GAN started from a confident D trained with each
+loss from the same state (Goodfellow et al. 2014, §3)."""
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from ganviz import plots_live1d as pl
+from ganviz import theory_live as tl
+from ganviz import ui
+
+P = "sat"
+CURVES = ("minimax", "nonsaturating", "lsgan", "wgan")
+PRETRAIN = [0, 25, 50, 100, 200, 300, 600]
+LRS_G = [1e-3, 3e-3, 1e-2, 2e-2, 5e-2, 1e-1, 3e-1, 1.0, 3.0]
+DEFAULTS = {"a": -6.0, "pretrain": 300, "lr_g": 2e-2, "lsgan": False}
+PRESETS = {
+    "Confident D": ("D was pre-trained 300 steps: D(G(z)) ≈ 0.001 at the start. The saturating G's gradient is "
+                    "~1,000× smaller and W1 barely moves; the non-saturating G reaches the data in a few steps.", {}),
+    "D not yet confident": ("Without pre-training D(G(z)) ≈ 0.4: both losses have useful gradients and both G's "
+                            "move — saturation is a problem of a winning D, not of the loss alone.",
+                            {"pretrain": 0, "a": 0.0}),
+    "Add LSGAN for contrast": ("LSGAN's gradient a − 1 grows as D gets more confident: it never vanishes either.",
+                               {"lsgan": True}),
+    "Learning rate too large": ("lr = 3 makes the non-saturating G overshoot and the game diverge: the page "
+                                "stops that run and says so.", {"lr_g": 3.0}),
+}
+
+
+def apply_preset(name: str) -> None:
+    for k, v in {**DEFAULTS, **PRESETS[name][1]}.items():
+        st.session_state[f"{P}_{k}"] = v
+    st.session_state[f"{P}_story"] = name
+
+
+for k, v in DEFAULTS.items():
+    st.session_state.setdefault(f"{P}_{k}", v)
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def curves() -> tl.LossCurves:
+    return tl.g_loss_curves(CURVES)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def point(a: float) -> tl.LossCurves:
+    return tl.g_loss_curves(CURVES, a, a, 1)
+
+
+@st.cache_resource(show_spinner=False)
+def experiment_results() -> tl.ResultCache:
+    return tl.ResultCache(max_entries=8)
+
+
+ui.page_header(
+    "Saturating vs non-saturating G loss",
+    "where D confidently rejects the fakes (shaded), the slope of log(1 − D) is flat — G gets no gradient — while "
+    "−log D stays steep.",
+    "Goodfellow et al. 2014 (§3): early in training D rejects G's samples with high confidence, so "
+    "log(1 − D(G(z))) saturates; training G to maximise log D(G(z)) instead gives the same fixed point but strong "
+    "gradients early on. Every curve below is the real loss function of `ganviz.losses`, differentiated by autograd.",
+)
+
+st.caption("One-click presets")
+cols = st.columns(len(PRESETS))
+for col, name in zip(cols, PRESETS):
+    col.button(name, key=f"{P}_preset_{name}", on_click=apply_preset, args=(name,), width="stretch")
+story = st.session_state.get(f"{P}_story")
+if story:
+    st.caption(f"**{story}.** {PRESETS[story][0]}")
+
+st.header("The losses and their gradients")
+a = st.slider("D's logit a on a fake (D(G(z)) = σ(a))", -10.0, 10.0, step=0.1, key=f"{P}_a")
+at = point(float(a))
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("D(G(z)) = σ(a)", tl.format_number(at.d[0], ".4g"))
+m2.metric("saturating: d/da log(1 − σ(a))", tl.format_number(at.grad["minimax"][0], ".4g"))
+m3.metric("non-saturating: d/da (−log σ(a))", tl.format_number(at.grad["nonsaturating"][0], ".4g"))
+ratio = abs(at.grad["nonsaturating"][0]) / max(abs(at.grad["minimax"][0]), 1e-300)
+m4.metric("ratio of the slopes", "—" if not math.isfinite(ratio) else f"{ratio:,.3g}×")
+f1, f2, f3 = st.columns(3)
+with f1:
+    ui.formula(r"\frac{d}{da}\log\big(1-\sigma(a)\big) = -\sigma(a) \xrightarrow[a\to-\infty]{} 0",
+               "saturating (minimax) G loss: the gradient vanishes when D rejects.")
+with f2:
+    ui.formula(r"\frac{d}{da}\big(-\log\sigma(a)\big) = -\big(1-\sigma(a)\big) \xrightarrow[a\to-\infty]{} -1",
+               "non-saturating G loss: full gradient exactly there.")
+with f3:
+    ui.formula(r"\tfrac12(a-1)^2 \;\Rightarrow\; a-1, \qquad -a \;\Rightarrow\; -1",
+               "LSGAN (Mao et al. 2017) and WGAN (Arjovsky et al. 2017) use D's raw score a.")
+c = curves()
+x_d = float(at.d[0])
+figs = (
+    ("by_d", "**G losses as functions of D(G(z))**",
+     pl.g_loss_figure(c.d, {k: c.loss[k] for k in ("minimax", "nonsaturating")}, "D(G(z)) = σ(a)", "G loss",
+                      reject_below=tl.REJECT_D, marker=x_d, yrange=(-6, 6), uirevision="loss-d")),
+    ("by_a", "**G losses as functions of a**",
+     pl.g_loss_figure(c.a, c.loss, "D's logit a on a fake", "G loss", reject_below=tl.REJECT_LOGIT, marker=a,
+                      yrange=(-10, 12), uirevision="loss-a")),
+    ("grad", "**Their slopes d/da (autograd)**",
+     pl.g_loss_figure(c.a, c.grad, "D's logit a on a fake", "d loss / d a", reject_below=tl.REJECT_LOGIT,
+                      marker=a, yrange=(-2.5, 2), uirevision="grad-a")),
+)
+for col, (key, title, fig) in zip(st.columns(3), figs):
+    with col:
+        st.markdown(title)
+        st.plotly_chart(fig, key=f"{P}_{key}")
+st.caption(f"Shaded: D(G(z)) < {tl.REJECT_D} (a < {tl.REJECT_LOGIT:.2f}) — D confidently rejects the fakes. "
+           "There the red curve is flat: its slope −σ(a) is below 0.05, and G, which only learns through this "
+           "slope (chain rule: ∇θ_G L = dL/da · ∂a/∂x · ∂G/∂θ_G), barely moves.")
+
+st.divider()
+st.header("Experiment: a 1-D GAN started from a confident D")
+st.markdown(
+    "p_data = N(3, 0.5²); G and D are two-layer MLPs (32 units). D is **pre-trained** against the initial G "
+    "(which puts its samples near 0) until it rejects them confidently; then the GAN is trained with each G loss "
+    "**from that same state** (same seed, same pre-trained D). Plain SGD, as in the paper — with Adam the step "
+    "size is rescaled and a vanishing gradient would be hidden."
+)
+s1, s2, s3, s4 = st.columns(4)
+with s1:
+    pretrain = st.select_slider("D pre-training steps", PRETRAIN, key=f"{P}_pretrain")
+with s2:
+    lr_g = st.select_slider("G's learning rate (SGD)", LRS_G, key=f"{P}_lr_g", format_func=lambda v: f"{v:g}")
+with s3:
+    seed = ui.seed_input(f"{P}_seed")
+with s4:
+    st.write("")
+    with_lsgan = st.checkbox("also LSGAN", key=f"{P}_lsgan")
+names = ("minimax", "nonsaturating") + (("lsgan",) if with_lsgan else ())
+setup = tl.SaturationSetup(pretrain_steps=int(pretrain), lr_g=float(lr_g), seed=seed)
+st.button(f"Run the experiment ({len(names)} × {setup.steps} GAN steps after {pretrain} D steps)",
+          key=f"{P}_run", type="primary", on_click=lambda: st.session_state.__setitem__(f"{P}_on", True))
+if st.session_state.get(f"{P}_on"):
+    bar = st.empty()
+    runs = experiment_results().get((setup, names), lambda: tl.saturation_experiment(
+        setup, names, progress=lambda f, t: bar.progress(f, text=t)))
+    bar.empty()
+    for run in runs.values():
+        if run.error:
+            st.warning(f"{pl.LOSS_NAMES[run.loss]}: {run.error}")
+        if run.left_grid_at is not None:
+            st.warning(f"{pl.LOSS_NAMES[run.loss]}: from iteration {run.left_grid_at} on, G's samples left the "
+                       "range [−8, 8] where W1 is computed — the step size is too large.")
+    cols = st.columns(len(runs))
+    for col, run in zip(cols, runs.values()):
+        with col:
+            st.markdown(f"**{pl.LOSS_NAMES[run.loss]}**")
+            st.metric(f"D(G(z)) at the start · {run.loss}", tl.format_number(run.d_fake_start, ".2e"))
+            st.metric(f"G's gradient norm, first step · {run.loss}",
+                      tl.format_number(run.grad_norm_g[0] if len(run.grad_norm_g) else None, ".3g"))
+            if len(run.w1):
+                st.metric(f"W1(p_g, p_data) after {run.w1_steps[-1]} steps · {run.loss}", tl.format_number(run.w1[-1], ".3f"),
+                          delta=f"{run.w1[-1] - run.w1[0]:+.3f} from {run.w1[0]:.3f}"
+                          if tl.finite_or_none(run.w1[-1] - run.w1[0]) is not None else None,
+                          delta_color="inverse")
+    st.plotly_chart(pl.saturation_runs_figure(runs), key=f"{P}_runs")
+    st.caption("Left: the norm of G's parameter gradient at each iteration (log scale). Right: the exact "
+               "Wasserstein-1 distance between p_g = G#p_z (change of variables) and p_data.")
+else:
+    st.caption("Press the button: each setting runs once (a few seconds) and is then cached.")

@@ -1,0 +1,75 @@
+"""Several people at once: four browser sessions press Play on the playground of a server whose job cap is 2.
+
+Two train, two are told in one sentence that the server is busy. Closing a training tab ends its session,
+streamlit releases the session's cache_resource (on_release -> RunSlot.release -> LiveRun.stop, which joins
+the worker thread and frees its slot), and a busy tab can then start. The measured delay between closing the
+tab and the busy tab training is printed (run with -s to see it).
+"""
+import time
+
+from tests.e2e.conftest import assert_no_exception, button_label, click_key, keyed, read_step, wait_ready, wait_step
+
+TOGGLE = "pg_toggle"
+BUSY = "The server is busy"
+
+
+def outcome(page, timeout: float = 30.0) -> str:
+    """After pressing Play: "training" (the button turned into Pause) or "busy" (the warning is shown)."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if button_label(page, TOGGLE).endswith("Pause"):
+            return "training"
+        if page.get_by_text(BUSY).count():
+            return "busy"
+        page.wait_for_timeout(200)
+    raise AssertionError("Play led neither to training nor to the busy message")
+
+
+def test_four_sessions_with_job_cap_two(browser, busy_server, shot):
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(4)]
+    try:
+        pages = [c.new_page() for c in contexts]
+        for p in pages:
+            p.goto(f"{busy_server}/playground")
+        for p in pages:
+            keyed(p, TOGGLE).wait_for(timeout=60_000)
+            wait_ready(p, 60_000)
+            assert_no_exception(p)
+        results = []
+        for p in pages:
+            click_key(p, TOGGLE)
+            results.append(outcome(p))
+        assert sorted(results) == ["busy", "busy", "training", "training"], results
+        training = [p for p, r in zip(pages, results) if r == "training"]
+        busy = [p for p, r in zip(pages, results) if r == "busy"]
+        for p in training:
+            wait_step(p, "s >= 2", timeout=45_000)
+        warning = busy[0].locator('[data-testid="stAlertContentWarning"]').filter(has_text=BUSY)
+        assert "limit is 2" in warning.first.inner_text()
+        assert not busy[0].get_by_text("Traceback").count()
+        shot(busy[0], "playground_busy")
+
+        # Close one training tab: its session ends and its slot is freed.
+        closed = contexts[pages.index(training[0])]
+        t_close = time.perf_counter()
+        closed.close()
+        contexts.remove(closed)
+        started_after = None
+        while time.perf_counter() - t_close < 45:
+            click_key(busy[0], TOGGLE)
+            if outcome(busy[0]) == "training":
+                started_after = time.perf_counter() - t_close
+                break
+            busy[0].wait_for_timeout(250)
+        assert started_after is not None, "closing a training tab did not free its slot within 45 s"
+        print(f"\nslot freed and reused {started_after:.2f} s after closing a training tab")
+        s = read_step(busy[0]) or 0
+        wait_step(busy[0], f"s > {s}", timeout=45_000)
+        # ... and the fourth tab is still refused: two runs train again.
+        click_key(busy[1], TOGGLE)
+        assert outcome(busy[1]) == "busy"
+        s = read_step(training[1])
+        wait_step(training[1], f"s > {s}", timeout=45_000)
+    finally:
+        for c in contexts:
+            c.close()
