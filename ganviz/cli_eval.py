@@ -110,13 +110,14 @@ def cmd_eval(args) -> int:
     from ganviz import data as D
     from ganviz import evaluation as E
     from ganviz import metrics as M
+    from ganviz import pretrained
     device = _setup(args)
     if args.real:
         dataset = args.data or "mnist"
         what = D.load_images(dataset, args.real, args.source)
         images, label = what.images, what.source
     else:
-        G, config = E.load_generator(args.run or args.model)
+        G, config = pretrained.load(args.run or args.model)
         dataset = args.data or E.gan_dataset(config)
         if dataset is None:
             raise ValueError("the GAN's config does not say its dataset; pass --data mnist|fashion-mnist")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import http.client
 import io
 import os
 import tempfile
@@ -299,14 +300,18 @@ def _fetch(url: str, target: Path, md5: str, progress, timeout: float) -> None:
             total = int(resp.headers.get("Content-Length") or 0)
             if total > MAX_DOWNLOAD_BYTES:
                 raise ValueError(f"{url} is {total:,} bytes, more than any MNIST file; refusing it.")
-            while chunk := resp.read(1 << 16):
-                done += len(chunk)
-                if done > MAX_DOWNLOAD_BYTES:
-                    raise ValueError(f"{url} sent more than {MAX_DOWNLOAD_BYTES:,} bytes; refusing it.")
-                h.update(chunk)
-                out.write(chunk)
-                if progress:
-                    progress(target.name, done, total)
+            try:
+                while chunk := resp.read(1 << 16):
+                    done += len(chunk)
+                    if done > MAX_DOWNLOAD_BYTES:
+                        raise ValueError(f"{url} sent more than {MAX_DOWNLOAD_BYTES:,} bytes; refusing it.")
+                    h.update(chunk)
+                    out.write(chunk)
+                    if progress:
+                        progress(target.name, done, total)
+            except http.client.HTTPException as e:  # e.g. IncompleteRead: the server hung up mid-file
+                raise ValueError(f"Download of {target.name} was interrupted after {done:,} bytes ({e}); "
+                                 "nothing was kept.") from e
         if total and done != total:
             raise ValueError(f"Download of {target.name} was interrupted after {done:,} of {total:,} bytes; nothing was kept.")
         if h.hexdigest() != md5:

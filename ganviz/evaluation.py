@@ -1,114 +1,57 @@
-"""Evaluation plumbing shared by the CLI (``python -m ganviz eval``) and the "Evaluating GANs" page:
-loading generators (run folders, zips, models/ pairs), sampling them, building "degraded real" sets,
-and scoring image sets against a shipped real reference with the metrics of :mod:`ganviz.metrics`.
+"""Evaluation plumbing shared by the CLI (``python -m ganviz eval``) and the "Evaluating GANs" page: sampling a
+generator for evaluation, building "degraded real" sets, scoring image sets against a shipped real reference with
+the metrics of :mod:`ganviz.metrics`, and FID against N with the FID∞ fit. Generators are listed and loaded by
+:mod:`ganviz.pretrained`.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ganviz import metrics
-from ganviz.classifier import MODELS_DIR, Classifier
+from ganviz import metrics, pretrained
+from ganviz.classifier import Classifier
 
 MAX_EVAL_SAMPLES = 50_000
 
 
 # ------------------------------------------------------------------------------------------ generators
-@dataclass(frozen=True)
-class PretrainedGAN:
-    """A GAN shipped in models/: ``<stem>.json`` with ``"kind": "gan"`` beside ``<stem>.safetensors``."""
-    name: str
-    config_path: Path
-    weights_path: Path
-    dataset: str | None
-
-
-def pretrained_gans(models_dir: Path | str | None = None) -> list[PretrainedGAN]:
-    """GANs in models/ (json configs with "kind": "gan" and a matching .safetensors); unreadable ones skipped."""
-    found = []
-    for cfg in sorted(Path(models_dir or MODELS_DIR).glob("*.json")):
-        try:
-            config = json.loads(cfg.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            continue
-        weights = cfg.with_suffix(".safetensors")
-        if isinstance(config, dict) and config.get("kind") == "gan" and weights.is_file():
-            found.append(PretrainedGAN(cfg.stem, cfg, weights, gan_dataset(config)))
-    return found
-
+# Listing and loading GANs (shipped pairs in models/, run folders, zips, uploads) is ganviz.pretrained's job.
 
 def gan_dataset(config: dict) -> str | None:
-    """The dataset a GAN checkpoint was trained on, from its config (``data.name`` or ``dataset``), if known."""
-    data = config.get("data")
-    name = data.get("name") if isinstance(data, dict) else config.get("dataset")
-    return name if isinstance(name, str) else None
-
-
-def load_generator(path: str | Path | bytes):
-    """(G, config) from a run folder (model.safetensors + config.json), a checkpoint .zip (path or bytes), or a
-    models/ pair ``<stem>.safetensors`` + ``<stem>.json``. Safetensors only, via ganviz.checkpoint; ValueError
-    with a clear sentence on anything wrong."""
-    from ganviz import checkpoint
-    if isinstance(path, (bytes, bytearray)):
-        G, _, config = checkpoint.load(bytes(path))
-        return G, config
-    p = Path(path)
-    if p.suffix in (".json", ".safetensors") or (not p.exists() and p.with_suffix(".json").is_file()):
-        cfg, weights = p.with_suffix(".json"), p.with_suffix(".safetensors")
-        if not cfg.is_file() or not weights.is_file():
-            raise ValueError(f"{p.stem}: need both {cfg.name} and {weights.name}.")
-        if weights.stat().st_size > checkpoint.MAX_WEIGHTS_BYTES or cfg.stat().st_size > checkpoint.MAX_CONFIG_BYTES:
-            raise ValueError(f"{p.stem}: files larger than a ganviz checkpoint may be.")
-        return load_generator_pair(cfg.read_bytes(), weights.read_bytes())
-    G, _, config = checkpoint.load(p)
-    return G, config
-
-
-def load_generator_pair(config_bytes: bytes, weights_bytes: bytes):
-    """(G, config) from the bytes of a config.json and a model.safetensors (e.g. two uploaded files)."""
-    from ganviz import checkpoint
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr(checkpoint.CONFIG, config_bytes)
-        zf.writestr(checkpoint.WEIGHTS, weights_bytes)
-    G, _, config = checkpoint.load_zip(buf.getvalue())
-    return G, config
+    """The dataset a GAN checkpoint was trained on (its config's ``data.name``), if known."""
+    return pretrained.info_from_config(config, "", "run").dataset
 
 
 @torch.no_grad()
 def sample_generator(G: torch.nn.Module, config: dict, n: int, seed: int = 0, device: str | torch.device = "cpu",
                      batch_size: int = 1000) -> torch.Tensor:
-    """n images G(z) in [−1, 1], (n, 1, 28, 28) on CPU; z ~ N(0, I) from ``seed``; a class-conditional G gets
-    balanced labels 0, 1, …, C−1, 0, …. Eval mode (BatchNorm running statistics)."""
+    """n images G(z) in [−1, 1], (n, 1, 28, 28) on CPU, z ~ N(0, I) from ``seed`` (ganviz.pretrained.sample_z);
+    a class-conditional G gets balanced labels 0, 1, …, C−1, 0, …. BatchNorm in eval mode. ValueError for a
+    diverged G (NaN/inf pixels) or n outside 1..MAX_EVAL_SAMPLES."""
     if not 1 <= n <= MAX_EVAL_SAMPLES:
         raise ValueError(f"the number of samples must be between 1 and {MAX_EVAL_SAMPLES:,}")
     model = config.get("model", {})
-    z_dim, k = int(model.get("z_dim", 100)), int(model.get("num_classes", 0) or 0)
-    g = torch.Generator().manual_seed(seed)
-    z = torch.randn(n, z_dim, generator=g)
-    y = torch.arange(n) % k if k else None
-    G = G.to(device).eval()
-    out = []
-    for s in range(0, n, batch_size):
-        zb = z[s:s + batch_size].to(device)
-        x = G(zb) if y is None else G(zb, y[s:s + batch_size].to(device))
-        out.append(x.float().cpu().reshape(-1, 1, 28, 28))
-    x = torch.cat(out)
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError("the generator produced NaN or infinite pixels (a diverged run)")
-    return x
+    z = pretrained.sample_z(n, int(model.get("z_dim", 100)), seed).to(device)
+    y = pretrained.labels_for(n, int(model.get("num_classes", 0) or 0))
+    G = G.to(device)
+    try:
+        x = pretrained.generate(G, z, None if y is None else y.to(device), batch_size=batch_size)
+    finally:
+        G.cpu()
+    return x.cpu().reshape(-1, 1, 28, 28)
 
 
 # ------------------------------------------------------------------------------------- degraded real sets
+def kept_count(labels: np.ndarray, drop_classes: Sequence[int] = ()) -> int:
+    """How many images remain after dropping ``drop_classes``."""
+    labels = np.asarray(labels)
+    return int((~np.isin(labels, np.asarray(list(drop_classes), dtype=labels.dtype))).sum())
+
+
 def degrade(images: np.ndarray, labels: np.ndarray, n: int, drop_classes: Sequence[int] = (), noise: float = 0.0,
             blur: float = 0.0, seed: int = 0) -> tuple[torch.Tensor, bool]:
     """A "degraded real" set of n images in [−1, 1], (n, 1, 28, 28):
@@ -164,8 +107,7 @@ def fid_curve(classifier: Classifier, reference: metrics.Reference, images: np.n
               n_max: int = 5000, points: int = 8, n_min: int = 500):
     """FID_N of a (degraded) real set at ``points`` sizes from n_min to min(n_max, images left) against the
     reference, and the FID∞ fit: (sizes, fids, fid_inf, slope); None when fewer than 2·n_min images remain."""
-    kept = int((~np.isin(np.asarray(labels), np.asarray(list(drop_classes), dtype=np.asarray(labels).dtype))).sum())
-    top = min(kept, n_max)
+    top = min(kept_count(labels, drop_classes), n_max)
     if top < 2 * n_min:
         return None
     x, _ = degrade(images, labels, top, drop_classes, noise, blur, seed)

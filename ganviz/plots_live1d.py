@@ -75,7 +75,7 @@ def d_star_figure(x, p_data, p_g, d_star, d=None, height: int = 380, uirevision:
                                yaxis="y2"))
     return go.Figure(data, _layout(height, "x", "density", uirevision, yaxis=dict(rangemode="tozero"),
                                    yaxis2=dict(title=dict(text="D(x)"), range=[-0.02, 1.02], overlaying="y",
-                                               side="right", showgrid=False)))
+                                               side="right", showgrid=False, tickvals=[0, 0.25, 0.5, 0.75, 1])))
 
 
 def gap_figure(steps, gap, height: int = 260, uirevision: str = "gap") -> go.Figure:
@@ -141,10 +141,11 @@ def figure1_panels(x, p_data, panels, height: int = 330, uirevision: str = "fig1
         layout_axes[f"yaxis{2 * k - 1 if k > 1 else ''}"] = dict(range=[0, top], anchor=xa, showticklabels=first,
                                                                 **({} if first else {"matches": None}))
         layout_axes[f"yaxis{2 * k}"] = dict(range=[0, 1.05], anchor=xa, overlaying=ya, side="right",
-                                            showticklabels=k == n, showgrid=False)
-        notes.append(dict(text=f"<b>{p.label}</b> step {p.step}", xref=f"{xa} domain", x=0.02, yref=f"{ya} domain",
-                          y=0.98, xanchor="left", yanchor="top", showarrow=False))
-    layout = _layout(height, None, None, uirevision, annotations=notes)
+                                            showticklabels=k == n, showgrid=False, tickvals=[0, 0.5, 1])
+        notes.append(dict(text=f"<b>{p.label}</b> step {p.step}", xref=f"{xa} domain", x=0.5, yref=f"{ya} domain",
+                          y=1.0, xanchor="center", yanchor="bottom", showarrow=False))
+    layout = _layout(height, None, None, uirevision, annotations=notes, margin=dict(t=50),
+                     legend=dict(y=1.12))
     layout.update(layout_axes)
     return go.Figure(data, layout)
 

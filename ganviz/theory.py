@@ -1,4 +1,6 @@
-"""1-D theory of GANs on a grid: target densities, the pushforward of p_z through G, D*, V(G, D), KL, JSD, W1.
+"""1-D theory of GANs on a grid: the pushforward of p_z through G, D*, V(G, D), KL, JSD, W1, Prop. 2.
+
+The target densities live in ganviz.densities and are re-exported here (theory.Gaussian, theory.KDE, ...).
 
 Everything is numpy/scipy and vectorised over grids of >= 2,000 points; only sampling returns torch tensors.
 Densities handed to the divergences are renormalised on the grid (trapezoid rule, so that ∫p = ∫q = 1 there);
@@ -9,20 +11,19 @@ Arjovsky, Chintala & Bottou 2017, "Wasserstein GAN" (JSD vs W1 for disjoint supp
 """
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 import numpy as np
 import torch
 from scipy import optimize, special, stats
-from scipy.signal import fftconvolve
+
+from ganviz.densities import (  # noqa: F401  (re-exported: pages and other modules use ganviz.theory.<name>)
+    KDE, SIGMA_MIN, Affine, Density, Gaussian, Mixture, Skewed, Uniform, cumtrapz, parse_samples_csv, trapz)
 
 LOG2 = float(np.log(2.0))
 LOG4 = float(np.log(4.0))
-SIGMA_MIN = 1e-3  # narrower Gaussians cannot be resolved on a plotting grid; σ is clamped up to this
 PRIORS = ("normal", "uniform")
 _Z_LIMIT = 8.5  # N(0,1) mass beyond ±8.5 is ~2e-17
-_PPF_TABLE = 20001
 
 
 def make_grid(lo: float, hi: float, n: int = 2001) -> np.ndarray:
@@ -32,346 +33,6 @@ def make_grid(lo: float, hi: float, n: int = 2001) -> np.ndarray:
     if n < 2:
         raise ValueError(f"The grid needs at least 2 points (got {n}).")
     return np.linspace(float(lo), float(hi), int(n))
-
-
-def _trapz(y: np.ndarray, x: np.ndarray) -> float:
-    return float(np.trapezoid(y, x))
-
-
-def _cumtrapz(y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return np.concatenate(([0.0], np.cumsum(0.5 * (y[1:] + y[:-1]) * np.diff(x))))
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Target densities
-# ----------------------------------------------------------------------------------------------------------
-class Density:
-    """A 1-D density with pdf, cdf, ppf (inverse cdf), seeded inverse-CDF sampling and a plotting range.
-
-    ``notes`` lists sentences about silent adjustments (e.g. a clamped σ) for the page to show.
-    """
-
-    name = "density"
-
-    def __init__(self) -> None:
-        self.notes: list[str] = []
-        self._table: tuple[np.ndarray, np.ndarray] | None = None
-
-    @property
-    def label(self) -> str:
-        return self.name
-
-    def pdf(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def support(self) -> tuple[float, float]:
-        """Suggested plotting range holding essentially all the mass."""
-        raise NotImplementedError
-
-    def _cdf_table(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._table is None:
-            lo, hi = self.support()
-            pad = 0.5 * (hi - lo)  # beyond the plotting range, so the tails are not piled up at its ends
-            x = np.linspace(lo - pad, hi + pad, _PPF_TABLE)
-            c = np.clip(self.cdf(x), 0.0, 1.0)
-            c = np.maximum.accumulate(c)
-            keep = np.concatenate(([True], np.diff(c) > 0))  # strictly increasing for np.interp
-            self._table = (c[keep], x[keep])
-        return self._table
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Inverse cdf F⁻¹(u) by linear interpolation of a 20,001-point cdf table over support() widened 2×."""
-        c, x = self._cdf_table()
-        return np.interp(np.asarray(u, dtype=np.float64), c, x)
-
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        """n samples of shape (n, 1), float32, by inverse-CDF sampling x = F⁻¹(u), u ~ U(0,1) from generator."""
-        u = torch.rand(int(n), generator=generator, dtype=torch.float64).numpy()
-        return torch.from_numpy(self.ppf(u)).float().reshape(-1, 1)
-
-
-def _clamp_sigma(sigma: float, notes: list[str]) -> float:
-    sigma = float(sigma)
-    if not np.isfinite(sigma) or sigma < 0:
-        raise ValueError(f"σ must be a non-negative number (got {sigma}).")
-    if sigma < SIGMA_MIN:
-        notes.append(f"σ = {sigma:g} was raised to the minimum {SIGMA_MIN:g} the grid can resolve.")
-        return SIGMA_MIN
-    return sigma
-
-
-def _finite(value: float, what: str) -> float:
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{what} must be a finite number (got {value}).")
-    return value
-
-
-class Gaussian(Density):
-    """N(mu, sigma²); σ below SIGMA_MIN is clamped to SIGMA_MIN (noted in ``notes``)."""
-
-    name = "Gaussian"
-
-    def __init__(self, mu: float = 0.0, sigma: float = 1.0) -> None:
-        super().__init__()
-        self.mu = _finite(mu, "The mean")
-        self.sigma = _clamp_sigma(sigma, self.notes)
-
-    @property
-    def label(self) -> str:
-        return f"N({self.mu:g}, {self.sigma:g}²)"
-
-    def pdf(self, x):
-        return stats.norm.pdf(x, self.mu, self.sigma)
-
-    def cdf(self, x):
-        return stats.norm.cdf(x, self.mu, self.sigma)
-
-    def ppf(self, u):
-        return stats.norm.ppf(np.clip(u, 1e-15, 1 - 1e-15), self.mu, self.sigma)
-
-    def support(self):
-        return (self.mu - 5 * self.sigma, self.mu + 5 * self.sigma)
-
-
-class Mixture(Density):
-    """Σ_k w_k N(mu_k, sigma_k²) with weights renormalised to sum to 1 (1–5 components)."""
-
-    name = "Gaussian mixture"
-
-    def __init__(self, weights, mus, sigmas) -> None:
-        super().__init__()
-        w = np.asarray(weights, dtype=np.float64).ravel()
-        m = np.asarray(mus, dtype=np.float64).ravel()
-        s = np.asarray(sigmas, dtype=np.float64).ravel()
-        if not (len(w) == len(m) == len(s)) or not 1 <= len(w) <= 5:
-            raise ValueError("A mixture needs 1 to 5 components with one weight, mean and σ each.")
-        if not np.all(np.isfinite(w)) or np.any(w < 0):
-            raise ValueError("Mixture weights must be finite and non-negative.")
-        if w.sum() <= 0:
-            raise ValueError("mixture weights must not all be zero")
-        if not np.all(np.isfinite(m)):
-            raise ValueError("Mixture means must be finite numbers.")
-        self.weights = w / w.sum()
-        self.mus = m
-        self.sigmas = np.array([_clamp_sigma(v, self.notes) for v in s])
-
-    @property
-    def label(self) -> str:
-        return " + ".join(f"{w:.2g}·N({m:g}, {s:g}²)" for w, m, s in zip(self.weights, self.mus, self.sigmas) if w > 0)
-
-    def pdf(self, x):
-        x = np.asarray(x, dtype=np.float64)[..., None]
-        return np.sum(self.weights * stats.norm.pdf(x, self.mus, self.sigmas), axis=-1)
-
-    def cdf(self, x):
-        x = np.asarray(x, dtype=np.float64)[..., None]
-        return np.sum(self.weights * stats.norm.cdf(x, self.mus, self.sigmas), axis=-1)
-
-    def support(self):
-        on = self.weights > 0
-        return (float(np.min(self.mus[on] - 5 * self.sigmas[on])), float(np.max(self.mus[on] + 5 * self.sigmas[on])))
-
-
-class Uniform(Density):
-    """U(a, b): density 1/(b − a) on [a, b] — compact support, so disjointness is exact."""
-
-    name = "Uniform"
-
-    def __init__(self, a: float = -1.0, b: float = 1.0) -> None:
-        super().__init__()
-        self.a, self.b = _finite(a, "a"), _finite(b, "b")
-        if self.a >= self.b:
-            raise ValueError(f"A uniform density needs a < b (got a={self.a:g}, b={self.b:g}).")
-
-    @property
-    def label(self) -> str:
-        return f"U({self.a:g}, {self.b:g})"
-
-    def pdf(self, x):
-        x = np.asarray(x, dtype=np.float64)
-        return np.where((x >= self.a) & (x <= self.b), 1.0 / (self.b - self.a), 0.0)
-
-    def cdf(self, x):
-        return np.clip((np.asarray(x, dtype=np.float64) - self.a) / (self.b - self.a), 0.0, 1.0)
-
-    def ppf(self, u):
-        return self.a + np.asarray(u, dtype=np.float64) * (self.b - self.a)
-
-    def support(self):
-        pad = 0.25 * (self.b - self.a)
-        return (self.a - pad, self.b + pad)
-
-
-class Skewed(Density):
-    """Skew-normal (Azzalini 1985): p(x) = (2/ω) φ(t) Φ(α t), t = (x − ξ)/ω; α > 0 skews right."""
-
-    name = "Skew-normal"
-
-    def __init__(self, alpha: float = 5.0, loc: float = -1.0, scale: float = 2.0) -> None:
-        super().__init__()
-        self.alpha = _finite(alpha, "The skewness α")
-        self.loc = _finite(loc, "The location")
-        self.scale = _clamp_sigma(scale, self.notes)
-
-    @property
-    def label(self) -> str:
-        return f"SkewNormal(α={self.alpha:g}, ξ={self.loc:g}, ω={self.scale:g})"
-
-    def pdf(self, x):
-        return stats.skewnorm.pdf(x, self.alpha, self.loc, self.scale)
-
-    def cdf(self, x):
-        """F(x) = Φ(t) − 2·T(t, α) with Owen's T function (scipy.special.owens_t; fast, unlike skewnorm.cdf)."""
-        t = (np.asarray(x, dtype=np.float64) - self.loc) / self.scale
-        return np.clip(special.ndtr(t) - 2 * special.owens_t(t, self.alpha), 0.0, 1.0)
-
-    def support(self):
-        delta = self.alpha / np.sqrt(1 + self.alpha**2)
-        mean = self.loc + self.scale * delta * np.sqrt(2 / np.pi)
-        sd = self.scale * np.sqrt(1 - 2 * delta**2 / np.pi)
-        return (float(mean - 6 * sd), float(mean + 6 * sd))
-
-
-class Affine(Density):
-    """Law of shift + scale·X for X ~ base: p(x) = base.pdf((x − shift)/scale)/scale (scale > 0)."""
-
-    def __init__(self, base: Density, shift: float = 0.0, scale: float = 1.0) -> None:
-        super().__init__()
-        self.base, self.shift = base, _finite(shift, "The shift")
-        self.scale = _clamp_sigma(scale, self.notes)
-        self.notes = base.notes + self.notes
-        self.name = base.name
-
-    @property
-    def label(self) -> str:
-        return f"{self.shift:+g} + {self.scale:g}·[{self.base.label}]"
-
-    def pdf(self, x):
-        return self.base.pdf((np.asarray(x, dtype=np.float64) - self.shift) / self.scale) / self.scale
-
-    def cdf(self, x):
-        return self.base.cdf((np.asarray(x, dtype=np.float64) - self.shift) / self.scale)
-
-    def ppf(self, u):
-        return self.shift + self.scale * self.base.ppf(u)
-
-    def support(self):
-        lo, hi = self.base.support()
-        return (self.shift + self.scale * lo, self.shift + self.scale * hi)
-
-
-class KDE(Density):
-    """Gaussian kernel density estimate of 1-D samples: p(x) = (1/n) Σ_i N(x; x_i, h²).
-
-    Bandwidth as scipy.stats.gaussian_kde: "scott" h = s·n^(−1/5), "silverman" h = s·(3n/4)^(−1/5), s the sample
-    standard deviation (ddof = 1). Evaluated by linear binning on a fine grid and an FFT convolution
-    (Silverman 1982), so a million samples cost milliseconds; the table spacing is at most h/4.
-    """
-
-    name = "KDE of your samples"
-
-    def __init__(self, samples, bandwidth: str = "scott") -> None:
-        super().__init__()
-        x = np.asarray(samples, dtype=np.float64).ravel()
-        if x.size < 2:
-            raise ValueError(f"A density estimate needs at least 2 samples (got {x.size}).")
-        if not np.all(np.isfinite(x)):
-            raise ValueError("The samples contain NaN or infinite values.")
-        s = float(np.std(x, ddof=1))
-        if s <= 0:
-            raise ValueError(f"All samples are equal ({x[0]:g}); a density estimate needs some spread.")
-        n = x.size
-        if bandwidth == "scott":
-            factor = n ** (-1 / 5)
-        elif bandwidth == "silverman":
-            factor = (n * 3 / 4) ** (-1 / 5)
-        else:
-            raise ValueError(f"Unknown bandwidth rule {bandwidth!r}; use 'scott' or 'silverman'.")
-        self.n, self.h = n, s * factor
-        lo, hi = float(x.min()) - 5 * self.h, float(x.max()) + 5 * self.h
-        m = int(min(max(4097, np.ceil((hi - lo) / (self.h / 4))), 2**20))
-        if (hi - lo) / m > self.h / 4:
-            self.notes.append("Your samples span a very wide range; the density estimate is smoothed to fit 2^20 bins.")
-        grid = np.linspace(lo, hi, m)
-        dx = grid[1] - grid[0]
-        pos = (x - lo) / dx
-        i = np.clip(np.floor(pos).astype(np.int64), 0, m - 2)
-        frac = pos - i
-        counts = np.bincount(i, 1 - frac, minlength=m) + np.bincount(i + 1, frac, minlength=m)
-        half = int(np.ceil(5 * self.h / dx))
-        kernel = stats.norm.pdf(np.arange(-half, half + 1) * dx, 0.0, self.h)
-        dens = np.clip(fftconvolve(counts, kernel, mode="same"), 0.0, None) / n
-        dens /= _trapz(dens, grid)
-        self._grid, self._dens = grid, dens
-        self._cum = _cumtrapz(dens, grid)
-
-    @property
-    def label(self) -> str:
-        return f"KDE of {self.n:,} samples (h = {self.h:.3g})"
-
-    def pdf(self, x):
-        return np.interp(x, self._grid, self._dens, left=0.0, right=0.0)
-
-    def cdf(self, x):
-        return np.interp(x, self._grid, self._cum, left=0.0, right=1.0)
-
-    def support(self):
-        return (float(self._grid[0]), float(self._grid[-1]))
-
-
-def parse_samples_csv(data: bytes | str, max_rows: int = 1_000_000, max_bytes: int = 32 * 2**20,
-                      notes: list[str] | None = None) -> np.ndarray:
-    """Parse a user's CSV of 1-D samples (first column; one optional header line) into a float64 array.
-
-    Caps instead of hanging: only the first ``max_bytes`` bytes and the first ``max_rows`` rows are read.
-    NaN/inf entries are dropped. Every such adjustment appends one sentence to ``notes`` (if given).
-    Raises ValueError with one sentence for empty files, non-UTF-8 bytes, text in a data row, fewer than 2
-    finite values, or values that are all equal.
-    """
-    notes = notes if notes is not None else []
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    if len(data) > max_bytes:
-        notes.append(f"Only the first {max_bytes / 2**20:.0f} MB of the {len(data) / 2**20:.0f} MB file were read.")
-        data = data[:max_bytes]
-        data = data[: data.rfind(b"\n") + 1] if b"\n" in data else data
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError("The file is not UTF-8 text; upload a CSV with one number per line.") from None
-    fields = [re.split(r"[,;\t ]", ln.strip(), maxsplit=1)[0] for ln in text.splitlines() if ln.strip()]
-    if not fields:
-        raise ValueError("The file is empty; upload a CSV with one number per line.")
-    try:
-        float(fields[0])
-    except ValueError:
-        notes.append(f"Skipped the header {fields[0][:30]!r}.")
-        fields = fields[1:]
-    if len(fields) > max_rows:
-        notes.append(f"Used the first {max_rows:,} of {len(fields):,} rows.")
-        fields = fields[:max_rows]
-    try:
-        x = np.array(fields, dtype=np.float64)
-    except ValueError:
-        for row, f in enumerate(fields):
-            try:
-                float(f)
-            except ValueError:
-                raise ValueError(f"Row {row + 1} is not a number: {f[:30]!r}.") from None
-        raise
-    bad = ~np.isfinite(x)
-    if bad.any():
-        notes.append(f"Dropped {int(bad.sum()):,} NaN or infinite values.")
-        x = x[~bad]
-    if x.size < 2:
-        raise ValueError(f"The file holds {x.size} usable number(s); a density needs at least 2.")
-    if np.all(x == x[0]):
-        raise ValueError(f"All values are equal ({x[0]:g}); a density needs some spread.")
-    return x
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -446,14 +107,14 @@ def pushforward_density(G: Callable[[np.ndarray], np.ndarray], x_grid: np.ndarra
 
 
 def optimal_map(target: Density, prior: str = "normal") -> Callable[[np.ndarray], np.ndarray]:
-    """The monotone transport map G* = F_data⁻¹ ∘ F_z, which pushes p_z exactly onto p_data (computed numerically)."""
+    """The monotone transport map G* = F_data⁻¹ ∘ F_z: it pushes p_z exactly onto p_data (numerical ppf)."""
     _check_prior(prior)
     return lambda z: target.ppf(prior_cdf(z, prior))
 
 
 def mass_on_grid(x: np.ndarray, p: np.ndarray) -> float:
     """∫ p dx over the grid (trapezoid) — 1 minus the mass outside the plotted range."""
-    return _trapz(np.asarray(p, dtype=np.float64), x)
+    return trapz(np.asarray(p, dtype=np.float64), x)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -463,7 +124,7 @@ def _normalise(x: np.ndarray, p: np.ndarray, what: str) -> np.ndarray:
     p = np.asarray(p, dtype=np.float64)
     if p.shape != np.shape(x) or not np.all(np.isfinite(p)) or np.any(p < 0):
         raise ValueError(f"{what} must be finite, non-negative and given on the grid.")
-    total = _trapz(p, x)
+    total = trapz(p, x)
     if not total > 0:
         raise ValueError(f"{what} has no mass on the grid.")
     return p / total
@@ -489,7 +150,7 @@ def value(x, p_data, p_g, d) -> float:
     p, q = _normalise(x, p_data, "p_data"), _normalise(x, p_g, "p_g")
     d = np.asarray(d, dtype=np.float64)
     with np.errstate(divide="ignore"):
-        return _trapz(special.xlogy(p, d) + special.xlogy(q, 1.0 - d), x)
+        return trapz(special.xlogy(p, d) + special.xlogy(q, 1.0 - d), x)
 
 
 def c_of_g(x, p_data, p_g) -> float:
@@ -502,14 +163,14 @@ def c_of_g(x, p_data, p_g) -> float:
     x = np.asarray(x, dtype=np.float64)
     p, q = _normalise(x, p_data, "p_data"), _normalise(x, p_g, "p_g")
     s = np.where(p + q > 0, p + q, 1.0)
-    return _trapz(special.xlogy(p, p / s) + special.xlogy(q, q / s), x)
+    return trapz(special.xlogy(p, p / s) + special.xlogy(q, q / s), x)
 
 
 def kl(x, p, q) -> float:
     """KL(p ‖ q) = ∫ p log(p/q) dx (nats; scipy.special.rel_entr); inf if p > 0 where q = 0."""
     x = np.asarray(x, dtype=np.float64)
     p, q = _normalise(x, p, "p"), _normalise(x, q, "q")
-    return _trapz(special.rel_entr(p, q), x)
+    return trapz(special.rel_entr(p, q), x)
 
 
 def jsd(x, p, q) -> float:
@@ -524,14 +185,14 @@ def jsd(x, p, q) -> float:
     p, q = _normalise(x, p, "p"), _normalise(x, q, "q")
     s = p + q
     bracket = (special.xlogy(p, s) - special.xlogy(p, p)) + (special.xlogy(q, s) - special.xlogy(q, q))
-    return float(np.clip(LOG2 - 0.5 * _trapz(bracket, x), 0.0, LOG2))
+    return float(np.clip(LOG2 - 0.5 * trapz(bracket, x), 0.0, LOG2))
 
 
 def w1(x, p, q) -> float:
     """Wasserstein-1 distance W1(p, q) = ∫ |F_p(x) − F_q(x)| dx (Arjovsky et al. 2017); cdfs by trapezoid."""
     x = np.asarray(x, dtype=np.float64)
     p, q = _normalise(x, p, "p"), _normalise(x, q, "q")
-    return _trapz(np.abs(_cumtrapz(p, x) - _cumtrapz(q, x)), x)
+    return trapz(np.abs(cumtrapz(p, x) - cumtrapz(q, x)), x)
 
 
 def shift_sweep(x, p_data: Density, p_g: Density, shifts, scale: float = 1.0) -> dict[str, np.ndarray]:
@@ -560,8 +221,8 @@ def fit_gaussian(x, p, direction: str = "forward") -> tuple[float, float, float]
         raise ValueError(f"Unknown direction {direction!r}; use 'forward' or 'reverse'.")
     x = np.asarray(x, dtype=np.float64)
     p = _normalise(x, p, "p")
-    mu = _trapz(x * p, x)
-    sigma = max(float(np.sqrt(max(_trapz((x - mu) ** 2 * p, x), 0.0))), 2 * (x[1] - x[0]))
+    mu = trapz(x * p, x)
+    sigma = max(float(np.sqrt(max(trapz((x - mu) ** 2 * p, x), 0.0))), 2 * (x[1] - x[0]))
     if direction == "forward":
         return mu, sigma, kl(x, p, stats.norm.pdf(x, mu, sigma))
     log_p = np.log(np.maximum(p, 1e-300))
@@ -572,8 +233,8 @@ def fit_gaussian(x, p, direction: str = "forward") -> tuple[float, float, float]
         s = np.exp(log_s)
         t = (x - m) / s
         qlp = np.exp(-0.5 * t * t) / (s * np.sqrt(2 * np.pi)) * log_p
-        value = -0.5 * np.log(2 * np.pi * np.e * s * s) - _trapz(qlp, x)
-        return value, np.array([-_trapz(qlp * t / s, x), -1.0 - _trapz(qlp * (t * t - 1), x)])
+        value = -0.5 * np.log(2 * np.pi * np.e * s * s) - trapz(qlp, x)
+        return value, np.array([-trapz(qlp * t / s, x), -1.0 - trapz(qlp * (t * t - 1), x)])
 
     peaks = np.flatnonzero((p[1:-1] > p[:-2]) & (p[1:-1] >= p[2:])) + 1
     peaks = peaks[np.argsort(p[peaks])[::-1][:5]]
@@ -588,28 +249,44 @@ def fit_gaussian(x, p, direction: str = "forward") -> tuple[float, float, float]
 # ----------------------------------------------------------------------------------------------------------
 # Proposition 2: gradient descent on C(G) over non-parametric p_g
 # ----------------------------------------------------------------------------------------------------------
+def _check_lr(lr: float) -> None:
+    if not 0 < lr <= 1:
+        raise ValueError(f"The step size must lie in (0, 1] (got {lr}).")
+
+
+def _mirror_step(x: np.ndarray, p: np.ndarray, q: np.ndarray, lr: float) -> np.ndarray:
+    q = q ** (1 - lr) * (p + q) ** lr
+    return q / trapz(q, x)
+
+
 def prop2_step(x, p_data, p_g, lr: float = 0.5) -> np.ndarray:
     """One mirror-descent (exponentiated-gradient) step on C(G) over densities p_g on the grid.
 
     The functional gradient of C(p_g) = ∫ p_data log(p_data/(p_data+p_g)) + p_g log(p_g/(p_data+p_g)) is
     δC/δp_g(x) = log(p_g/(p_data+p_g)) = log(1 − D*(x)). The step p_g ← p_g·exp(−lr·δC/δp_g), renormalised,
     i.e. p_g ∝ p_g^(1−lr)·(p_data+p_g)^lr, stays a density and converges to p_data for 0 < lr ≤ 1
-    (Goodfellow et al. 2014, Prop. 2: with D at its optimum, improving C moves p_g to p_data).
+    (Goodfellow et al. 2014, Prop. 2: with D at its optimum, improving C moves p_g to p_data). For lr < 1,
+    p_g must be positive wherever p_data is (a multiplicative step never creates mass where p_g = 0).
     """
-    if not 0 < lr <= 1:
-        raise ValueError(f"The step size must lie in (0, 1] (got {lr}).")
+    _check_lr(lr)
     x = np.asarray(x, dtype=np.float64)
-    p, q = _normalise(x, p_data, "p_data"), _normalise(x, p_g, "p_g")
-    return _normalise(x, q ** (1 - lr) * (p + q) ** lr, "p_g")
+    return _mirror_step(x, _normalise(x, p_data, "p_data"), _normalise(x, p_g, "p_g"), lr)
 
 
 def prop2_path(x, p_data, p_g0, lr: float = 0.5, steps: int = 30) -> tuple[np.ndarray, np.ndarray]:
-    """Run ``steps`` prop2_step's; returns (p_g path of shape (steps+1, n), C(G) per step → −log 4)."""
+    """Run ``steps`` prop2_step's; returns (p_g path of shape (steps+1, n), C(G) per step → −log 4).
+
+    C(G) is c_of_g's integral, evaluated for all steps at once."""
+    _check_lr(lr)
     x = np.asarray(x, dtype=np.float64)
-    path = [_normalise(x, p_g0, "p_g")]
-    for _ in range(int(steps)):
-        path.append(prop2_step(x, p_data, path[-1], lr))
-    return np.stack(path), np.array([c_of_g(x, p_data, q) for q in path])
+    p = _normalise(x, p_data, "p_data")
+    path = np.empty((int(steps) + 1, x.size))
+    path[0] = _normalise(x, p_g0, "p_g")
+    for t in range(int(steps)):
+        path[t + 1] = _mirror_step(x, p, path[t], lr)
+    s = p + path
+    s = np.where(s > 0, s, 1.0)
+    return path, np.trapezoid(special.xlogy(p, p / s) + special.xlogy(path, path / s), x, axis=1)
 
 
 # ----------------------------------------------------------------------------------------------------------

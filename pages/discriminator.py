@@ -104,34 +104,36 @@ if run.snapshot().config.lr_d != setup.lr_d:
 def draw(snap) -> None:
     st.caption(ui.status_line(snap))
     view = snap.view or {}
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("D step", f"{snap.step:,}")
-    m2.metric("‖D − D*‖", tl.format_number(view.get("gap")))
-    m3.metric("V(G, D)", tl.format_number(view.get("v_d")))
-    m4.metric("max V(G, D*)", tl.format_number(grid.v_star))
     st.plotly_chart(pl.d_star_figure(grid.x, grid.p_data, grid.p_g, grid.d_star, view.get("d")), key=f"{P}_dfig")
-    c1, c2 = st.columns(2)
+    rows = (
+        (r"D^*(x) = \frac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_g(x)}", "Prop. 1: the best D for a fixed G.",
+         (("D step", f"{snap.step:,}"),)),
+        (r"\|D - D^*\|^2 = \int \big(D - D^*\big)^2\, M\,dx",
+         "the gap in L2(M), M = (p_data + p_g)/2: weighted where the samples are.",
+         (("‖D − D*‖", tl.format_number(view.get("gap"))),)),
+        (r"V(G,D) = \mathbb{E}_{p_{\text{data}}}\log D + \mathbb{E}_{p_g}\log(1 - D) \le V(G,D^*)",
+         "V(G, D*) = −log 4 + 2·JSD(p_data ‖ p_g) (Thm. 1).",
+         (("V(G, D)", tl.format_number(view.get("v_d"))), ("max V(G, D*)", tl.format_number(grid.v_star)))),
+    )
+    for latex, caption, metrics in rows:
+        left, right = st.columns([2.4, 1], vertical_alignment="center")
+        with left:
+            ui.formula(latex, caption)
+        for label, value in metrics:
+            right.metric(label, value)
     if "gap" in snap.history:
+        c1, c2 = st.columns(2)
         with c1:
             st.plotly_chart(pl.gap_figure(*snap.history["gap"]), key=f"{P}_gap")
         with c2:
             st.plotly_chart(pl.value_figure(*snap.history["v_d"], grid.v_star), key=f"{P}_value")
     else:
-        st.caption(f"The gap and V(G, D) are recorded every {setup.every} D steps — press Step or Play.")
+        st.caption(f"The gap and V(G, D) are charted every {setup.every} D steps — press Step or Play.")
 
 
 with right:
     ui.run_controls(run, P, extra=())
     ui.live_panel(run, draw)
-    f1, f2, f3 = st.columns(3)
-    with f1:
-        ui.formula(r"D^*(x) = \frac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_g(x)}", "Prop. 1: the best D for a fixed G.")
-    with f2:
-        ui.formula(r"\|D - D^*\| = \Big(\int (D - D^*)^2\, \tfrac{p_{\text{data}} + p_g}{2}\,dx\Big)^{1/2}",
-                   "the gap, weighted where the samples are.")
-    with f3:
-        ui.formula(r"V(G,D) = \int p_{\text{data}} \log D + p_g \log(1 - D)\,dx \;\le\; V(G,D^*)",
-                   f"= −log 4 + 2·JSD = {tl.format_number(grid.v_star)} here (Thm. 1).")
 
 st.divider()
 st.header("Goodfellow et al. 2014, Figure 1 — replayed by a real 1-D GAN")

@@ -7,13 +7,13 @@ import hashlib
 from collections import OrderedDict
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from ganviz import classifier as C
 from ganviz import data
 from ganviz import evaluation as E
 from ganviz import plots_eval as pe
+from ganviz import pretrained
 from ganviz import ui
 
 P = "eval"
@@ -95,12 +95,10 @@ def score_degraded(dataset, drop, noise, blur, n, seed, kid_subsets, progress):
 
 
 def score_gan(dataset, label, source, n, seed, kid_subsets, progress):
-    """``source``: a path (str) or (name, bytes...) of an upload; key includes the file's identity."""
+    """``source``: a path (str: shipped stem, run folder or .zip) or a tuple of uploaded (name, bytes) files; the
+    cache key holds the label (uploads: a content hash) and the weights' modification time."""
     def compute():
-        if isinstance(source, tuple):
-            G, cfg = (E.load_generator(source[1]) if len(source) == 2 else E.load_generator_pair(source[1], source[2]))
-        else:
-            G, cfg = E.load_generator(source)
+        G, cfg = pretrained.load_upload(list(source)) if isinstance(source, tuple) else pretrained.load(source)
         trained_on = E.gan_dataset(cfg)
         if trained_on is not None and trained_on != dataset:
             raise ValueError(f"{label} was trained on {trained_on}, not {dataset}: choose that dataset above.")
@@ -115,7 +113,7 @@ def file_version(source) -> int | None:
     if isinstance(source, tuple):
         return None  # uploads are keyed by their content hash in the label
     p = Path(source)
-    for f in (p / "model.safetensors", p.with_suffix(".safetensors"), p):
+    for f in (p / "model.safetensors", Path(f"{p}.safetensors"), p):
         if f.is_file():
             return f.stat().st_mtime_ns
     return None
@@ -205,12 +203,12 @@ try:
         hists = {"real train": base.class_hist, "degraded real": deg.class_hist}
         grids["degraded real"] = grid
         if replaced:
-            st.caption(f"Only {int((~np.isin(pool.labels, list(drop))).sum()):,} images remain after dropping: the "
+            st.caption(f"Only {E.kept_count(pool.labels, drop):,} images remain after dropping: the "
                        f"{n:,} samples repeat some images.")
-    for g in E.pretrained_gans():
+    for g in pretrained.list_models():
         if g.dataset in (None, dataset):
             try:
-                s, grid = score_gan(dataset, f"pretrained {g.name}", str(g.config_path), n, seed, kid_subsets, progress)
+                s, grid = score_gan(dataset, f"pretrained {g.name}", g.path, n, seed, kid_subsets, progress)
                 rows.append((f"pretrained {g.name}", s))
                 hists[g.name], grids[f"pretrained {g.name}"] = s.class_hist, grid
             except ValueError as err:
@@ -225,7 +223,11 @@ finally:
 with st.expander("Evaluate your own saved run", expanded=False):
     st.caption("A run folder of `python -m ganviz train` (model.safetensors + config.json), its .zip (the download "
                "of the training page), or the two files. Weights are read with safetensors only.")
-    path = st.text_input("Run folder or .zip on this machine", key=f"{P}_run_path").strip()
+    runs = {r.path: r for r in pretrained.list_runs() if r.dataset in (None, dataset)}
+    picked = st.selectbox("A run saved in runs/", [""] + list(runs), key=f"{P}_run_pick",
+                          format_func=lambda p: "—" if not p else f"{runs[p].name} ({runs[p].dataset or '?'})")
+    path = st.text_input("…or a run folder or .zip anywhere on this machine", key=f"{P}_run_path").strip()
+    path = path or picked
     uploads = st.file_uploader("…or upload the .zip, or config.json + model.safetensors", key=f"{P}_upload",
                                type=["zip", "json", "safetensors"], accept_multiple_files=True)
     source, label = None, None
@@ -233,16 +235,9 @@ with st.expander("Evaluate your own saved run", expanded=False):
         if sum(u.size for u in uploads) > MAX_UPLOAD_MB << 20:
             st.error(f"The upload is larger than {MAX_UPLOAD_MB} MB.")
         else:
-            by_ext = {u.name.rsplit(".", 1)[-1].lower(): u for u in uploads}
-            if "zip" in by_ext:
-                blob = by_ext["zip"].getvalue()
-                source, label = ("zip", blob), f"upload {by_ext['zip'].name} {hashlib.sha256(blob).hexdigest()[:12]}"
-            elif {"json", "safetensors"} <= set(by_ext):
-                cfg_b, w_b = by_ext["json"].getvalue(), by_ext["safetensors"].getvalue()
-                digest = hashlib.sha256(cfg_b + w_b).hexdigest()[:12]
-                source, label = ("pair", cfg_b, w_b), f"upload {by_ext['safetensors'].name} {digest}"
-            else:
-                st.warning("Upload a checkpoint .zip, or both config.json and model.safetensors.")
+            files = tuple((u.name, u.getvalue()) for u in uploads)
+            digest = hashlib.sha256(b"".join(b for _, b in files)).hexdigest()[:12]
+            source, label = files, f"upload {', '.join(name for name, _ in files)} {digest}"
     elif path:
         source, label = path, f"run {path}"
     if source is not None:

@@ -3,8 +3,6 @@ JSD stuck at log 2 for disjoint supports while W1 grows (Arjovsky et al. 2017), 
 Proposition 2 as gradient steps on C(G) over a non-parametric p_g."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import streamlit as st
 
@@ -45,12 +43,6 @@ def bump_steps(delta: int) -> None:
 
 for k, v in DEFAULTS.items():
     st.session_state.setdefault(f"{P}_{k}", v)
-
-
-def fmt(value: float, spec: str = ".6f") -> str:
-    if value is None or math.isnan(value):
-        return "—"
-    return "∞" if math.isinf(value) else format(value, spec)
 
 
 def p_data_density(wd: float) -> theory.Density:
@@ -124,10 +116,10 @@ with c2:
     st.plotly_chart(pt.d_figure(XS, opt["p"][S], opt["q"][S], height=290, uirevision="jsd-1",
                                 xrange=[-14.0, 14.0]), key=f"{P}_fig_1")
 m = st.columns(4)
-m[0].metric("V(G, D*) by integration", fmt(opt["c"]))
-m[1].metric("−log 4 + 2·JSD", fmt(-theory.LOG4 + 2 * opt["jsd"]))
+m[0].metric("V(G, D*) by integration", ui.fmt(opt["c"], ".6f"))
+m[1].metric("−log 4 + 2·JSD", ui.fmt(-theory.LOG4 + 2 * opt["jsd"], ".6f"))
 m[2].metric("|difference|", f"{abs(opt['c'] - (-theory.LOG4 + 2 * opt['jsd'])):.1e}")
-m[3].metric("JSD(p_data ‖ p_g)", fmt(opt["jsd"]), help="In nats; log 2 ≈ 0.693147 is its maximum.")
+m[3].metric("JSD(p_data ‖ p_g)", ui.fmt(opt["jsd"], ".6f"), help="In nats; log 2 ≈ 0.693147 is its maximum.")
 c1, c2 = st.columns([1.2, 2.2])
 with c1:
     ui.formula(r"V(G,D^*) = \int p_{data}\log\tfrac{p_{data}}{p_{data}+p_g} + p_g\log\tfrac{p_g}{p_{data}+p_g}\,dx")
@@ -139,54 +131,67 @@ with c2:
                                            height=250), key=f"{P}_fig_1b")
 
 # ---------------------------------------------------------------------------------- 2. disjoint supports
-st.subheader("2 · Disjoint supports: JSD is stuck at log 2, W1 is not")
-c1, c2 = st.columns([1, 2.4])
-with c1:
-    theta = st.slider("θ: p_g = U(θ − 1, θ + 1) against p_data = U(−1, 1)", 0.0, 6.0, step=0.1,
-                      key=f"{P}_theta")
-    u = theory.Uniform(-1.0, 1.0)
-    pu, qu = u.pdf(X), theory.Affine(u, theta).pdf(X)
-    st.plotly_chart(pt.density_figure(XS, {"p_data = U(−1, 1)": (pu[S], {**pt.P_DATA_STYLE, "fill": "tozeroy"}),
-                                          f"p_g = U({theta - 1:g}, {theta + 1:g})": (qu[S], {**pt.P_G_STYLE,
-                                                                                           "fill": "tozeroy"})},
-                                      height=220, uirevision="jsd-2b", yrange=(0, 0.7), crop=True),
-                    key=f"{P}_fig_2b")
-with c2:
-    ds = disjoint_sweep()
-    st.plotly_chart(pt.jsd_w1_figure(ds["shift"], ds["jsd"], ds["w1"], current=theta, height=300),
-                    key=f"{P}_fig_2")
-j, w = theory.jsd(X, pu, qu), theory.w1(X, pu, qu)
-m = st.columns(4)
-m[0].metric("JSD", fmt(j), help="Exactly log 2 = 0.693147 once θ > 2.")
-m[1].metric("W1", fmt(w, ".4f"))
-m[2].metric("C(G) = V(G, D*)", fmt(theory.c_of_g(X, pu, qu)))
-with m[3]:
-    ui.formula(r"\theta > 2:\ \mathrm{JSD} = \log 2,\ W_1 = \theta",
-               "Arjovsky et al. 2017, Example 1: this far off, JSD gives G no signal; W1 still does.")
+@st.fragment
+def disjoint_section() -> None:
+    """Independent of the sliders above: its own slider reruns only this fragment."""
+    st.subheader("2 · Disjoint supports: JSD is stuck at log 2, W1 is not")
+    c1, c2 = st.columns([1, 2.4])
+    with c1:
+        theta = st.slider("θ: p_g = U(θ − 1, θ + 1) against p_data = U(−1, 1)", 0.0, 6.0, step=0.1,
+                          key=f"{P}_theta")
+        u = theory.Uniform(-1.0, 1.0)
+        pu, qu = u.pdf(X), theory.Affine(u, theta).pdf(X)
+        curves = {"p_data = U(−1, 1)": (pu[S], {**pt.P_DATA_STYLE, "fill": "tozeroy"}),
+                  f"p_g = U({theta - 1:g}, {theta + 1:g})": (qu[S], {**pt.P_G_STYLE, "fill": "tozeroy"})}
+        st.plotly_chart(pt.density_figure(XS, curves, height=220, uirevision="jsd-2b", yrange=(0, 0.7), crop=True),
+                        key=f"{P}_fig_2b")
+    with c2:
+        ds = disjoint_sweep()
+        st.plotly_chart(pt.jsd_w1_figure(ds["shift"], ds["jsd"], ds["w1"], current=theta, height=300),
+                        key=f"{P}_fig_2")
+    j, w = theory.jsd(X, pu, qu), theory.w1(X, pu, qu)
+    m = st.columns(4)
+    m[0].metric("JSD", ui.fmt(j, ".6f"), help="Exactly log 2 = 0.693147 once θ > 2.")
+    m[1].metric("W1", ui.fmt(w, ".4f"))
+    m[2].metric("C(G) = V(G, D*)", ui.fmt(theory.c_of_g(X, pu, qu), ".6f"))
+    with m[3]:
+        ui.formula(r"\theta > 2:\ \mathrm{JSD} = \log 2,\ W_1 = \theta",
+                   "Arjovsky et al. 2017, Example 1: this far off, JSD gives G no signal; W1 still does.")
+
+
+disjoint_section()
+
 
 # ------------------------------------------------------------------------------------ 3. forward/reverse
-st.subheader("3 · One Gaussian for two bumps: forward vs reverse KL")
-c1, c2 = st.columns([1, 2.4])
-with c1:
-    sep = st.slider("Distance between the modes", 0.0, 8.0, step=0.25, key=f"{P}_sep")
-    wmode = st.slider("Weight of the left mode", 0.05, 0.95, step=0.05, key=f"{P}_wmode")
-    fits = kl_fits(sep, wmode)
-    (mf, sf, kf), (mr, sr, kr) = fits["forward"], fits["reverse"]
-with c2:
-    st.plotly_chart(pt.kl_fit_figure(XS, fits["p"][S], theory.Gaussian(mf, sf).pdf(XS),
-                                     theory.Gaussian(mr, sr).pdf(XS), height=300), key=f"{P}_fig_3")
-m = st.columns(4)
-m[0].metric("forward: μ, σ", f"{mf:.2f}, {sf:.2f}")
-m[1].metric("KL(p ‖ q_fwd)", fmt(kf, ".4f"))
-m[2].metric("reverse: μ, σ", f"{mr:.2f}, {sr:.2f}")
-m[3].metric("KL(q_rev ‖ p)", fmt(kr, ".4f"))
-c1, c2 = st.columns(2)
-with c1:
-    ui.formula(r"\min_q \mathrm{KL}(p\|q)\ \Rightarrow\ \mu=\mathbb{E}_p x,\ \sigma^2=\mathrm{Var}_p x",
-               "Forward KL punishes q ≈ 0 where p > 0: q covers all the mass.")
-with c2:
-    ui.formula(r"\min_q \mathrm{KL}(q\|p) = \min_q\, -H(q) - \mathbb{E}_q \log p",
-               "Reverse KL punishes q > 0 where p ≈ 0: q sits on one mode — the mode-dropping flavour of GANs.")
+@st.fragment
+def kl_section() -> None:
+    """Independent of the sliders above: its own sliders rerun only this fragment."""
+    st.subheader("3 · One Gaussian for two bumps: forward vs reverse KL")
+    c1, c2 = st.columns([1, 2.4])
+    with c1:
+        sep = st.slider("Distance between the modes", 0.0, 8.0, step=0.25, key=f"{P}_sep")
+        wmode = st.slider("Weight of the left mode", 0.05, 0.95, step=0.05, key=f"{P}_wmode")
+        fits = kl_fits(sep, wmode)
+        (mf, sf, kf), (mr, sr, kr) = fits["forward"], fits["reverse"]
+    with c2:
+        st.plotly_chart(pt.kl_fit_figure(XS, fits["p"][S], theory.Gaussian(mf, sf).pdf(XS),
+                                         theory.Gaussian(mr, sr).pdf(XS), height=300), key=f"{P}_fig_3")
+    m = st.columns(4)
+    m[0].metric("forward: μ, σ", f"{mf:.2f}, {sf:.2f}")
+    m[1].metric("KL(p ‖ q_fwd)", ui.fmt(kf, ".4f"))
+    m[2].metric("reverse: μ, σ", f"{mr:.2f}, {sr:.2f}")
+    m[3].metric("KL(q_rev ‖ p)", ui.fmt(kr, ".4f"))
+    c1, c2 = st.columns(2)
+    with c1:
+        ui.formula(r"\min_q \mathrm{KL}(p\|q)\ \Rightarrow\ \mu=\mathbb{E}_p x,\ \sigma^2=\mathrm{Var}_p x",
+                   "Forward KL punishes q ≈ 0 where p > 0: q covers all the mass.")
+    with c2:
+        ui.formula(r"\min_q \mathrm{KL}(q\|p) = \min_q\, -H(q) - \mathbb{E}_q \log p",
+                   "Reverse KL punishes q > 0 where p ≈ 0: q sits on one mode — the mode-dropping flavour "
+                   "of GANs.")
+
+
+kl_section()
 
 # ---------------------------------------------------------------------------------------- 4. Prop. 2
 st.subheader("4 · Proposition 2: gradient steps on C(G) move p_g to p_data")
@@ -201,7 +206,7 @@ with c1:
     b3.button("Reset", key=f"{P}_reset", on_click=bump_steps, args=(0,), width="stretch")
     with ui.user_errors():
         path, c_values = prop2(wd, wg, shift, scale, lr)
-    st.metric("C(G) now", fmt(c_values[steps]), delta_color="inverse",
+    st.metric("C(G) now", ui.fmt(c_values[steps], ".6f"), delta_color="inverse",
               delta=f"{c_values[steps] - c_values[0]:+.4f} since step 0" if steps else None)
     st.metric("gap to −log 4", f"{c_values[steps] + theory.LOG4:.2e}")
 with c2:

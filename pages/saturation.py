@@ -3,8 +3,6 @@ their derivatives by autograd over ganviz.losses, and a 1-D GAN started from a c
 loss from the same state (Goodfellow et al. 2014, §3)."""
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
 from ganviz import plots_live1d as pl
@@ -74,22 +72,25 @@ if story:
 st.header("The losses and their gradients")
 a = st.slider("D's logit a on a fake (D(G(z)) = σ(a))", -10.0, 10.0, step=0.1, key=f"{P}_a")
 at = point(float(a))
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("D(G(z)) = σ(a)", tl.format_number(at.d[0], ".4g"))
-m2.metric("saturating: d/da log(1 − σ(a))", tl.format_number(at.grad["minimax"][0], ".4g"))
-m3.metric("non-saturating: d/da (−log σ(a))", tl.format_number(at.grad["nonsaturating"][0], ".4g"))
 ratio = abs(at.grad["nonsaturating"][0]) / max(abs(at.grad["minimax"][0]), 1e-300)
-m4.metric("ratio of the slopes", "—" if not math.isfinite(ratio) else f"{ratio:,.3g}×")
-f1, f2, f3 = st.columns(3)
-with f1:
-    ui.formula(r"\frac{d}{da}\log\big(1-\sigma(a)\big) = -\sigma(a) \xrightarrow[a\to-\infty]{} 0",
-               "saturating (minimax) G loss: the gradient vanishes when D rejects.")
-with f2:
-    ui.formula(r"\frac{d}{da}\big(-\log\sigma(a)\big) = -\big(1-\sigma(a)\big) \xrightarrow[a\to-\infty]{} -1",
-               "non-saturating G loss: full gradient exactly there.")
-with f3:
-    ui.formula(r"\tfrac12(a-1)^2 \;\Rightarrow\; a-1, \qquad -a \;\Rightarrow\; -1",
-               "LSGAN (Mao et al. 2017) and WGAN (Arjovsky et al. 2017) use D's raw score a.")
+rows = (
+    (r"D(G(z)) = \sigma(a) = \frac{1}{1 + e^{-a}}", "D's output on a fake, from its logit a.",
+     "D(G(z)) = σ(a)", tl.format_number(at.d[0], ".4g")),
+    (r"\frac{d}{da}\log\big(1-\sigma(a)\big) = -\sigma(a) \xrightarrow[a\to-\infty]{} 0",
+     "saturating (minimax) G loss: the gradient vanishes when D rejects.",
+     "saturating: d/da log(1 − σ(a))", tl.format_number(at.grad["minimax"][0], ".4g")),
+    (r"\frac{d}{da}\big(-\log\sigma(a)\big) = -\big(1-\sigma(a)\big) \xrightarrow[a\to-\infty]{} -1",
+     "non-saturating G loss: full gradient exactly there.",
+     "non-saturating: d/da (−log σ(a))", tl.format_number(at.grad["nonsaturating"][0], ".4g")),
+    (r"\frac{1-\sigma(a)}{\sigma(a)} = e^{-a}", "how many times steeper the non-saturating loss is.",
+     "ratio of the slopes",
+     tl.format_number(ratio, ",.0f" if ratio >= 10 else ".3g") + ("×" if tl.finite_or_none(ratio) is not None else "")),
+)
+for latex, caption, label, value in rows:
+    left, right = st.columns([2.4, 1], vertical_alignment="center")
+    with left:
+        ui.formula(latex, caption)
+    right.metric(label, value)
 c = curves()
 x_d = float(at.d[0])
 figs = (
@@ -107,6 +108,8 @@ for col, (key, title, fig) in zip(st.columns(3), figs):
     with col:
         st.markdown(title)
         st.plotly_chart(fig, key=f"{P}_{key}")
+st.caption("LSGAN (Mao et al. 2017) ½(a − 1)² has slope a − 1 and WGAN (Arjovsky et al. 2017) −a has slope −1: "
+           "both read D's raw score a (no sigmoid), so neither saturates.")
 st.caption(f"Shaded: D(G(z)) < {tl.REJECT_D} (a < {tl.REJECT_LOGIT:.2f}) — D confidently rejects the fakes. "
            "There the red curve is flat: its slope −σ(a) is below 0.05, and G, which only learns through this "
            "slope (chain rule: ∇θ_G L = dL/da · ∂a/∂x · ∂G/∂θ_G), barely moves.")
@@ -144,6 +147,11 @@ if st.session_state.get(f"{P}_on"):
         if run.left_grid_at is not None:
             st.warning(f"{pl.LOSS_NAMES[run.loss]}: from iteration {run.left_grid_at} on, G's samples left the "
                        "range [−8, 8] where W1 is computed — the step size is too large.")
+    ui.formula(r"\nabla_{\theta_G} L_G = \mathbb{E}_z\Big[\frac{dL}{da}\,\frac{\partial a}{\partial x}\,"
+               r"\frac{\partial G(z)}{\partial \theta_G}\Big], \qquad \frac{dL}{da} = -\sigma(a) \;\text{or}\; "
+               r"-\big(1 - \sigma(a)\big)",
+               "G only learns through dL/da: with D(G(z)) ≈ 0.001 the saturating factor is ≈ 0.001, the "
+               "non-saturating one ≈ 1.")
     cols = st.columns(len(runs))
     for col, run in zip(cols, runs.values()):
         with col:
@@ -152,7 +160,8 @@ if st.session_state.get(f"{P}_on"):
             st.metric(f"G's gradient norm, first step · {run.loss}",
                       tl.format_number(run.grad_norm_g[0] if len(run.grad_norm_g) else None, ".3g"))
             if len(run.w1):
-                st.metric(f"W1(p_g, p_data) after {run.w1_steps[-1]} steps · {run.loss}", tl.format_number(run.w1[-1], ".3f"),
+                st.metric(f"W1(p_g, p_data) after {run.w1_steps[-1]} steps · {run.loss}",
+                          tl.format_number(run.w1[-1], ".3f"),
                           delta=f"{run.w1[-1] - run.w1[0]:+.3f} from {run.w1[0]:.3f}"
                           if tl.finite_or_none(run.w1[-1] - run.w1[0]) is not None else None,
                           delta_color="inverse")

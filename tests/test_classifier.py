@@ -154,3 +154,21 @@ def test_load_classifier_rejects_mismatched_files(tmp_path, mnist_clf):
         C.load_classifier(stem)
     with pytest.raises(FileNotFoundError, match="train-classifier"):
         C.load_classifier(tmp_path / "nothing")
+
+
+def test_tracker_records_is_and_fid_in_a_real_trainer_history(mnist_clf):
+    from ganviz.convnets import ImageGANSpec, build_trainer
+    from ganviz.train import TrainConfig
+    trainer = build_trainer(data.load_images("mnist", "train"), ImageGANSpec(model="dcgan", z_dim=8, width=8),
+                            TrainConfig(batch_size=16, device="cpu", seed=0), fixed_n=16)
+    tracker = M.make_tracker(mnist_clf, C.load_reference("mnist", "test"), n=200)
+    trainer.add_metric("quality", tracker, every=2)
+    trainer.step()
+    state_before = trainer.rng.get_state()
+    direct = tracker(trainer)
+    assert torch.equal(trainer.rng.get_state(), state_before)  # the tracker never touches the run's RNG
+    trainer.step()
+    steps, is_values = trainer.history.arrays()["IS"]
+    fid_steps, fid_values = trainer.history.arrays()["FID"]
+    assert list(steps) == [2] and list(fid_steps) == [2]
+    assert 1.0 <= is_values[0] <= 10.0 and fid_values[0] > 0 and direct["FID"] > 0

@@ -212,7 +212,8 @@ def test_parse_samples_csv():
     x = T.parse_samples_csv(b"value\n1.5\n2\nnan\n-3,ignored\n", notes=notes)
     np.testing.assert_array_equal(x, [1.5, 2.0, -3.0])
     assert any("header" in n for n in notes) and any("Dropped 1" in n for n in notes)
-    for bad, msg in [(b"", "empty"), (b"1\n2\nabc\n", "Row 3"), (b"4.2\n", "at least 2"),
+    for bad, msg in [(b"", "empty"), (b"1\n2\nabc\n", "Line 3"), (b"v\n1\n\n2\nabc\n", "Line 5"),
+                     (b"4.2\n", "at least 2"),
                      (b"1\n1\n1\n", "equal"), (b"\xff\xfe\x00", "UTF-8"), (b"nan\nnan\n", "at least 2")]:
         with pytest.raises(ValueError, match=msg):
             T.parse_samples_csv(bad)
@@ -255,6 +256,8 @@ def test_prop2_converges_to_minus_log4():
     assert np.all(np.diff(c) <= 1e-12)  # C(G) never increases
     assert abs(c[-1] + LOG4) < 1e-6 and c[0] > -LOG4 + 0.1
     assert T.jsd(X, p, path[-1]) < 1e-6
+    np.testing.assert_allclose(c[[0, 5, 40]], [T.c_of_g(X, p, path[i]) for i in (0, 5, 40)], atol=1e-12)
+    np.testing.assert_allclose(path[1], T.prop2_step(X, p, path[0], 0.5), atol=1e-15)
     with pytest.raises(ValueError):
         T.prop2_step(X, p, p, lr=1.5)
 

@@ -177,3 +177,19 @@ def test_result_cache_is_bounded_and_least_recently_used():
     assert cache.get(1, compute(1)) == 10 and calls == [1, 2]  # hit
     cache.get(3, compute(3))  # evicts 2, the least recently used
     assert 1 in cache and 3 in cache and 2 not in cache
+
+
+# ---- figure builders ----------------------------------------------------------------------------------------
+def test_figures_turn_nan_into_gaps_and_draw_every_panel(fig1):
+    from ganviz import plots_live1d as pl
+
+    grid = tl.pair_grid(theory.Gaussian(0, 1), theory.Gaussian(1, 1))
+    d = np.full_like(grid.x, 0.5)
+    d[10] = np.nan
+    fig = pl.d_star_figure(grid.x, grid.p_data, grid.p_g, grid.d_star, d)
+    assert '"NaN"' not in fig.to_json() and "null" in fig.to_json()
+    assert fig.layout.yaxis2.range == (-0.02, 1.02)
+    panels = pl.figure1_panels(fig1.x, fig1.p_data, fig1.panels)
+    assert len(panels.data) == 4 * len(fig1.panels)
+    s, v = pl.thin(np.arange(10_000), np.arange(10_000.0))
+    assert s.size <= pl.MAX_POINTS + 1 and s[-1] == 9_999 and np.array_equal(s, v)

@@ -52,3 +52,13 @@ def test_extreme_settings_never_show_nan(at):
     assert not at.exception
     shown = " ".join(metric_values(at).values()).lower()
     assert "nan" not in shown and "inf" not in shown
+
+
+@pytest.mark.slow
+def test_figure1_button_shows_the_equilibrium(at):
+    at.button(key="ds_fig1_run").click().run(timeout=180)
+    m = metric_values(at)
+    assert not at.exception
+    assert number(m["W1(p_g, p_data) at the start"]) > 1.5
+    assert number(m["W1(p_g, p_data) at the end"]) < 0.1
+    assert number(m["E_p_data |D − ½| at the end"]) < 0.1

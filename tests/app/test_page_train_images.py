@@ -76,3 +76,12 @@ def test_timeline_scrubs_snapshots_and_offers_downloads(at):
     assert not at.exception and at.slider(key="ti_timeline").value == 1
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["PNG of the grid", "GIF of the timeline", "Checkpoint (.zip)"]
+
+
+def test_page_runs_inside_the_app_navigation():
+    at = open_page("app.py", timeout=120).run()
+    at.switch_page("pages/train_images.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Train on images"
+    assert at.selectbox(key="ti_dataset").value == "mnist" and at.radio(key="ti_model").value == "dcgan"
+    assert any("Source:" in c.value and "images" in c.value for c in at.caption)

@@ -1,0 +1,253 @@
+"""What a person feels in Chromium: slider-to-figure latency, live-page refresh cost, in-app training speed.
+
+Starts `streamlit run app.py` (headless, free port) and drives Debian's Chromium with Playwright:
+
+1. Slider -> figure, per theory page (goal <= 300 ms, median): the page's main slider is focused and moved with
+   ArrowRight; the time runs from the keydown (in the page's clock) until the plotly figures' data, a metric's
+   text or an image changes in the DOM (watched every animation frame). Server time of the same rerun
+   (websocket: rerun request -> script_finished) is shown beside it.
+2. Live refresh cost: while the playground trains, every auto-rerun of the live fragment (st.fragment
+   run_every=0.5 s) is timed on the websocket from its rerun request to its script_finished message
+   (goal: median <= 250 ms, half the refresh period, so the page keeps up and stays interactive).
+3. In-app vs headless training (goal >= 0.9, DESIGN.md): steps/s of the playground's default run read from the
+   page's step counter while Chromium shows it, against ganviz's headless Trainer with the same config in this
+   process; windows alternate so both see the same machine load.
+
+    python bench/browser_latency.py [--quick] [--samples 10] [--seconds 10] [--rounds 2]
+
+Prints a table and RESULT lines (JSON) for bench/run_all.py.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+
+from ganviz import sitemap  # noqa: E402
+from tests.e2e.conftest import (CHROMIUM, focus_slider, keyed, read_step, start_server, stop_server,  # noqa: E402
+                                wait_ready, wait_step)
+
+SLIDER_GOAL_MS, REFRESH_GOAL_MS, RATIO_GOAL = 300.0, 250.0, 0.9
+# page file -> key of its main slider (None: the first slider); theory pages only
+THEORY = {"generator.py": "gen_a", "discriminator.py": "ds_mu_g", "jsd.py": "jsd_shift", "saturation.py": None}
+
+# Installed in the page: a cheap signature of what is shown (each plotly figure's data is hashed once per new data
+# object; metrics' text; images' sources) and a watcher that notes when it changes after a keydown.
+WATCH_JS = """() => {
+  const h = s => { let x = 5381; for (let i = 0; i < s.length; i++) x = (Math.imul(x, 33) ^ s.charCodeAt(i)) >>> 0;
+                   return x; };
+  const sig = () => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const figs = Array.from(main.querySelectorAll('.js-plotly-plot')).map(g => {
+      if (!g.data) return 0;
+      if (g.data.__gvHash === undefined) g.data.__gvHash = h(JSON.stringify(g.data));
+      return g.data.__gvHash; });
+    const metrics = Array.from(main.querySelectorAll('[data-testid="stMetricValue"]')).map(e => e.innerText);
+    const images = Array.from(main.querySelectorAll('[data-testid="stImage"] img')).map(i => i.src);
+    return JSON.stringify([figs, metrics, images]);
+  };
+  window.__gv = {sig, t0: null, t1: null};
+  if (!window.__gvKeys) {
+    window.__gvKeys = true;
+    document.addEventListener('keydown', () => {
+      const before = sig();
+      window.__gv.t0 = performance.now(); window.__gv.t1 = null;
+      const tick = () => {
+        if (sig() !== before) { window.__gv.t1 = performance.now(); return; }
+        if (performance.now() - window.__gv.t0 < 30000) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    }, true);
+  }
+}"""
+
+
+class Wire:
+    """Websocket frames of one page, decoded with streamlit's protobufs: rerun requests and script ends."""
+
+    def __init__(self, page):
+        self.events: list[tuple[float, str, bool]] = []  # (time, "rerun"|"finished", is_fragment_auto_rerun)
+        page.on("websocket", self._attach)
+
+    def _attach(self, ws):
+        ws.on("framesent", lambda payload: self._sent(payload))
+        ws.on("framereceived", lambda payload: self._received(payload))
+
+    def _sent(self, payload):
+        if isinstance(payload, str):
+            return
+        msg = BackMsg.FromString(payload)
+        if msg.WhichOneof("type") == "rerun_script":
+            cs = msg.rerun_script
+            self.events.append((time.perf_counter(), "rerun", bool(cs.fragment_id) and cs.is_auto_rerun))
+
+    def _received(self, payload):
+        if isinstance(payload, str):
+            return
+        try:
+            msg = ForwardMsg.FromString(payload)
+        except Exception:  # noqa: BLE001 - a frame that is not a ForwardMsg is not ours to time
+            return
+        if msg.WhichOneof("type") == "script_finished":
+            self.events.append((time.perf_counter(), "finished", False))
+
+    def durations(self, fragment_only: bool) -> list[float]:
+        """ms from each rerun request to the next script_finished."""
+        out, start = [], None
+        for t, kind, auto in list(self.events):
+            if kind == "rerun" and (auto or not fragment_only):
+                start = t
+            elif kind == "finished" and start is not None:
+                out.append(1000 * (t - start))
+                start = None
+        return out
+
+
+def open_page(page, url: str, timeout: float = 90_000) -> None:
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
+    wait_ready(page, timeout)
+
+
+def slider_latency(browser, server: str, page_file: str, key: str | None, samples: int) -> dict:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    wire = Wire(page)
+    open_page(page, f"{server}/{Path(page_file).stem}")
+    page.wait_for_selector('[data-testid="stMain"] .js-plotly-plot', timeout=60_000)
+    wait_ready(page)
+    page.evaluate(WATCH_JS)
+    thumb = focus_slider(page, key)
+    lat, misses = [], 0
+    for i in range(samples + 1):  # the first move warms the caches up and is not counted
+        wire.events.clear()
+        page.evaluate("() => { window.__gv.t1 = null; }")
+        thumb.focus()
+        page.keyboard.press("ArrowRight" if (i // 4) % 2 == 0 else "ArrowLeft")  # 4 right, 4 left, ... new values
+        try:
+            page.wait_for_function("() => window.__gv.t1 !== null", timeout=30_000)
+        except Exception:  # noqa: BLE001 - no visible change (e.g. the slider at its end): counted as a miss
+            misses += 1
+            continue
+        ms = page.evaluate("() => window.__gv.t1 - window.__gv.t0")
+        wait_ready(page)
+        if i:
+            lat.append(ms)
+    server_ms = wire.durations(fragment_only=False)
+    page.close()
+    return {"page": page_file, "slider": key or "(first slider)", "n": len(lat), "misses": misses,
+            "median": statistics.median(lat) if lat else float("nan"),
+            "p90": sorted(lat)[int(0.9 * (len(lat) - 1))] if lat else float("nan"),
+            "server": statistics.median(server_ms) if server_ms else float("nan")}
+
+
+def headless_steps_per_s(seconds: float) -> float:
+    import torch  # noqa: F401 - imported here so the browser part does not pay for it twice
+    from ganviz import playground, toy
+    cfg = playground.PRESETS[playground.DEFAULT_PRESET][1]
+    dataset = toy.DATASETS[cfg.dataset]()
+    trainer = playground.build_trainer(cfg, dataset)
+    trainer.step()
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        trainer.step()
+        n += 1
+    return n / (time.perf_counter() - t0)
+
+
+def live_playground(browser, server: str, seconds: float, rounds: int) -> dict:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    wire = Wire(page)
+    open_page(page, f"{server}/playground")
+    keyed(page, "pg_toggle").wait_for(timeout=60_000)
+    inapp, headless = [], []
+    for _ in range(rounds):
+        headless.append(headless_steps_per_s(seconds))
+        keyed(page, "pg_toggle").locator("button").click()
+        s = wait_step(page, "s >= 5", timeout=60_000)  # running, past the first publishes
+        s0, t0 = read_step(page), time.perf_counter()
+        page.wait_for_timeout(seconds * 1000)
+        s1, t1 = read_step(page), time.perf_counter()
+        inapp.append((s1 - s0) / (t1 - t0))
+        keyed(page, "pg_toggle").locator("button").click()
+        page.wait_for_function("() => document.querySelector('.st-key-pg_toggle button').innerText.includes('Play')",
+                               timeout=30_000)
+        wait_ready(page)
+        del s
+    refresh = wire.durations(fragment_only=True)
+    page.close()
+    return {"inapp": statistics.median(inapp), "headless": statistics.median(headless),
+            "refresh_median": statistics.median(refresh) if refresh else float("nan"),
+            "refresh_p90": sorted(refresh)[int(0.9 * (len(refresh) - 1))] if refresh else float("nan"),
+            "refresh_n": len(refresh)}
+
+
+def main(argv=None) -> list[dict]:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="4 slider moves per page, 1 round of 5 s")
+    ap.add_argument("--samples", type=int, default=10, help="slider moves per page (median of these)")
+    ap.add_argument("--seconds", type=float, default=10.0, help="length of each training window")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating in-app / headless windows")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.samples, args.seconds, args.rounds = 4, 5.0, 1
+    if not Path(CHROMIUM).exists():
+        print(f"skip: no Chromium at {CHROMIUM}")
+        return []
+    from playwright.sync_api import sync_playwright
+
+    available = [f for pages in sitemap.available().values() for f, *_ in pages]
+    proc, server = start_server()
+    results = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                               "--disable-component-update", "--no-first-run"])
+            rows = [slider_latency(browser, server, f, key, args.samples) for f, key in THEORY.items()
+                    if f in available]
+            live = live_playground(browser, server, args.seconds, args.rounds) if "playground.py" in available else None
+            browser.close()
+    finally:
+        stop_server(proc)
+
+    print(f"\nChromium slider -> DOM change, median of {args.samples} moves (ArrowRight/Left on the focused slider)")
+    print("| page | slider | moves | median ms | p90 ms | server rerun ms | median / 300 ms goal | pass |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        ok = r["median"] <= SLIDER_GOAL_MS
+        print(f"| {r['page']} | {r['slider']} | {r['n']} | {r['median']:.0f} | {r['p90']:.0f} | {r['server']:.0f} | "
+              f"{r['median'] / SLIDER_GOAL_MS:.2f} | {'yes' if ok else 'NO'} |")
+        results.append({"name": f"slider {r['page']}", "figure": f"{r['median']:.0f} ms median",
+                        "value": round(r["median"], 1), "ratio": round(r["median"] / SLIDER_GOAL_MS, 3),
+                        "goal": f"<= {SLIDER_GOAL_MS:.0f} ms", "pass": ok})
+    if live:
+        ok_r = live["refresh_median"] <= REFRESH_GOAL_MS
+        ratio = live["inapp"] / live["headless"]
+        print(f"\nplayground live fragment rerun (every 0.5 s while training): median {live['refresh_median']:.0f} ms, "
+              f"p90 {live['refresh_p90']:.0f} ms over {live['refresh_n']} reruns (goal median <= {REFRESH_GOAL_MS:.0f} ms)")
+        print(f"playground training with Chromium attached: {live['inapp']:,.1f} steps/s in the app vs "
+              f"{live['headless']:,.1f} steps/s headless Trainer (same config) -> ratio {ratio:.2f} (goal >= {RATIO_GOAL})")
+        results += [
+            {"name": "live refresh playground", "figure": f"{live['refresh_median']:.0f} ms per fragment rerun",
+             "value": round(live["refresh_median"], 1), "ratio": round(live["refresh_median"] / REFRESH_GOAL_MS, 3),
+             "goal": f"<= {REFRESH_GOAL_MS:.0f} ms", "pass": ok_r},
+            {"name": "in-app / headless playground", "figure": f"{live['inapp']:.0f} vs {live['headless']:.0f} steps/s",
+             "value": round(ratio, 3), "ratio": round(ratio, 3), "goal": f">= {RATIO_GOAL}", "pass": ratio >= RATIO_GOAL}]
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for r in results:
+        print("RESULT " + json.dumps(r))
+    return results
+
+
+if __name__ == "__main__":
+    main()

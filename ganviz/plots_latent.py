@@ -1,0 +1,55 @@
+"""Figures and pictures for the "Pretrained DCGAN" and "Latent space" pages (data in, figure/array out)."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ganviz.data import make_grid, to_uint8
+from ganviz.plots_images import upscale
+
+__all__ = ["norms_figure", "numbered_grid", "strip", "picture"]
+
+LERP_COLOR, SLERP_COLOR = "#d62728", "#1f77b4"
+
+
+def norms_figure(t: np.ndarray, norms_lerp: np.ndarray, norms_slerp: np.ndarray, expected: float,
+                 height: int = 260) -> go.Figure:
+    """‖z‖ along the lerp and slerp paths against t, with E‖z‖ of N(0, I) (the shell G was trained on) dashed."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=t, y=norms_lerp, mode="lines+markers", name="lerp", line=dict(color=LERP_COLOR)))
+    fig.add_trace(go.Scatter(x=t, y=norms_slerp, mode="lines+markers", name="slerp", line=dict(color=SLERP_COLOR)))
+    fig.add_hline(y=expected, line=dict(dash="dash", color="#555"), annotation_text="E‖z‖ for z ~ N(0, I)",
+                  annotation_position="bottom right")
+    low = min(float(np.min(norms_lerp)), float(np.min(norms_slerp)), expected)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="norms",
+                      xaxis_title="t (position on the path)", yaxis_title="‖z‖",
+                      yaxis_range=[0.8 * low, 1.1 * max(float(np.max(norms_slerp)), float(np.max(norms_lerp)), expected)],
+                      legend=dict(orientation="h", y=1.12, x=0), title=None)
+    return fig
+
+
+def strip(images, scale: int = 3) -> np.ndarray:
+    """Images (N, 1, 28, 28) in [−1, 1] side by side in one row, enlarged (an interpolation or a walk)."""
+    return upscale(make_grid(images, nrow=len(images)), scale)
+
+
+def picture(images, nrow: int = 8, scale: int = 3) -> np.ndarray:
+    """A grid of images, enlarged for a projector."""
+    return upscale(make_grid(images, nrow=nrow), scale)
+
+
+def numbered_grid(images, nrow: int = 8, scale: int = 3) -> np.ndarray:
+    """A grid (RGB uint8) with each image's index in its corner, so users can name exemplars by number."""
+    from PIL import Image, ImageDraw
+    tiles = to_uint8(images)
+    grid = upscale(make_grid(tiles, nrow=nrow), scale)
+    img = Image.fromarray(grid).convert("RGB")
+    draw = ImageDraw.Draw(img)
+    ncol = max(1, min(nrow, len(tiles)))
+    cell = (28 + 2) * scale
+    for k in range(len(tiles)):
+        r, c = divmod(k, ncol)
+        x, y = 2 * scale + c * cell, 2 * scale + r * cell
+        draw.rectangle([x, y, x + 7 * len(str(k)) + 2, y + 11], fill=(255, 215, 0))
+        draw.text((x + 1, y), str(k), fill=(0, 0, 0))
+    return np.asarray(img)

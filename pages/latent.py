@@ -1,0 +1,202 @@
+"""Latent space: lerp vs slerp with ‖z‖ along both paths, a walk along one direction, Radford-style vector
+arithmetic (against the same arithmetic on pixels), and style vs class for conditional generators."""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+from ganviz import latent, plots_latent, pretrained, ui, ui_latent
+
+P = "lt"
+GRID = 24  # exemplars to pick from for the vector arithmetic
+DEFAULTS = dict(seed_a=1, seed_b=2, steps=9, walk_seed=0, dir_seed=3, walk_range=8.0, grid_seed=0,
+                A=[0, 1, 2], B=[3, 4, 5], C=[6, 7, 8], noise=0.25, style_seed=0, style_rows=4, cls=0)
+PRESETS = {
+    "Slerp vs lerp on digits": dict(model="dcgan_mnist", seed_a=1, seed_b=2, steps=11),
+    "Long walk on Fashion": dict(model="dcgan_fashion-mnist", walk_range=15.0, dir_seed=5),
+    "Vector arithmetic on digits": dict(model="dcgan_mnist", grid_seed=7),
+    "Style vs class (conditional MNIST)": dict(model="dcgan_mnist_cond", style_rows=5),
+}
+
+
+def apply_preset(name: str) -> None:
+    p = {**DEFAULTS, **PRESETS[name]}
+    titles = {m.name: m.title for m in pretrained.list_models()}
+    if p.pop("model") in titles:
+        st.session_state[f"{P}_model"] = titles[PRESETS[name]["model"]]
+    for k, v in p.items():
+        st.session_state[f"{P}_{k}"] = v
+
+
+for k, v in DEFAULTS.items():
+    st.session_state.setdefault(f"{P}_{k}", v)
+
+
+def seed_box(label: str, key: str, help: str | None = None) -> int:
+    return int(st.number_input(label, min_value=0, max_value=2**31 - 1, step=1, key=f"{P}_{key}", help=help))
+
+
+ui.page_header(
+    "Latent space",
+    "a straight line between two samples sags to ‖z‖ ≈ 7 in the middle (for 100-d z) where G rarely looked, "
+    "while slerp stays on the ‖z‖ ≈ 10 shell; averaging 3 exemplars per concept makes latent arithmetic work, "
+    "whereas the same arithmetic on pixels only overlays ghosts.",
+    "Every picture is G(z) for a z built here from seeds — interpolation (White 2016), a walk along one "
+    "direction, and the vector arithmetic of Radford et al. 2016 §6.3.",
+)
+st.caption("Presets (one click):")
+for col, name in zip(st.columns(len(PRESETS)), PRESETS):
+    col.button(name, key=f"{P}_preset_{list(PRESETS).index(name)}", on_click=apply_preset, args=(name,),
+               width="stretch")
+
+top = st.columns([1.3, 1, 2])
+with top[0]:
+    picked = ui_latent.choose_generator(P)
+if picked is None:
+    st.stop()
+G, config, info = picked
+d = info.z_dim
+with top[1]:
+    if info.conditional:
+        cls = st.selectbox("Class y (fixed for the tools below)", list(range(info.num_classes)),
+                           format_func=lambda i: info.class_names[i], key=f"{P}_cls")
+    else:
+        cls = None
+        st.caption("Unconditional generator: z alone decides the picture.")
+with top[2]:
+    desc = ui_latent.describe(config, info)
+    if desc:
+        st.caption(f"{info.title}: {desc}")
+
+
+def draw(z: torch.Tensor) -> torch.Tensor:
+    """G(z) with the chosen class (conditional) — BatchNorm in eval mode."""
+    y = None if cls is None else pretrained.labels_for(len(z), info.num_classes, cls)
+    return pretrained.generate(G, z, y)
+
+
+def z_of(seed: int) -> torch.Tensor:
+    return pretrained.sample_z(1, d, seed)[0]
+
+
+tab_i, tab_w, tab_v, tab_s = st.tabs(["Interpolation: lerp vs slerp", "Walk along a direction",
+                                      "Vector arithmetic", "Style vs class"])
+
+# ------------------------------------------------------------------------------------------ interpolation
+with tab_i:
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        seed_a = seed_box("Seed of sample A", "seed_a")
+    with c2:
+        seed_b = seed_box("Seed of sample B", "seed_b")
+    with c3:
+        steps = st.slider("Frames", 3, 16, key=f"{P}_steps")
+    z0, z1 = z_of(seed_a), z_of(seed_b)
+    path_l, path_s = latent.interpolate(z0, z1, steps, "lerp"), latent.interpolate(z0, z1, steps, "slerp")
+    n_l, n_s = latent.path_norms(path_l).numpy(), latent.path_norms(path_s).numpy()
+    st.markdown("**lerp** (straight line)")
+    st.image(plots_latent.strip(draw(path_l), 3))
+    st.markdown("**slerp** (great circle)")
+    st.image(plots_latent.strip(draw(path_s), 3))
+    f1, f2 = st.columns([1.2, 1])
+    with f1:
+        ui.formula(r"\mathrm{lerp}(z_0,z_1;t)=(1-t)\,z_0+t\,z_1 \qquad "
+                   r"\mathrm{slerp}(z_0,z_1;t)=\frac{\sin((1-t)\Omega)}{\sin\Omega}z_0+\frac{\sin(t\Omega)}{\sin\Omega}z_1,"
+                   r"\ \cos\Omega=\hat z_0\cdot\hat z_1", "White 2016, “Sampling Generative Networks”.")
+        mid = steps // 2
+        m1, m2, m3 = st.columns(3)
+        with m1:
+            ui.metric("‖z‖ lerp, middle frame", float(n_l[mid]), ".2f")
+        with m2:
+            ui.metric("‖z‖ slerp, middle frame", float(n_s[mid]), ".2f")
+        with m3:
+            ui.metric("E‖z‖, z ~ N(0, I)", latent.expected_norm(d), ".2f", help="≈ √z_dim")
+        st.caption(f"For two independent z the lerp midpoint is N(0, I/2): E‖z‖ ≈ "
+                   f"{latent.expected_norm(d, 2 ** -0.5):.2f} — a thin shell G never saw during training.")
+    with f2:
+        t = np.linspace(0, 1, steps)
+        st.plotly_chart(plots_latent.norms_figure(t, n_l, n_s, latent.expected_norm(d)), key=f"{P}_norms_fig")
+
+# ----------------------------------------------------------------------------------------------- walk
+with tab_w:
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        walk_seed = seed_box("Seed of the start z", "walk_seed")
+    with c2:
+        dir_seed = seed_box("Seed of the direction u", "dir_seed", "u is a uniformly random unit vector.")
+    with c3:
+        reach = st.slider("Walk from −α to +α", 1.0, 20.0, step=0.5, key=f"{P}_walk_range")
+    alphas = np.linspace(-reach, reach, 11)
+    z_walk = latent.walk(z_of(walk_seed), latent.random_direction(d, dir_seed), alphas)
+    st.image(plots_latent.strip(draw(z_walk), 3),
+             caption=f"z + α·u for α = {', '.join(f'{a:g}' for a in alphas)} (middle frame: α = 0)")
+    norms = latent.path_norms(z_walk).numpy()
+    m1, m2 = st.columns(2)
+    with m1:
+        ui.metric("‖z‖ at α = 0", float(norms[5]), ".2f")
+    with m2:
+        ui.metric("‖z‖ at the ends", float(max(norms[0], norms[-1])), ".2f")
+    ui.formula(r"z(\alpha)=z+\alpha\,u,\qquad \|u\|=1",
+               "Small steps change the picture smoothly (no memorised jumps, Radford et al. §6.1); far out, ‖z‖ "
+               "leaves the training shell and the images degrade.")
+
+# ----------------------------------------------------------------------------------- vector arithmetic
+with tab_v:
+    c1, c2 = st.columns([1, 2.5])
+    with c1:
+        grid_seed = seed_box("Seed of the exemplar grid", "grid_seed")
+        pick = {}
+        for name, meaning in (("A", "add"), ("B", "subtract"), ("C", "add")):
+            pick[name] = st.multiselect(f"{name} ({meaning}): 3 exemplars", list(range(GRID)), key=f"{P}_{name}",
+                                        max_selections=6, help="Indices of the numbered grid.")
+        noise = st.slider("Noise on Y (± uniform)", 0.0, 1.0, step=0.05, key=f"{P}_noise")
+    z_grid = pretrained.sample_z(GRID, d, grid_seed)
+    x_grid = draw(z_grid)
+    with c2:
+        st.image(plots_latent.numbered_grid(x_grid, nrow=8, scale=3),
+                 caption="Exemplars — pick 3 per concept by number (e.g. A: a style, B: what to remove, C: what to add).")
+    if not all(pick.values()):
+        st.warning("Pick at least one exemplar for each of A, B and C (three each, as in the paper).")
+    else:
+        idx = {k: torch.tensor(v) for k, v in pick.items()}
+        y, variants = latent.vector_arithmetic(z_grid[idx["A"]], z_grid[idx["B"]], z_grid[idx["C"]], 8, noise,
+                                               seed=grid_seed)
+        x_y = draw(torch.cat([y[None], variants]))
+        x_pix = latent.pixel_arithmetic(x_grid[idx["A"]], x_grid[idx["B"]], x_grid[idx["C"]])
+        ui.formula(r"Y=\overline{z_A}-\overline{z_B}+\overline{z_C},\qquad G(Y),\ G(Y+\epsilon),\ "
+                   r"\epsilon\sim U(-%.2g,\,%.2g)^{%d}" % (noise, noise, d),
+                   "Radford et al. 2016 §6.3: averaging 3 exemplars per concept makes the arithmetic stable.")
+        r1, r2, r3 = st.columns([1, 3, 1])
+        with r1:
+            st.image(plots_latent.picture(x_y[:1], 1, 4), caption="G(Y)")
+        with r2:
+            st.image(plots_latent.picture(x_y[1:], 4, 3), caption="G(Y + noise), 8 variants")
+        with r3:
+            st.image(plots_latent.picture(x_pix[None], 1, 4), caption="pixels: Ā − B̄ + C̄")
+        m1, m2 = st.columns(2)
+        with m1:
+            ui.metric("‖Y‖", float(torch.linalg.vector_norm(y)), ".2f")
+        with m2:
+            ui.metric("E‖z‖ (training shell)", latent.expected_norm(d), ".2f",
+                      help="With 3 exemplars each, Ā − B̄ + C̄ has per-coordinate variance 3·(1/3) = 1, so Y lands near the shell.")
+
+# ---------------------------------------------------------------------------------------- style vs class
+with tab_s:
+    if not info.conditional:
+        st.info("Pick a class-conditional generator (e.g. “Conditional DCGAN · MNIST”) to hold z fixed while the "
+                "class changes.")
+    else:
+        c1, c2 = st.columns(2)
+        with c1:
+            style_seed = seed_box("Seed of the styles z", "style_seed")
+        with c2:
+            rows = st.slider("Styles (rows)", 1, 8, key=f"{P}_style_rows")
+        z_style = pretrained.sample_z(rows, d, style_seed)
+        k = info.num_classes
+        z_all = z_style.repeat_interleave(k, 0)
+        x_all = pretrained.generate(G, z_all, torch.arange(rows * k) % k)
+        st.image(plots_latent.picture(x_all, k, 3),
+                 caption="Each row: one z; each column: one class y = " + ", ".join(info.class_names))
+        st.caption("What to notice: along a row the class changes but the style (slant, thickness, width) stays — "
+                   "the conditional G has separated “what” (y) from “how” (z).")

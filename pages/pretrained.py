@@ -1,0 +1,94 @@
+"""Pretrained DCGAN: sample the shipped generators with a seed, a grid size, a truncation ψ and (conditional) a class."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ganviz import data, latent, plots_images, pretrained, ui, ui_latent
+
+P = "pt"
+DEFAULTS = dict(n=8, psi=pretrained.MAX_TRUNCATION, cls="All classes", seed=0)
+PRESETS = {
+    "MNIST digits": dict(model="dcgan_mnist"),
+    "Fashion-MNIST": dict(model="dcgan_fashion-mnist"),
+    "One digit, many styles (conditional)": dict(model="dcgan_mnist_cond", cls="7", n=10),
+    "Strong truncation ψ = 0.5": dict(model="dcgan_mnist", psi=0.5),
+    "Conditional Fashion, all classes": dict(model="dcgan_fashion-mnist_cond", n=10),
+}
+
+
+def apply_preset(name: str) -> None:
+    p = {**DEFAULTS, **PRESETS[name]}
+    titles = {m.name: m.title for m in pretrained.list_models()}
+    if p["model"] in titles:
+        st.session_state[f"{P}_model"] = titles[p["model"]]
+    for k in ("n", "psi", "cls", "seed"):
+        st.session_state[f"{P}_{k}"] = p[k]
+
+
+for k, v in DEFAULTS.items():
+    st.session_state.setdefault(f"{P}_{k}", v)
+
+ui.page_header(
+    "Pretrained DCGAN",
+    "each seed gives the same pictures every time; lowering ψ makes samples more typical and alike (cleaner strokes, "
+    "less variety); a conditional model draws the class you ask for in the style its z picks.",
+    "DCGANs (Radford et al. 2016) trained by `python -m ganviz train` and shipped in models/ — no training, no "
+    "network. Sampling uses BatchNorm in eval mode, so every image is independent of its neighbours.",
+)
+st.caption("Presets (one click):")
+for col, name in zip(st.columns(len(PRESETS)), PRESETS):
+    col.button(name, key=f"{P}_preset_{list(PRESETS).index(name)}", on_click=apply_preset, args=(name,),
+               width="stretch")
+
+left, right = st.columns([1, 2.3])
+with left:
+    picked = ui_latent.choose_generator(P)
+    seed = int(st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key=f"{P}_seed",
+                               help="Same seed, same pictures: z is drawn from it."))
+    n = st.slider("Grid size (n × n)", 2, 12, key=f"{P}_n")
+    psi = st.slider("Truncation ψ (3 = off)", 0.1, pretrained.MAX_TRUNCATION, step=0.1, key=f"{P}_psi",
+                    help="Each coordinate of z is drawn from N(0, 1) cut to [−ψ, ψ] (Brock et al. 2019).")
+    ui.formula(r"z_i \sim \mathcal{N}(0,1)\ \text{restricted to}\ [-\psi,\ \psi],\qquad x = G(z\,[,\,y])",
+               "Truncation trades diversity for fidelity; ψ = 3 is practically no truncation.")
+
+if picked is None:
+    st.stop()
+G, config, info = picked
+class_id = None
+with left:
+    if info.conditional:
+        options = ["All classes"] + list(info.class_names)
+        if st.session_state.get(f"{P}_cls") not in options:
+            st.session_state[f"{P}_cls"] = "All classes"
+        cls = st.selectbox("Class y", options, key=f"{P}_cls",
+                           help="“All classes” puts one class per column.")
+        class_id = None if cls == "All classes" else options.index(cls) - 1
+
+with right:
+    ncol = info.num_classes if info.conditional and class_id is None else n
+    count = n * ncol
+    z = pretrained.sample_z(count, info.z_dim, seed, None if psi >= pretrained.MAX_TRUNCATION else psi)
+    try:
+        x = pretrained.generate(G, z, pretrained.labels_for(count, info.num_classes, class_id))
+    except ValueError as err:
+        st.error(str(err), icon=":material/error:")
+        st.stop()
+    grid = data.make_grid(x, nrow=ncol)
+    norms = latent.path_norms(z)
+    m1, m2, m3 = st.columns(3)
+    with m1:
+        ui.metric("Images", count, ",.0f")
+    with m2:
+        ui.metric("mean ‖z‖", float(norms.mean()), ".2f", help="Average length of the latent vectors drawn.")
+    with m3:
+        ui.metric("E‖z‖ without truncation", latent.expected_norm(info.z_dim), ".2f",
+                  help="Mean of a χ distribution with z_dim degrees of freedom, ≈ √z_dim.")
+    what = "one class per column" if info.conditional and class_id is None else (
+        f"class “{info.class_names[class_id]}”" if class_id is not None else "unconditional")
+    st.image(plots_images.upscale(grid, 2), caption=f"{info.title} · seed {seed} · ψ "
+             f"{'off' if psi >= pretrained.MAX_TRUNCATION else psi} · {what}")
+    st.download_button("Download PNG", plots_images.png_bytes(grid, 3), file_name=f"{info.name}_seed{seed}.png",
+                       mime="image/png", key=f"{P}_download")
+    desc = ui_latent.describe(config, info)
+    if desc:
+        st.caption(desc)

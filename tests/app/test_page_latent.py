@@ -1,0 +1,50 @@
+"""AppTest of "Latent space": lerp vs slerp numbers, the walk, vector arithmetic picks, style vs class."""
+import pytest
+
+from tests.apptest import metric_values, open_page
+
+
+@pytest.fixture()
+def at():
+    at = open_page("pages/latent.py", timeout=120)
+    at.run()
+    assert not at.exception and not at.error
+    return at
+
+
+def _num(at, label):
+    return float(metric_values(at)[label])
+
+
+def test_slerp_stays_on_the_shell_while_lerp_sags(at):
+    assert _num(at, "‖z‖ slerp, middle frame") == pytest.approx(10, abs=1.0)
+    assert _num(at, "‖z‖ lerp, middle frame") == pytest.approx(7.1, abs=1.0)
+    before = _num(at, "‖z‖ lerp, middle frame")
+    at.number_input(key="lt_seed_b").set_value(11).run()
+    assert not at.exception and _num(at, "‖z‖ lerp, middle frame") != before
+    assert at.get("plotly_chart")
+
+
+def test_walk_range_moves_the_end_norm(at):
+    before = _num(at, "‖z‖ at the ends")
+    at.slider(key="lt_walk_range").set_value(20.0).run()
+    assert not at.exception and _num(at, "‖z‖ at the ends") > before
+
+
+def test_vector_arithmetic_picks_and_missing_picks(at):
+    before = _num(at, "‖Y‖")
+    at.multiselect(key="lt_A").set_value([9, 10, 11]).run()
+    assert not at.exception and _num(at, "‖Y‖") != before
+    at.multiselect(key="lt_B").set_value([]).run()
+    assert not at.exception
+    assert any("at least one exemplar" in w.value for w in at.warning)
+    assert "‖Y‖" not in metric_values(at)
+
+
+def test_style_vs_class_preset_on_the_conditional_model(at):
+    at.button(key="lt_preset_3").click().run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="lt_model").value == "Conditional DCGAN · MNIST"
+    assert at.slider(key="lt_style_rows").value == 5
+    at.selectbox(key="lt_cls").set_value(3).run()
+    assert not at.exception

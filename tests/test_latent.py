@@ -1,0 +1,99 @@
+"""ganviz.latent against closed forms: slerp endpoints and norms (White 2016), walks, Radford §6.3 arithmetic."""
+import math
+
+import pytest
+import scipy.stats
+import torch
+
+from ganviz import latent
+
+
+def test_slerp_endpoints_are_exact_and_lerp_is_the_straight_line():
+    g = torch.Generator().manual_seed(0)
+    z0, z1 = torch.randn(100, generator=g), torch.randn(100, generator=g)
+    path = latent.slerp(z0, z1, [0.0, 1.0])
+    assert torch.allclose(path[0], z0, atol=1e-5) and torch.allclose(path[1], z1, atol=1e-5)
+    lp = latent.lerp(z0, z1, [0.0, 0.25, 1.0])
+    assert torch.allclose(lp[1], 0.75 * z0 + 0.25 * z1)
+    assert torch.equal(latent.interpolate(z0, z1, 5, "lerp")[0], z0)
+
+
+def test_slerp_of_orthonormal_vectors_is_the_unit_circle():
+    e1, e2 = torch.eye(3)[0], torch.eye(3)[1]
+    t = torch.linspace(0, 1, 7)
+    path = latent.slerp(e1, e2, t)
+    expected = torch.stack([torch.cos(t * math.pi / 2), torch.sin(t * math.pi / 2), torch.zeros(7)], 1)
+    assert torch.allclose(path, expected, atol=1e-6)
+    assert torch.allclose(latent.path_norms(path), torch.ones(7), atol=1e-6)
+
+
+def test_midpoint_norms_of_100d_gaussians_slerp_10_lerp_7():
+    """White 2016 / FACTS §2: lerp midpoint of two N(0, I_100) vectors has ‖z‖ ≈ 7.1, slerp ≈ 10."""
+    g = torch.Generator().manual_seed(1)
+    z = torch.randn(400, 2, 100, generator=g)
+    mid_l = torch.stack([latent.lerp(a, b, 0.5)[0] for a, b in z])
+    mid_s = torch.stack([latent.slerp(a, b, 0.5)[0] for a, b in z])
+    chi_mean = scipy.stats.chi(100).mean()
+    assert latent.expected_norm(100) == pytest.approx(chi_mean, rel=1e-12)
+    assert latent.expected_norm(100, 2 ** -0.5) == pytest.approx(chi_mean / math.sqrt(2), rel=1e-12)
+    assert latent.path_norms(mid_l).mean().item() == pytest.approx(chi_mean / math.sqrt(2), abs=0.1)   # ≈ 7.05
+    assert latent.path_norms(mid_s).mean().item() == pytest.approx(chi_mean, abs=0.1)                  # ≈ 9.97
+
+
+def test_slerp_between_equal_norm_vectors_keeps_the_norm_along_the_path():
+    g = torch.Generator().manual_seed(2)
+    a, b = torch.randn(50, generator=g), torch.randn(50, generator=g)
+    b = b / b.norm() * a.norm()
+    norms = latent.path_norms(latent.interpolate(a, b, 11, "slerp"))
+    assert torch.allclose(norms, torch.full((11,), a.norm().item()), rtol=1e-5)
+
+
+def test_parallel_vectors_fall_back_to_lerp_without_nan():
+    z = torch.ones(10)
+    path = latent.slerp(z, 2 * z, torch.linspace(0, 1, 5))
+    assert torch.isfinite(path).all()
+    assert torch.allclose(path, latent.lerp(z, 2 * z, torch.linspace(0, 1, 5)))
+
+
+def test_bad_interpolation_arguments_raise_clear_errors():
+    z = torch.zeros(4)
+    with pytest.raises(ValueError, match="lerp or slerp"):
+        latent.interpolate(z, z, 5, "cubic")
+    with pytest.raises(ValueError, match="at least 2"):
+        latent.interpolate(z, z, 1)
+    with pytest.raises(ValueError, match="one shape"):
+        latent.lerp(torch.zeros(3), torch.zeros(4), 0.5)
+    with pytest.raises(ValueError, match="zero vector"):
+        latent.walk(torch.ones(3), torch.zeros(3), [0, 1])
+
+
+def test_walk_moves_in_equal_steps_along_a_unit_direction():
+    z = torch.randn(20, generator=torch.Generator().manual_seed(3))
+    u = latent.random_direction(20, seed=4)
+    assert u.norm().item() == pytest.approx(1.0, abs=1e-6)
+    pts = latent.walk(z, 3 * u, [-2.0, 0.0, 1.0, 4.0])
+    assert torch.allclose(pts[1], z)
+    assert torch.allclose((pts[3] - pts[1]).norm(), torch.tensor(4.0), atol=1e-5)
+    assert torch.allclose((pts[2] - pts[1]) / 1.0, u, atol=1e-6)
+
+
+def test_vector_arithmetic_is_mean_a_minus_mean_b_plus_mean_c_with_bounded_noise():
+    g = torch.Generator().manual_seed(5)
+    a, b, c = (torch.randn(3, 100, generator=g) for _ in range(3))
+    y, variants = latent.vector_arithmetic(a, b, c, n_variants=8, noise=0.25, seed=9)
+    assert y.shape == (100,) and variants.shape == (8, 100)
+    assert torch.allclose(y, a.mean(0) - b.mean(0) + c.mean(0))
+    assert (variants - y).abs().max().item() <= 0.25
+    assert (variants - y).abs().max().item() > 0.2          # the noise really spans ±0.25
+    y2, v2 = latent.vector_arithmetic(a, b, c, n_variants=8, noise=0.25, seed=9)
+    assert torch.equal(y, y2) and torch.equal(variants, v2)   # deterministic for a seed
+    assert not torch.equal(variants, latent.vector_arithmetic(a, b, c, seed=10)[1])
+    with pytest.raises(ValueError, match="exemplar for B"):
+        latent.vector_arithmetic(a, b[:0], c)
+
+
+def test_pixel_arithmetic_is_clipped_to_the_image_range():
+    ones, minus = torch.ones(3, 1, 28, 28), -torch.ones(2, 1, 28, 28)
+    out = latent.pixel_arithmetic(ones, minus, ones)   # 1 − (−1) + 1 = 3 → clipped to 1
+    assert out.shape == (1, 28, 28) and torch.equal(out, torch.ones(1, 28, 28))
+    assert torch.allclose(latent.pixel_arithmetic(ones, ones, minus), -torch.ones(1, 28, 28))
