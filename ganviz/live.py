@@ -14,6 +14,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import torch
+
 from ganviz.monitor import Event
 from ganviz.train import Diverged, Trainer
 
@@ -231,6 +233,8 @@ class LiveRun:
         trainer.d_step() if self.mode == "d" else trainer.step()
 
     def _loop(self) -> None:
+        if self.trainer.cpu_threads:  # OpenMP's thread count is per calling thread: set it for this worker
+            torch.set_num_threads(self.trainer.cpu_threads)
         try:
             while True:
                 with self._lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Callable
@@ -93,6 +94,15 @@ def resolve_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
+SMALL_NETS = 250_000  # parameters; below this one CPU thread beats several (op overheads dominate)
+
+
+def cpu_threads_for(n_params: int) -> int:
+    """Intra-op threads for a CPU run: 1 for small nets (1-D/2-D), every core for image nets.
+    Measured here: a 1-D GAN ran 110–140 steps/s on 1 thread vs 6–23 on 2 threads of a busy 2-core CPU."""
+    return 1 if n_params < SMALL_NETS else (os.cpu_count() or 1)
+
+
 def seed_all(seed: int) -> None:
     """Seed torch's global RNG (weight init) — call before building the nets of a run."""
     torch.manual_seed(seed)
@@ -131,6 +141,8 @@ class Trainer:
         self._g_fwd = torch.compile(self.G) if config.compile and self.device.type == "cuda" else self.G
         self._d_fwd = torch.compile(self.D) if config.compile and self.device.type == "cuda" else self.D
         self._build_optimizers()
+        n_params = sum(p.numel() for p in (*self.G.parameters(), *self.D.parameters()))
+        self.cpu_threads = cpu_threads_for(n_params) if self.device.type == "cpu" else None
         self.history = History(config.history_len)
         self.monitor = Monitor(monitor_every)
         self.events: list[Event] = []
