@@ -26,7 +26,8 @@ def _add_train(sub) -> None:
 
     p = sub.add_parser("train", help="train an image GAN headless (the same Trainer as the app)",
                        description="Train an MLP GAN or DCGAN on 28×28 images; writes a checkpoint "
-                                   "(model.safetensors + config.json), sample grids and metrics.csv.")
+                                   "(model.safetensors + config.json, and the same as checkpoint.zip for the "
+                                   "app's 'Load a checkpoint'), sample grids, timeline.gif and metrics.csv.")
     p.add_argument("--data", default="mnist", help=f"{' | '.join(DATASETS)}, or a .zip/.npz/.npy of your images")
     p.add_argument("--data-dir", default=None, help="folder with the IDX files (default: the usual sources)")
     p.add_argument("--model", choices=MODELS, default="dcgan")
@@ -138,12 +139,14 @@ def cmd_train(args) -> int:
     frames = [Image.fromarray(g) for _, g in timeline.frames()]
     if len(frames) > 1:
         frames[0].save(out / "timeline.gif", save_all=True, append_images=frames[1:], duration=200, loop=0)
-    checkpoint.save(out, trainer.G, trainer.D, checkpoint.make_config(
+    cfg = checkpoint.make_config(
         spec, train=config.to_dict(), data={"name": images.name, "source": images.source, "n": len(images),
                                             "class_names": list(images.class_names)},
-        step=trainer.step_count, seconds=round(time.perf_counter() - t0, 1)))
-    print(f"Done: {trainer.step_count} steps in {time.perf_counter() - t0:.1f} s; checkpoint, samples/ and "
-          f"metrics.csv in {out}", file=sys.stderr)
+        step=trainer.step_count, seconds=round(time.perf_counter() - t0, 1))
+    checkpoint.save(out, trainer.G, trainer.D, cfg)
+    (out / "checkpoint.zip").write_bytes(checkpoint.to_zip(trainer.G, trainer.D, cfg))  # for the app's uploader
+    print(f"Done: {trainer.step_count} steps in {time.perf_counter() - t0:.1f} s; checkpoint (+ checkpoint.zip "
+          f"for the app), samples/ and metrics.csv in {out}", file=sys.stderr)
     return status
 
 

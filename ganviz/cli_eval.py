@@ -42,7 +42,8 @@ def register(sub) -> None:
     e.add_argument("--data", default=None, help="mnist | fashion-mnist (default: from the GAN's config)")
     e.add_argument("--reference", default="test", help="reference split of the shipped .npz (default: test)")
     e.add_argument("--source", default=None, help="folder with IDX files for --real")
-    e.add_argument("--n", type=int, default=10_000, help="number of generated samples (default 10,000)")
+    e.add_argument("--n", type=int, default=10_000,
+                   help="number of generated samples, or of real images drawn (seeded) for --real (default 10,000)")
     e.add_argument("--fid-inf", action="store_true", help="also FID at several N and the FID∞ extrapolation")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--device", default="auto")
@@ -115,7 +116,8 @@ def cmd_eval(args) -> int:
     if args.real:
         dataset = args.data or "mnist"
         what = D.load_images(dataset, args.real, args.source)
-        images, label = what.images, what.source
+        keep = np.random.default_rng(args.seed).choice(len(what), min(args.n, len(what)), replace=False)
+        images, label = what.images[keep], f"{len(keep):,} images of {what.source}"
     else:
         G, config = pretrained.load(args.run or args.model)
         dataset = args.data or E.gan_dataset(config)
@@ -133,7 +135,7 @@ def cmd_eval(args) -> int:
            **{k: (float(v) if not isinstance(v, int) else v) for k, v in scores.row().items()},
            "class_hist": [float(q) for q in scores.class_hist]}
     if args.fid_inf:
-        sizes = [n for n in np.linspace(max(500, len(feats) // 10), len(feats), 8).astype(int)]
+        sizes = np.linspace(max(500, len(feats) // 10), len(feats), 8).astype(int)
         ns, fids = M.fid_vs_n(feats, ref.mu, ref.sigma, sizes, seed=args.seed)
         out["fid_n"] = {int(n): float(f) for n, f in zip(ns, fids)}
         out["fid_inf"], _ = M.fid_infinity(ns, fids)

@@ -34,20 +34,22 @@ def scores_frame(rows: Sequence[tuple[str, Scores]]) -> pd.DataFrame:
                                                        "precision", "recall", "KL(classes‖uniform)"])
 
 
-def metric_bars(rows: Sequence[tuple[str, Scores]], height: int = 300) -> go.Figure:
-    """Five small bar charts (IS, FID, KID, precision, recall), one bar per set, in the table's order."""
+def metric_bars(rows: Sequence[tuple[str, Scores]], height: int = 320) -> go.Figure:
+    """Five small bar charts (IS, FID, KID, precision, recall), one coloured bar per set, one shared legend."""
     fig = make_subplots(rows=1, cols=len(METRICS), subplot_titles=[t for _, t, _ in METRICS],
                         horizontal_spacing=0.05)
-    names = [name for name, _ in rows]
-    colors = [PALETTE[i % len(PALETTE)] for i in range(len(rows))]
-    for c, (key, _, _) in enumerate(METRICS, start=1):
-        values = [_clean(s.row()[key]) for _, s in rows]
-        fig.add_trace(go.Bar(x=names, y=values, marker_color=colors, showlegend=False,
-                             hovertemplate="%{x}: %{y:.4g}<extra></extra>"), row=1, col=c)
+    for i, (name, s) in enumerate(rows):
+        r = s.row()
+        for c, (key, _, _) in enumerate(METRICS, start=1):
+            fig.add_trace(go.Bar(x=[name], y=[_clean(r[key])], name=name, legendgroup=name, showlegend=c == 1,
+                                 marker_color=PALETTE[i % len(PALETTE)],
+                                 hovertemplate=f"{name}: %{{y:.4g}}<extra></extra>"), row=1, col=c)
+    for c in range(1, len(METRICS) + 1):
         fig.update_xaxes(showticklabels=False, row=1, col=c)
     for c in (4, 5):
         fig.update_yaxes(range=[0, 1.05], row=1, col=c)
-    fig.update_layout(height=height, margin=dict(l=30, r=10, t=40, b=10), uirevision="metric_bars")
+    fig.update_layout(height=height, margin=dict(l=30, r=10, t=40, b=10), uirevision="metric_bars",
+                      legend=dict(orientation="h", y=-0.05), bargap=0.15)
     return fig
 
 

@@ -205,7 +205,7 @@ class DStarSetup:
     def p_g(self) -> theory.Gaussian:
         return theory.Gaussian(self.mu_g, self.sigma_g)
 
-    def nets_key(self) -> tuple:
+    def nets_key(self) -> "DStarSetup":
         """Everything but the live-changeable learning rate: a change here needs a new run."""
         return replace(self, lr_d=1.0)
 
@@ -235,13 +235,16 @@ class DStarExperiment:
         return trainer
 
     def metrics(self, trainer: Trainer) -> dict:
-        d = d_on_grid(trainer, self.grid.x)
-        return {"gap": d_star_gap(self.grid, d), "v_d": value_of(self.grid, d)}
+        """{"gap": ‖D − D*‖, "v_d": V(G, D)} for the trainer's current D."""
+        return self._numbers(d_on_grid(trainer, self.grid.x))
 
     def view(self, trainer: Trainer) -> dict:
         """What the live panel draws: D(x) on the grid, and the current gap and V(G, D)."""
         d = d_on_grid(trainer, self.grid.x)
-        return {"d": d, "gap": d_star_gap(self.grid, d), "v_d": value_of(self.grid, d)}
+        return {"d": d, **self._numbers(d)}
+
+    def _numbers(self, d: np.ndarray) -> dict:
+        return {"gap": d_star_gap(self.grid, d), "v_d": value_of(self.grid, d)}
 
     def live_run(self, max_steps: int = 5_000) -> LiveRun:
         return LiveRun(self.make_trainer, self.view, mode="d", max_steps=max_steps)
@@ -365,12 +368,12 @@ def figure1_experiment(setup: GANSetup = GANSetup(), d_steps_a: int = 25, d_step
                 steps.append(i), w1s.append(w1_to_data(x, p, p_g_on_grid(trainer, x)))
             if i % 50 == 0:
                 tick(d_steps_b + i, f"Alternating GAN training: {i}/{gan_steps}")
-        q = snap("(d)", f"after {gan_steps} iterations: p_g ≈ p_data and D ≈ ½", gan_steps)
-    except Diverged as err:
-        error = str(err)
-        q = snap("(stopped)", "training diverged here", trainer.step_count)
+        snap("(d)", f"after {gan_steps} iterations: p_g ≈ p_data and D ≈ ½", gan_steps)
+    except (Diverged, ValueError) as err:  # ValueError: G's outputs are no longer finite
+        error = f"Training stopped at step {trainer.step_count}: {err}"
     tick(total, "Done")
-    d = panels[-1].d
+    q = panels[-1].p_g if panels else np.zeros_like(x)
+    d = panels[-1].d if panels else np.full_like(x, np.nan)
     return Figure1Result(x, p, tuple(panels), np.asarray(steps), np.asarray(w1s), w1_to_data(x, p, q),
                          d_deviation(x, p, d), error)
 
@@ -460,7 +463,7 @@ def saturation_experiment(setup: SaturationSetup = SaturationSetup(), loss_names
                     w1_steps.append(i), w1s.append(w1_to_data(grid_x, p, p_g_on_grid(trainer, grid_x)))
                 if i % 50 == 0:
                     tick(setup.pretrain_steps + i, "training")
-        except Diverged as err:
+        except (Diverged, ValueError) as err:  # ValueError: G's outputs are no longer finite
             error = str(err) if started else f"While pre-training D: {err}"
         runs[loss] = SaturationRun(loss, d_fake_start, np.arange(1, len(gn) + 1), np.asarray(gn),
                                    np.asarray(dfake), np.asarray(w1_steps), np.asarray(w1s), error)

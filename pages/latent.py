@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ganviz import latent, plots_latent, pretrained, ui, ui_latent
+from ganviz import data, latent, plots_images, plots_latent, pretrained, ui, ui_latent
 
 P = "lt"
 GRID = 24  # exemplars to pick from for the vector arithmetic
@@ -15,7 +15,10 @@ DEFAULTS = dict(seed_a=1, seed_b=2, steps=9, walk_seed=0, dir_seed=3, walk_range
 PRESETS = {
     "Slerp vs lerp on digits": dict(model="dcgan_mnist", seed_a=1, seed_b=2, steps=11),
     "Long walk on Fashion": dict(model="dcgan_fashion-mnist", walk_range=15.0, dir_seed=5),
-    "Vector arithmetic on digits": dict(model="dcgan_mnist", grid_seed=7),
+    # exemplars picked by stroke mass and slant of the 24 sevens of seed 0: thick upright − thin upright + thin
+    # slanted → thick slanted sevens (in pixels: a ghostly overlay)
+    "Arithmetic: thick − thin + slanted": dict(model="dcgan_mnist_cond", cls=7, grid_seed=0, A=[6, 21, 14],
+                                               B=[12, 5, 2], C=[18, 15, 11]),
     "Style vs class (conditional MNIST)": dict(model="dcgan_mnist_cond", style_rows=5),
 }
 
@@ -95,21 +98,26 @@ with tab_i:
     z0, z1 = z_of(seed_a), z_of(seed_b)
     path_l, path_s = latent.interpolate(z0, z1, steps, "lerp"), latent.interpolate(z0, z1, steps, "slerp")
     n_l, n_s = latent.path_norms(path_l).numpy(), latent.path_norms(path_s).numpy()
+    x_l, x_s = draw(path_l), draw(path_s)
     st.markdown("**lerp** (straight line)")
-    st.image(plots_latent.strip(draw(path_l), 3))
+    st.image(plots_latent.strip(x_l, 3))
     st.markdown("**slerp** (great circle)")
-    st.image(plots_latent.strip(draw(path_s), 3))
+    st.image(plots_latent.strip(x_s, 3))
+    st.download_button("Download both paths (PNG: lerp row, slerp row)",
+                       plots_images.png_bytes(data.make_grid(torch.cat([x_l, x_s]), nrow=steps), 3),
+                       file_name=f"{info.name}_interpolation_{seed_a}_{seed_b}.png", mime="image/png",
+                       key=f"{P}_dl_interp")
     f1, f2 = st.columns([1.2, 1])
     with f1:
-        ui.formula(r"\mathrm{lerp}(z_0,z_1;t)=(1-t)\,z_0+t\,z_1 \qquad "
-                   r"\mathrm{slerp}(z_0,z_1;t)=\frac{\sin((1-t)\Omega)}{\sin\Omega}z_0+\frac{\sin(t\Omega)}{\sin\Omega}z_1,"
+        ui.formula(r"\mathrm{lerp}(z_0,z_1;t)=(1-t)\,z_0+t\,z_1")
+        ui.formula(r"\mathrm{slerp}(z_0,z_1;t)=\frac{\sin((1-t)\Omega)}{\sin\Omega}z_0+\frac{\sin(t\Omega)}{\sin\Omega}z_1,"
                    r"\ \cos\Omega=\hat z_0\cdot\hat z_1", "White 2016, “Sampling Generative Networks”.")
         mid = steps // 2
         m1, m2, m3 = st.columns(3)
         with m1:
-            ui.metric("‖z‖ lerp, middle frame", float(n_l[mid]), ".2f")
+            ui.metric("‖z‖ lerp (middle)", float(n_l[mid]), ".2f")
         with m2:
-            ui.metric("‖z‖ slerp, middle frame", float(n_s[mid]), ".2f")
+            ui.metric("‖z‖ slerp (middle)", float(n_s[mid]), ".2f")
         with m3:
             ui.metric("E‖z‖, z ~ N(0, I)", latent.expected_norm(d), ".2f", help="≈ √z_dim")
         st.caption(f"For two independent z the lerp midpoint is N(0, I/2): E‖z‖ ≈ "
@@ -174,6 +182,10 @@ with tab_v:
             st.image(plots_latent.picture(x_y[1:], 4, 3), caption="G(Y + noise), 8 variants")
         with r3:
             st.image(plots_latent.picture(x_pix[None], 1, 4), caption="pixels: Ā − B̄ + C̄")
+        st.download_button("Download (PNG: G(Y), 8 variants, pixel arithmetic)",
+                           plots_images.png_bytes(data.make_grid(torch.cat([x_y, x_pix[None]]), nrow=10), 3),
+                           file_name=f"{info.name}_arithmetic_seed{grid_seed}.png", mime="image/png",
+                           key=f"{P}_dl_arith")
         m1, m2 = st.columns(2)
         with m1:
             ui.metric("‖Y‖", float(torch.linalg.vector_norm(y)), ".2f")

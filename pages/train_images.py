@@ -10,8 +10,9 @@ P = "ti"  # widget key prefix
 LRS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3]
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST", "digits8x8": "sklearn 8×8 digits",
                   "upload": "Your images (upload)"}
-DEFAULTS = dict(dataset="mnist", model="dcgan", width=32, z_dim=100, conditional=False, loss="nonsaturating",
-                lr_g=5e-4, lr_d=2e-4, batch=64, k=1, every=25)
+FAST = convnets.FAST_DCGAN
+DEFAULTS = dict(dataset="mnist", model="dcgan", width=FAST["width"], z_dim=FAST["z_dim"], conditional=False,
+                loss="nonsaturating", lr_g=FAST["lr_g"], lr_d=FAST["lr_d"], batch=FAST["batch_size"], k=1, every=25)
 PRESETS = {
     "DCGAN digits in 3 minutes (CPU)": {},
     "MLP GAN digits (the 2014 seeds' nets)": dict(model="mlp", lr_g=2e-4, lr_d=2e-4, batch=64, every=100),

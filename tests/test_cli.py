@@ -37,6 +37,8 @@ def test_train_writes_checkpoint_grids_and_metrics(tmp_path):
         grid = make_grid(G(z))
     assert np.array_equal(grid, np.asarray(Image.open(out / "samples" / "final.png")))
     assert np.array_equal(np.asarray(Image.open(out / "samples" / "step_000006.png")), grid)
+    G3, _, cfg3 = checkpoint.load(out / "checkpoint.zip")  # what the page's "Load a checkpoint" reads
+    assert cfg3 == cfg and all(torch.equal(a, b) for a, b in zip(G.state_dict().values(), G3.state_dict().values()))
 
 
 def test_bad_arguments_give_one_sentence(tmp_path, capsys):

@@ -153,3 +153,25 @@ def test_sample_grid_is_seeded():
     a, b, c = (convnets.sample_grid(G, cfg, s) for s in (1, 1, 2))
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert a.shape == (10 * 30 + 2, 10 * 30 + 2)  # 100 samples, one class per column
+
+
+@pytest.mark.slow
+def test_fast_dcgan_preset_learns_digits():
+    """The page's default preset, headless: after 3,000 steps (≈ 100 CPU-s) the shipped MNIST classifier
+    recognises the samples (classifier-IS ≥ 5.5; noise or blobs score 2–4) and every digit appears."""
+    from ganviz import classifier, metrics
+    from ganviz.data import load_images
+    try:
+        clf = classifier.load_classifier("mnist")
+    except FileNotFoundError:
+        pytest.skip("no shipped MNIST classifier in models/")
+    torch.set_num_threads(1)
+    fast = convnets.FAST_DCGAN
+    trainer = build_trainer(load_images("mnist"), ImageGANSpec(width=fast["width"], z_dim=fast["z_dim"]),
+                            TrainConfig(lr_g=fast["lr_g"], lr_d=fast["lr_d"], batch_size=fast["batch_size"]))
+    for _ in range(3000):
+        trainer.step()
+    _, probs = clf.extract(trainer.generate(torch.randn(2000, fast["z_dim"], generator=torch.Generator().manual_seed(1))))
+    score, _ = metrics.inception_score(probs)
+    assert score >= 5.5
+    assert np.bincount(probs.argmax(1), minlength=10).min() >= 0.01 * 2000

@@ -1,5 +1,7 @@
 """ganviz.evaluation: degraded real sets (against scipy) and seeded sampling of generators for evaluation."""
 
+import json
+
 import numpy as np
 import pytest
 import scipy.ndimage
@@ -65,3 +67,23 @@ def test_shipped_gans_load_and_sample_finite_images():
         x = E.sample_generator(G, cfg, 20, seed=0)
         assert x.shape == (20, 1, 28, 28) and float(x.abs().max()) <= 1.0
         assert E.gan_dataset(cfg) == info.dataset
+
+
+def test_cli_eval_of_a_real_split_writes_the_metrics_of_that_subset(tmp_path):
+    from ganviz import classifier as C
+    from ganviz import data
+    from ganviz import metrics as M
+    from ganviz.__main__ import main
+    if not C.classifier_path("mnist").with_suffix(".safetensors").is_file():
+        pytest.skip("no shipped MNIST classifier")
+    out = tmp_path / "scores.json"
+    assert main(["eval", "--real", "train", "--data", "mnist", "--n", "1000", "--seed", "3", "--threads", "1",
+                 "--json", str(out)]) == 0
+    got = json.loads(out.read_text())
+    train = data.load_images("mnist", "train")
+    keep = np.random.default_rng(3).choice(len(train), 1000, replace=False)
+    feats, probs = C.load_classifier("mnist").extract(train.images[keep])
+    ref = C.load_reference("mnist", "test")
+    assert got["N"] == 1000 and got["IS"] == pytest.approx(M.inception_score(probs, 10, 3)[0], rel=1e-9)
+    assert got["FID"] == pytest.approx(M.frechet_distance(*M.feature_stats(feats), ref.mu, ref.sigma), rel=1e-6)
+    assert 0 < got["precision"] <= 1 and 0 < got["recall"] <= 1 and len(got["class_hist"]) == 10

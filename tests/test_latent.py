@@ -97,3 +97,18 @@ def test_pixel_arithmetic_is_clipped_to_the_image_range():
     out = latent.pixel_arithmetic(ones, minus, ones)   # 1 − (−1) + 1 = 3 → clipped to 1
     assert out.shape == (1, 28, 28) and torch.equal(out, torch.ones(1, 28, 28))
     assert torch.allclose(latent.pixel_arithmetic(ones, ones, minus), -torch.ones(1, 28, 28))
+
+
+def test_latent_figures_carry_the_values_they_are_given():
+    import numpy as np
+
+    from ganviz import plots_latent
+    t = np.linspace(0, 1, 5)
+    fig = plots_latent.norms_figure(t, np.array([10, 8, 7, 8, 10.0]), np.full(5, 10.0), 9.97)
+    assert [tr.name for tr in fig.data] == ["lerp", "slerp"]
+    assert list(fig.data[0].y) == [10, 8, 7, 8, 10] and fig.layout.height == 260
+    x = -torch.ones(10, 1, 28, 28)
+    grid = plots_latent.numbered_grid(x, nrow=5, scale=2)
+    assert grid.shape == ((2 * 30 + 2) * 2, (5 * 30 + 2) * 2, 3)
+    assert tuple(grid[2 * 2 + 1, 2 * 2 + 1]) == (255, 215, 0)      # the yellow index badge of image 0
+    assert plots_latent.strip(x[:4], 3).shape == (32 * 3, (4 * 30 + 2) * 3)

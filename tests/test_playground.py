@@ -175,5 +175,7 @@ def test_presets_tell_their_story():
         t, tops = run_preset(name, steps)
         assert tops[-1][1] < 0.3, name
         assert t.history.last("reverse_kl") < 0.3, name
-    t, tops = run_preset("WGAN-GP", 2000)
+    t, tops = run_preset("WGAN-GP", 1500)
     assert t.history.last("modes_covered") >= 7 and tops[-1][1] < 0.3
+    t, _ = run_preset("Best config (bench)", 2500)
+    assert t.history.last("modes_covered") == 8 and t.history.last("hq_fraction") > 0.3

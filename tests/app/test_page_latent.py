@@ -17,12 +17,12 @@ def _num(at, label):
 
 
 def test_slerp_stays_on_the_shell_while_lerp_sags(at):
-    assert _num(at, "‖z‖ slerp, middle frame") == pytest.approx(10, abs=1.0)
-    assert _num(at, "‖z‖ lerp, middle frame") == pytest.approx(7.1, abs=1.0)
-    before = _num(at, "‖z‖ lerp, middle frame")
+    assert _num(at, "‖z‖ slerp (middle)") == pytest.approx(10, abs=1.0)
+    assert _num(at, "‖z‖ lerp (middle)") == pytest.approx(7.1, abs=1.0)
+    before = _num(at, "‖z‖ lerp (middle)")
     at.number_input(key="lt_seed_b").set_value(11).run()
-    assert not at.exception and _num(at, "‖z‖ lerp, middle frame") != before
-    assert at.get("plotly_chart")
+    assert not at.exception and _num(at, "‖z‖ lerp (middle)") != before
+    assert at.get("plotly_chart") and len(at.get("download_button")) == 2
 
 
 def test_walk_range_moves_the_end_norm(at):
@@ -48,3 +48,11 @@ def test_style_vs_class_preset_on_the_conditional_model(at):
     assert at.slider(key="lt_style_rows").value == 5
     at.selectbox(key="lt_cls").set_value(3).run()
     assert not at.exception
+
+
+def test_arithmetic_preset_uses_the_conditional_sevens(at):
+    at.button(key="lt_preset_2").click().run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="lt_cls").value == 7
+    assert at.multiselect(key="lt_A").value == [6, 21, 14]
+    assert _num(at, "‖Y‖") > 0

@@ -19,7 +19,7 @@ def _num(at, label):
 
 def test_truncation_grid_size_and_seed_change_the_shown_numbers(at):
     assert _num(at, "Images") == 64
-    assert _num(at, "E‖z‖ without truncation") == pytest.approx(latent.expected_norm(100), abs=0.01)
+    assert _num(at, "E‖z‖ (ψ off)") == pytest.approx(latent.expected_norm(100), abs=0.01)
     assert _num(at, "mean ‖z‖") == pytest.approx(10.0, abs=0.3)
     at.slider(key="pt_psi").set_value(0.5).run()
     assert not at.exception
@@ -34,12 +34,12 @@ def test_truncation_grid_size_and_seed_change_the_shown_numbers(at):
 
 
 def test_conditional_preset_shows_a_class_picker(at):
-    at.button(key="pt_preset_2").click().run()       # "One digit, many styles (conditional)"
+    at.button(key="pt_preset_2").click().run()       # "One digit, many styles"
     assert not at.exception
     assert at.selectbox(key="pt_cls").value == "7" and _num(at, "Images") == 100
     at.selectbox(key="pt_cls").set_value("All classes").run()
     assert not at.exception and _num(at, "Images") == 100   # 10 rows × one class per column
-    at.button(key="pt_preset_1").click().run()       # Fashion-MNIST, unconditional: no class picker
+    at.button(key="pt_preset_1").click().run()       # "Fashion", unconditional: no class picker
     assert not at.exception and not any(s.key == "pt_cls" for s in at.selectbox)
 
 

@@ -26,6 +26,7 @@ class PageSpec:
     live: str | None = None       # key prefix of ui.run_controls: "<live>_toggle" (Play/Pause), "<live>_step"
     prepare: str | None = None    # name of a button to press before Play (a preset that turns on live training)
     ready: str | None = None      # key of an element that exists once the page has fully rendered
+    figure: str | None = None     # key of the live figure shown in the "<page>_paused" screenshot
     timeout: float = 60_000       # ms for the first render and for a rerun (evaluation computes features)
 
 
@@ -33,14 +34,14 @@ class PageSpec:
 PAGES = {
     "home.py": PageSpec(figures=False),
     "generator.py": PageSpec(slider="gen_a", presses=2, live="gen", prepare="Train an MLP G live"),
-    "discriminator.py": PageSpec(slider="ds_mu_g", live="ds"),
+    "discriminator.py": PageSpec(slider="ds_mu_g", live="ds", figure="ds_dfig"),
     "jsd.py": PageSpec(slider="jsd_shift"),
-    "saturation.py": PageSpec(),
-    "playground.py": PageSpec(slider="pg_width", live="pg"),
+    "saturation.py": PageSpec(slider="sat_a"),
+    "playground.py": PageSpec(slider="pg_width", live="pg", figure="pg_fig"),
     "train_images.py": PageSpec(slider="ti_z_dim", live="ti", ready="ti_toggle"),
     "evaluation.py": PageSpec(slider="eval_noise", timeout=120_000),
-    "pretrained.py": PageSpec(figures=False),
-    "latent.py": PageSpec(figures=False),
+    "pretrained.py": PageSpec(slider="pt_psi", presses=3, figures=False, ready="pt_download"),
+    "latent.py": PageSpec(slider="lt_steps", figures=False, ready="lt_dl_interp"),
 }
 
 AVAILABLE = [f for pages in sitemap.available().values() for f, *_ in pages]
@@ -113,6 +114,11 @@ def play_and_pause(page, page_file: str, spec: PageSpec, shot) -> None:
     page.wait_for_timeout(500)
     assert read_step(page) == s2 == s1 + 1
     assert_no_exception(page)
+    if spec.figure:  # the trained state, figure in view (the README screenshot is picked from these)
+        keyed(page, spec.figure).scroll_into_view_if_needed()
+        page.locator(f".st-key-{spec.figure} .main-svg").first.wait_for(timeout=15_000)
+        page.wait_for_timeout(500)
+        shot(page, f"{page_file.removesuffix('.py')}_paused")
 
 
 @pytest.mark.parametrize("page_file", AVAILABLE)
