@@ -148,24 +148,6 @@ def w1_to_data(x: np.ndarray, p_data: np.ndarray, p_g: np.ndarray) -> float:
     return theory.w1(x, p_data, p_g)
 
 
-def format_number(value, spec: str = ".4f") -> str:
-    """A number for the screen: "—" for None/NaN/inf, and no "−0.0000" for a value that rounds to zero."""
-    v = finite_or_none(value)
-    if v is None:
-        return "—"
-    text = format(v, spec)
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
-
-
-def finite_or_none(value) -> float | None:
-    """A number fit for the screen: None for NaN/inf (the page shows a dash instead)."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
 # ----------------------------------------------------------------------------------------------------------
 # (a) D alone against a fixed pair: converging to D*
 # ----------------------------------------------------------------------------------------------------------

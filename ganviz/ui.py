@@ -21,6 +21,34 @@ def page_header(title: str, notice: str, intro: str | None = None) -> None:
     st.info(f"**What to notice:** {notice}", icon=":material/visibility:")
 
 
+def init_state(prefix: str, defaults: dict) -> None:
+    """Default widget values in session_state (keys "<prefix>_<name>"), set once per session."""
+    for k, v in defaults.items():
+        st.session_state.setdefault(f"{prefix}_{k}", v)
+
+
+def _apply_preset(prefix: str, defaults: dict, values: dict, name: str) -> None:
+    for k, v in {**defaults, **values}.items():
+        st.session_state[f"{prefix}_{k}"] = v
+    st.session_state[f"{prefix}_story"] = name
+
+
+def preset_bar(prefix: str, presets: dict, defaults: dict, label: str = "One-click presets:") -> str | None:
+    """A row of preset buttons (keys "<prefix>_preset_<i>") and the chosen preset's one-line story.
+
+    ``presets``: name → (story, {setting: value}); a click puts every setting back to ``defaults`` and then
+    applies the preset's values. Returns the name of the preset last applied, if any."""
+    st.caption(label)
+    for i, (col, name) in enumerate(zip(st.columns(len(presets)), presets)):
+        col.button(name, key=f"{prefix}_preset_{i}", on_click=_apply_preset,
+                   args=(prefix, defaults, presets[name][1], name), width="stretch")
+    story = st.session_state.get(f"{prefix}_story")
+    if story in presets:
+        st.caption(f"**{story}:** {presets[story][0]}")
+        return story
+    return None
+
+
 def formula(latex: str, caption: str | None = None) -> None:
     st.latex(latex)
     if caption:
@@ -28,7 +56,7 @@ def formula(latex: str, caption: str | None = None) -> None:
 
 
 def fmt(value, spec: str = ".4f", missing: str = "—") -> str:
-    """A number for the screen: never 'nan' or 'inf' (shown as ``missing`` / '∞')."""
+    """A number for the screen: never 'nan' or 'inf' (shown as ``missing`` / '∞'), never '-0.0000'."""
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -37,7 +65,8 @@ def fmt(value, spec: str = ".4f", missing: str = "—") -> str:
         return missing
     if math.isinf(v):
         return "∞" if v > 0 else "−∞"
-    return format(v, spec)
+    text = format(v, spec)
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def metric(label: str, value, spec: str = ".4f", delta=None, help: str | None = None) -> None:

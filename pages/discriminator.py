@@ -32,14 +32,8 @@ PRESETS = {
 }
 
 
-def apply_preset(name: str) -> None:
-    for k, v in {**DEFAULTS, **PRESETS[name][1]}.items():
-        st.session_state[f"{P}_{k}"] = v
-    st.session_state[f"{P}_story"] = name
 
-
-for k, v in DEFAULTS.items():
-    st.session_state.setdefault(f"{P}_{k}", v)
+ui.init_state(P, DEFAULTS)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -60,13 +54,7 @@ ui.page_header(
     "D-step of Algorithm 1.",
 )
 
-st.caption("One-click presets")
-cols = st.columns(len(PRESETS))
-for col, name in zip(cols, PRESETS):
-    col.button(name, key=f"{P}_preset_{name}", on_click=apply_preset, args=(name,), width="stretch")
-story = st.session_state.get(f"{P}_story")
-if story:
-    st.caption(f"**{story}.** {PRESETS[story][0]}")
+ui.preset_bar(P, PRESETS, DEFAULTS)
 
 left, right = st.columns([1, 2.2], gap="large")
 with left:
@@ -110,10 +98,10 @@ def draw(snap) -> None:
          (("D step", f"{snap.step:,}"),)),
         (r"\|D - D^*\|^2 = \int \big(D - D^*\big)^2\, M\,dx",
          "the gap in L2(M), M = (p_data + p_g)/2: weighted where the samples are.",
-         (("‖D − D*‖", tl.format_number(view.get("gap"))),)),
+         (("‖D − D*‖", ui.fmt(view.get("gap"))),)),
         (r"V(G,D) = \mathbb{E}_{p_{\text{data}}}\log D + \mathbb{E}_{p_g}\log(1 - D) \le V(G,D^*)",
          "V(G, D*) = −log 4 + 2·JSD(p_data ‖ p_g) (Thm. 1).",
-         (("V(G, D)", tl.format_number(view.get("v_d"))), ("max V(G, D*)", tl.format_number(grid.v_star)))),
+         (("V(G, D)", ui.fmt(view.get("v_d"))), ("max V(G, D*)", ui.fmt(grid.v_star)))),
     )
     for latex, caption, metrics in rows:
         left, right = st.columns([2.4, 1], vertical_alignment="center")
@@ -157,9 +145,9 @@ if st.session_state.get(f"{P}_fig1_on"):
     st.plotly_chart(pl.figure1_panels(result.x, result.p_data, result.panels), key=f"{P}_fig1")
     st.caption(" · ".join(f"**{p.label}** {p.caption}" for p in result.panels))
     k1, k2, k3 = st.columns(3)
-    k1.metric("W1(p_g, p_data) at the start", tl.format_number(result.w1[0] if len(result.w1) else None, ".3f"))
-    k2.metric("W1(p_g, p_data) at the end", tl.format_number(result.final_w1, ".3f"))
-    k3.metric("E_p_data |D − ½| at the end", tl.format_number(result.final_d_dev, ".3f"))
+    k1.metric("W1(p_g, p_data) at the start", ui.fmt(result.w1[0] if len(result.w1) else None, ".3f"))
+    k2.metric("W1(p_g, p_data) at the end", ui.fmt(result.final_w1, ".3f"))
+    k3.metric("E_p_data |D − ½| at the end", ui.fmt(result.final_d_dev, ".3f"))
     st.plotly_chart(pl.w1_figure(result.steps, result.w1), key=f"{P}_fig1_w1")
     st.caption("W1 is computed exactly from p_g = G#p_z (change of variables over all preimages of the MLP G).")
 else:

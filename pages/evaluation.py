@@ -35,14 +35,7 @@ PRESETS = {
 }
 
 
-def apply_preset(name: str) -> None:
-    for k, v in {**DEFAULTS, **PRESETS[name][1]}.items():
-        st.session_state[f"{P}_{k}"] = v
-    st.session_state[f"{P}_story"] = name
-
-
-for k, v in {**DEFAULTS, **SETTINGS}.items():
-    st.session_state.setdefault(f"{P}_{k}", v)
+ui.init_state(P, {**DEFAULTS, **SETTINGS})
 
 
 # ------------------------------------------------------------------------------------------------- caches
@@ -173,13 +166,7 @@ if pool is None:
     drop, noise, blur = (), 0.0, 0.0
 else:
     st.caption(f"Source: {pool.source}")
-    st.write("Presets:")
-    pcols = st.columns(len(PRESETS))
-    for col, name in zip(pcols, PRESETS):
-        col.button(name, key=f"{P}_preset_{name}", on_click=apply_preset, args=(name,), width="stretch")
-    story = st.session_state.get(f"{P}_story")
-    if story in PRESETS:
-        st.caption(f"**{story}** — {PRESETS[story][0]}")
+    ui.preset_bar(P, PRESETS, DEFAULTS, "Presets — degrade the real test set in one click:")
     c1, c2, c3 = st.columns([1.4, 1, 1])
     with c1:
         drop = st.multiselect("Drop classes (mode dropping)", list(range(10)), key=f"{P}_drop",

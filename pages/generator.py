@@ -44,14 +44,8 @@ PRESETS = {
 }
 
 
-def apply_preset(name: str) -> None:
-    for k, v in {**DEFAULTS, **PRESETS[name][1]}.items():
-        st.session_state[f"{P}_{k}"] = v
-    st.session_state[f"{P}_story"] = name
 
-
-for k, v in DEFAULTS.items():
-    st.session_state.setdefault(f"{P}_{k}", v)
+ui.init_state(P, DEFAULTS)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -91,13 +85,7 @@ ui.page_header(
     "density p_g, and training wants p_g = p_data (Goodfellow et al. 2014, §3–4).",
 )
 
-st.caption("Presets (one click):")
-cols = st.columns(len(PRESETS))
-for i, (col, name) in enumerate(zip(cols, PRESETS)):
-    col.button(name, key=f"{P}_preset_{i}", on_click=apply_preset, args=(name,), width="stretch")
-story = st.session_state.get(f"{P}_story")
-if story in PRESETS:
-    st.caption(f"**{story}:** {PRESETS[story][0]}")
+ui.preset_bar(P, PRESETS, DEFAULTS)
 
 # ----------------------------------------------------------------------------------------------- settings
 with st.expander("Settings", expanded=True):

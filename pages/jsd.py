@@ -30,19 +30,13 @@ PRESETS = {
 }
 
 
-def apply_preset(name: str) -> None:
-    for k, v in {**DEFAULTS, **PRESETS[name][1]}.items():
-        st.session_state[f"{P}_{k}"] = v
-    st.session_state[f"{P}_story"] = name
-
 
 def bump_steps(delta: int) -> None:
     key = f"{P}_steps"
     st.session_state[key] = int(np.clip(st.session_state[key] + delta, 0, 60)) if delta else 0
 
 
-for k, v in DEFAULTS.items():
-    st.session_state.setdefault(f"{P}_{k}", v)
+ui.init_state(P, DEFAULTS)
 
 
 def p_data_density(wd: float) -> theory.Density:
@@ -92,13 +86,7 @@ ui.page_header(
     "C(G) = max_D V(G, D) — which Theorem 1 rewrites as −log 4 + 2·JSD(p_data ‖ p_g). Here both sides are "
     "computed independently on a 3,201-point grid.",
 )
-st.caption("Presets (one click):")
-cols = st.columns(len(PRESETS))
-for i, (col, name) in enumerate(zip(cols, PRESETS)):
-    col.button(name, key=f"{P}_preset_{i}", on_click=apply_preset, args=(name,), width="stretch")
-story = st.session_state.get(f"{P}_story")
-if story in PRESETS:
-    st.caption(f"**{story}:** {PRESETS[story][0]}")
+ui.preset_bar(P, PRESETS, DEFAULTS)
 st.caption("Everything on this page is exact numerical integration — no sampling, so no seed is needed.")
 
 # ----------------------------------------------------------------------------------------- 1. Theorem 1

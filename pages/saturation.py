@@ -3,6 +3,8 @@ their derivatives by autograd over ganviz.losses, and a 1-D GAN started from a c
 loss from the same state (Goodfellow et al. 2014, §3)."""
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from ganviz import plots_live1d as pl
@@ -27,14 +29,8 @@ PRESETS = {
 }
 
 
-def apply_preset(name: str) -> None:
-    for k, v in {**DEFAULTS, **PRESETS[name][1]}.items():
-        st.session_state[f"{P}_{k}"] = v
-    st.session_state[f"{P}_story"] = name
 
-
-for k, v in DEFAULTS.items():
-    st.session_state.setdefault(f"{P}_{k}", v)
+ui.init_state(P, DEFAULTS)
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
@@ -61,13 +57,7 @@ ui.page_header(
     "gradients early on. Every curve below is the real loss function of `ganviz.losses`, differentiated by autograd.",
 )
 
-st.caption("One-click presets")
-cols = st.columns(len(PRESETS))
-for col, name in zip(cols, PRESETS):
-    col.button(name, key=f"{P}_preset_{name}", on_click=apply_preset, args=(name,), width="stretch")
-story = st.session_state.get(f"{P}_story")
-if story:
-    st.caption(f"**{story}.** {PRESETS[story][0]}")
+ui.preset_bar(P, PRESETS, DEFAULTS)
 
 st.header("The losses and their gradients")
 a = st.slider("D's logit a on a fake (D(G(z)) = σ(a))", -10.0, 10.0, step=0.1, key=f"{P}_a")
@@ -75,16 +65,16 @@ at = point(float(a))
 ratio = abs(at.grad["nonsaturating"][0]) / max(abs(at.grad["minimax"][0]), 1e-300)
 rows = (
     (r"D(G(z)) = \sigma(a) = \frac{1}{1 + e^{-a}}", "D's output on a fake, from its logit a.",
-     "D(G(z)) = σ(a)", tl.format_number(at.d[0], ".4g")),
+     "D(G(z)) = σ(a)", ui.fmt(at.d[0], ".4g")),
     (r"\frac{d}{da}\log\big(1-\sigma(a)\big) = -\sigma(a) \xrightarrow[a\to-\infty]{} 0",
      "saturating (minimax) G loss: the gradient vanishes when D rejects.",
-     "saturating: d/da log(1 − σ(a))", tl.format_number(at.grad["minimax"][0], ".4g")),
+     "saturating: d/da log(1 − σ(a))", ui.fmt(at.grad["minimax"][0], ".4g")),
     (r"\frac{d}{da}\big(-\log\sigma(a)\big) = -\big(1-\sigma(a)\big) \xrightarrow[a\to-\infty]{} -1",
      "non-saturating G loss: full gradient exactly there.",
-     "non-saturating: d/da (−log σ(a))", tl.format_number(at.grad["nonsaturating"][0], ".4g")),
+     "non-saturating: d/da (−log σ(a))", ui.fmt(at.grad["nonsaturating"][0], ".4g")),
     (r"\frac{1-\sigma(a)}{\sigma(a)} = e^{-a}", "how many times steeper the non-saturating loss is.",
      "ratio of the slopes",
-     tl.format_number(ratio, ",.0f" if ratio >= 10 else ".3g") + ("×" if tl.finite_or_none(ratio) is not None else "")),
+     ui.fmt(ratio, ",.0f" if ratio >= 10 else ".3g") + ("×" if math.isfinite(ratio) else "")),
 )
 for latex, caption, label, value in rows:
     left, right = st.columns([2.4, 1], vertical_alignment="center")
@@ -156,14 +146,14 @@ if st.session_state.get(f"{P}_on"):
     for col, run in zip(cols, runs.values()):
         with col:
             st.markdown(f"**{pl.LOSS_NAMES[run.loss]}**")
-            st.metric(f"D(G(z)) at the start · {run.loss}", tl.format_number(run.d_fake_start, ".2e"))
+            st.metric(f"D(G(z)) at the start · {run.loss}", ui.fmt(run.d_fake_start, ".2e"))
             st.metric(f"G's gradient norm, first step · {run.loss}",
-                      tl.format_number(run.grad_norm_g[0] if len(run.grad_norm_g) else None, ".3g"))
+                      ui.fmt(run.grad_norm_g[0] if len(run.grad_norm_g) else None, ".3g"))
             if len(run.w1):
                 st.metric(f"W1(p_g, p_data) after {run.w1_steps[-1]} steps · {run.loss}",
-                          tl.format_number(run.w1[-1], ".3f"),
+                          ui.fmt(run.w1[-1], ".3f"),
                           delta=f"{run.w1[-1] - run.w1[0]:+.3f} from {run.w1[0]:.3f}"
-                          if tl.finite_or_none(run.w1[-1] - run.w1[0]) is not None else None,
+                          if math.isfinite(run.w1[-1] - run.w1[0]) else None,
                           delta_color="inverse")
     st.plotly_chart(pl.saturation_runs_figure(runs), key=f"{P}_runs")
     st.caption("Left: the norm of G's parameter gradient at each iteration (log scale). Right: the exact "

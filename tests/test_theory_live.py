@@ -164,12 +164,6 @@ def test_g_loss_curves_are_the_closed_form_derivatives():
 
 
 # ---- small helpers --------------------------------------------------------------------------------------------
-def test_format_number_never_shows_nan_or_negative_zero():
-    assert tl.format_number(float("nan")) == "—" and tl.format_number(None) == "—"
-    assert tl.format_number(float("inf")) == "—"
-    assert tl.format_number(-1e-9) == "0.0000" and tl.format_number(-0.5, ".2f") == "-0.50"
-
-
 def test_result_cache_is_bounded_and_least_recently_used():
     cache, calls = tl.ResultCache(max_entries=2), []
     compute = lambda k: (lambda: calls.append(k) or k * 10)  # noqa: E731

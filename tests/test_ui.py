@@ -14,3 +14,7 @@ def test_fmt_guards_non_finite_values():
 def test_device_description_names_the_device():
     d = device_description()
     assert d.startswith(("CPU · ", "CUDA · ", "Apple MPS"))
+
+
+def test_fmt_never_shows_negative_zero():
+    assert fmt(-1e-9) == "0.0000" and fmt(-0.5, ".2f") == "-0.50"

@@ -31,10 +31,10 @@ def test_step_advances_the_step_and_d_approaches_d_star(at):
 
 
 def test_presets_and_sliders_move_the_numbers(at):
-    at.button(key="ds_preset_Disjoint p_g").click().run()
+    at.button(key="ds_preset_2").click().run()
     m = metric_values(at)
     assert not at.exception and m["max V(G, D*)"] == "0.0000"  # −log 4 + 2·log 2
-    at.button(key="ds_preset_p_g = p_data: D* = ½").click().run()
+    at.button(key="ds_preset_3").click().run()
     assert metric_values(at)["max V(G, D*)"] == "-1.3863"  # −log 4
     at.slider(key="ds_mu_g").set_value(1.0).run()
     v = number(metric_values(at)["max V(G, D*)"])

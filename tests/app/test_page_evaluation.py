@@ -58,7 +58,7 @@ def test_noise_lowers_precision_and_raises_fid_and_preset_buttons_work():
     assert noisy["precision"] < clean["precision"] - 0.2
     assert noisy["FID"] > clean["FID"] + 10
     assert noisy["KID"] > clean["KID"]
-    at.button(key="eval_preset_Blur").click().run()
+    at.button(key="eval_preset_4").click().run()
     assert not at.exception
     assert at.slider(key="eval_blur").value == 0.75 and at.slider(key="eval_noise").value == 0.0
     blurry = values(at)

@@ -25,9 +25,9 @@ def test_logit_slider_moves_the_gradients_to_their_closed_forms():
 
 def test_diverging_experiment_is_a_sentence_and_presets_apply():
     at = open_page("pages/saturation.py").run()
-    at.button(key="sat_preset_D not yet confident").click().run()
+    at.button(key="sat_preset_1").click().run()
     assert at.select_slider(key="sat_pretrain").value == 0 and at.slider(key="sat_a").value == 0.0
-    at.button(key="sat_preset_Learning rate too large").click().run()
+    at.button(key="sat_preset_3").click().run()
     assert at.select_slider(key="sat_lr_g").value == 3.0
     at.select_slider(key="sat_pretrain").set_value(25).run()  # both G's then blow up within ~30 steps
     at.button(key="sat_run").click().run(timeout=120)
