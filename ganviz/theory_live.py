@@ -122,18 +122,10 @@ def value_of(grid: Grid, d: np.ndarray) -> float:
     return theory.value(grid.x, grid.p_data, grid.p_g, d)
 
 
-def generator_fn(trainer: Trainer) -> Callable[[np.ndarray], np.ndarray]:
-    """G as a numpy function of 1-D z (float64 in, float64 out) for theory.pushforward_density."""
-    def G(z: np.ndarray) -> np.ndarray:
-        zt = torch.as_tensor(np.asarray(z), dtype=torch.float32).reshape(-1, 1)
-        with one_thread():
-            return trainer.generate(zt).double().numpy().ravel()
-    return G
-
-
 def p_g_on_grid(trainer: Trainer, x: np.ndarray) -> np.ndarray:
     """p_g = G#p_z on the grid (exact change of variables summed over all preimages, theory.pushforward_density)."""
-    return theory.pushforward_density(generator_fn(trainer), x, trainer.prior, n_z=N_Z)
+    with one_thread():
+        return theory.pushforward_density(theory.numpy_map(trainer.generate), x, trainer.prior, n_z=N_Z)
 
 
 #: W1 on the grid is only reported while at least this share of p_g lies on the grid.
@@ -262,14 +254,16 @@ class GANSetup:
         return theory.Gaussian(self.mu_data, self.sigma_data)
 
 
-def make_gan_trainer(setup: GANSetup) -> Trainer:
-    """The alternating GAN of Algorithm 1: G = MLP(1→h→h→1, ELU), D = MLP(1→h→h→1, LeakyReLU), seeded."""
+def make_gan_trainer(setup: GANSetup, p_data: theory.Density | None = None, prior: str = "normal") -> Trainer:
+    """The alternating GAN of Algorithm 1: G = MLP(1→h→h→1, ELU), D = MLP(1→h→h→1, LeakyReLU), seeded.
+    ``p_data`` defaults to the setup's Gaussian; any theory density (mixtures, a user's KDE) works."""
     config = TrainConfig(loss=setup.loss, optimizer=setup.optimizer, lr_d=setup.lr_d, lr_g=setup.lr_g,
                          momentum=setup.momentum, batch_size=setup.batch_size, seed=setup.seed)
     seed_all(setup.seed)
     G = MLPGenerator(1, 1, (setup.hidden, setup.hidden), "elu")
     D = MLPDiscriminator(1, (setup.hidden, setup.hidden), "leaky_relu")
-    return Trainer(G, D, setup.p_data().sample, config, z_dim=1, fixed_n=512)
+    target = p_data if p_data is not None else setup.p_data()
+    return Trainer(G, D, target.sample, config, z_dim=1, prior=prior, fixed_n=512)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ import torch
 
 from ganviz import plots_theory as pt
 from ganviz import theory, ui
+from ganviz import theory_live as tl
 from ganviz.live import LiveRun
-from ganviz.nets import MLPDiscriminator, MLPGenerator
-from ganviz.train import TrainConfig, Trainer, seed_all
+from ganviz.train import Trainer
 
 P = "gen"
 N_LINES, N_HIST, N_Z = 150, 20_000, 50_001
@@ -39,7 +39,7 @@ PRESETS = {
     "Fold: G(z) = z²": ("Two preimages ±z land on each x > 0: p_g adds both, p_z(z)/|2z| twice — the χ²₁ "
                         "density, infinite at 0.", {"target": "skewed", "gen": "nonmono",
                                                     "f": next(iter(theory.EXAMPLE_MAPS)), "a": 1.0, "b": 0.0}),
-    "Train an MLP G live": ("Press Play: a 32×32 tanh MLP learns the two bumps by Algorithm 1; JSD falls, "
+    "Train an MLP G live": ("Press Play: a 32×32 MLP G (the same 1-D GAN as Figure 1 on the D* page) learns the two bumps by Algorithm 1; JSD falls, "
                             "then wobbles as the game oscillates.", {"target": "mixture", "k": 2, "gen": "mlp"}),
 }
 
@@ -223,11 +223,7 @@ g_star_live = theory.optimal_map(target, prior)(theory.curve_z(prior))
 
 
 def make_trainer(target=target, prior=prior, seed=seed, lr=lr) -> Trainer:
-    seed_all(seed)
-    G = MLPGenerator(1, 1, (32, 32), "tanh")
-    D = MLPDiscriminator(1, (64, 64), "leaky_relu")
-    trainer = Trainer(G, D, target.sample, TrainConfig(lr_g=lr, lr_d=lr, batch_size=256, seed=seed), z_dim=1,
-                      prior=prior)
+    trainer = tl.make_gan_trainer(tl.GANSetup(lr_d=lr, lr_g=lr, batch_size=256, seed=seed), target, prior)
     trainer.add_metric("divergence", theory.PushforwardMetric(x_live, p_data_live, prior), every=25)
     return trainer
 
