@@ -158,6 +158,11 @@ class LiveRun:
             self._steps_per_s = 0.0
         self._want_publish()
 
+    def with_trainer(self, fn: Callable[[Trainer], Any]) -> Any:
+        """Run ``fn(trainer)`` between two steps (e.g. save a checkpoint while the run trains)."""
+        with self._trainer_lock:
+            return fn(self.trainer)
+
     # ---- reading -----------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """The latest published state; asks the worker for a fresh one (or builds it when idle)."""

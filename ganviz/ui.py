@@ -104,7 +104,7 @@ def session_run(page_key: str, nets_key, factory: Callable[[], LiveRun]) -> Live
 def _act(run: LiveRun, action: str, key_prefix: str) -> None:
     try:
         {"play": run.start, "pause": run.pause, "step": run.step, "step_d": run.step_d,
-         "step_g": run.step_g, "reset": run.reset}[action]()
+         "step_g": run.step_g, "stop": run.stop, "reset": run.reset}[action]()
         st.session_state.pop(f"{key_prefix}_busy", None)
     except Busy as err:
         st.session_state[f"{key_prefix}_busy"] = str(err)
@@ -112,20 +112,23 @@ def _act(run: LiveRun, action: str, key_prefix: str) -> None:
 
 def run_controls(run: LiveRun, key_prefix: str, extra: tuple[str, ...] = ("step_d", "step_g"),
                  labels: dict | None = None) -> Snapshot:
-    """Play/Pause, Step, (Step D, Step G), Reset buttons; returns the current snapshot."""
-    labels = {"step": "Step", "step_d": "Step D", "step_g": "Step G", **(labels or {})}
+    """Play/Pause, Step, the ``extra`` buttons ("step_d", "step_g", "stop"), Reset; returns the snapshot.
+    Stop ends the run for good (its thread and job slot are freed); Reset starts it again from its seed."""
+    labels = {"step": "Step", "step_d": "Step D", "step_g": "Step G", "stop": "Stop", **(labels or {})}
     running = run.state == "running"
+    stopped = run.state == "stopped"
     buttons = ["toggle", "step", *extra, "reset"]
     cols = st.columns(len(buttons))
     for col, name in zip(cols, buttons):
         with col:
             if name == "toggle":
-                st.button("Pause" if running else "Play", key=f"{key_prefix}_toggle", type="primary",
+                st.button("Pause" if running else "Play", key=f"{key_prefix}_toggle", type="primary", disabled=stopped,
                           icon=":material/pause:" if running else ":material/play_arrow:",
                           on_click=_act, args=(run, "pause" if running else "play", key_prefix),
                           width="stretch")
             else:
-                st.button(labels.get(name, name.title()), key=f"{key_prefix}_{name}", disabled=running,
+                st.button(labels.get(name, name.title()), key=f"{key_prefix}_{name}",
+                          disabled=(running and name != "stop") or (stopped and name != "reset"),
                           on_click=_act, args=(run, name, key_prefix), width="stretch")
     busy = st.session_state.get(f"{key_prefix}_busy")
     if busy:

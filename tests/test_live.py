@@ -133,3 +133,12 @@ def test_run_slot_replaces_run_when_nets_change():
     assert b is not a and a.snapshot().state == "stopped" and not a.alive()
     slot.release()
     assert b.snapshot().state == "stopped"
+
+
+def test_with_trainer_runs_between_steps():
+    run = LiveRun(toy_trainer)
+    run.start()
+    assert wait_for(lambda: run.trainer.step_count > 3)
+    n_params = run.with_trainer(lambda t: sum(p.numel() for p in t.G.parameters()))
+    assert n_params == sum(p.numel() for p in run.trainer.G.parameters())
+    run.stop()

@@ -174,3 +174,49 @@ def test_device_resolution_and_seeded_init():
     a = torch.nn.Linear(2, 2).weight.clone()
     seed_all(3)
     assert torch.equal(a, torch.nn.Linear(2, 2).weight)
+
+
+class CondG(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(2 + 3, 2)
+        self.seen = []
+
+    def forward(self, z, y):
+        self.seen.append(y.clone())
+        return self.lin(torch.cat([z, torch.nn.functional.one_hot(y, 3).float()], 1))
+
+
+class CondD(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(2 + 3, 1)
+
+    def forward(self, x, y):
+        return self.lin(torch.cat([x, torch.nn.functional.one_hot(y, 3).float()], 1))
+
+
+def test_conditional_fakes_take_the_real_batch_labels():
+    labels = []
+
+    def real(n, g):
+        y = torch.randint(3, (n,), generator=g)
+        labels.append(y)
+        return torch.randn(n, 2, generator=g) + y[:, None].float(), y
+
+    G = CondG()
+    t = Trainer(G, CondD(), real, TrainConfig(batch_size=16), z_dim=2, num_classes=3, fixed_n=6)
+    G.seen.clear()
+    t.step()
+    assert torch.equal(G.seen[0], labels[-1])  # the D step's fakes carry the real labels (reused by G's step)
+    assert torch.equal(t.fixed_y, torch.tensor([0, 1, 2, 0, 1, 2]))
+    assert t.generate().shape == (6, 2)
+
+
+def test_cpu_threads_policy(monkeypatch):
+    from ganviz import train
+    monkeypatch.setattr(train.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(train.os, "getloadavg", lambda: (0.5, 0.5, 0.5))
+    assert train.cpu_threads_for(50_000) == 1 and train.cpu_threads_for(900_000) == 4
+    monkeypatch.setattr(train.os, "getloadavg", lambda: (6.0, 6.0, 6.0))
+    assert train.cpu_threads_for(900_000) == 1
