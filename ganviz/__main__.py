@@ -50,7 +50,8 @@ def _add_train(sub) -> None:
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     p.add_argument("--amp", action="store_true", help="bf16 autocast (CUDA only)")
     p.add_argument("--compile", action="store_true", help="torch.compile the nets (CUDA only)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: the app's choice, "
+                   "ganviz.train.cpu_threads_for; on a busy machine 1 is often fastest)")
     p.add_argument("--sample-every", type=int, default=500, help="write a PNG sample grid every N steps")
     p.add_argument("--log-every", type=int, default=10, help="write a metrics.csv row every N steps")
     p.add_argument("--out", required=True, help="output folder")
@@ -89,8 +90,6 @@ def cmd_train(args) -> int:
     from ganviz.data import make_grid
     from ganviz.train import Diverged, TrainConfig
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     if args.steps < 1 or args.sample_every < 1 or args.log_every < 1:
         raise ValueError("--steps, --sample-every and --log-every must be at least 1.")
     images = _load_data(args)
@@ -102,6 +101,8 @@ def cmd_train(args) -> int:
                          betas=(args.beta1, args.beta2), k=args.k, batch_size=args.batch, seed=args.seed,
                          device=args.device, amp=args.amp, compile=args.compile)
     trainer = build_trainer(images, spec, config, fixed_n=64)
+    if args.threads or trainer.cpu_threads:  # the same CPU thread policy as the app's LiveRun workers
+        torch.set_num_threads(args.threads or trainer.cpu_threads)
     out = Path(args.out)
     (out / "samples").mkdir(parents=True, exist_ok=True)
     timeline = GridTimeline(every=args.sample_every, max_frames=10_000).attach(trainer)

@@ -11,15 +11,16 @@ LRS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3]
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST", "digits8x8": "sklearn 8×8 digits",
                   "upload": "Your images (upload)"}
 FAST = convnets.FAST_DCGAN
-DEFAULTS = dict(dataset="mnist", model="dcgan", width=FAST["width"], z_dim=FAST["z_dim"], conditional=False,
-                loss="nonsaturating", lr_g=FAST["lr_g"], lr_d=FAST["lr_d"], batch=FAST["batch_size"], k=1, every=25)
-PRESETS = {
+DEFAULTS = dict(dataset="mnist", model="dcgan", width=FAST["width"], z_dim=FAST["z_dim"],
+                conditional=bool(FAST["num_classes"]), loss="nonsaturating", lr_g=FAST["lr_g"], lr_d=FAST["lr_d"],
+                batch=FAST["batch_size"], k=1, every=25)
+PRESETS = {  # each starts from DEFAULTS (the measured 3-minute preset, see convnets.FAST_DCGAN)
     "DCGAN digits in 3 minutes (CPU)": {},
-    "MLP GAN digits (the 2014 seeds' nets)": dict(model="mlp", lr_g=2e-4, lr_d=2e-4, batch=64, every=100),
-    "DCGAN Fashion-MNIST": dict(dataset="fashion-mnist", width=32),
-    "Class-conditional DCGAN (one class per column)": dict(conditional=True),
-    "WGAN-GP critic (k = 5)": dict(loss="wgan-gp", lr_g=1e-4, lr_d=1e-4, k=5),
-    "Saturating minimax loss (G stalls)": dict(loss="minimax", lr_g=2e-4, lr_d=5e-4),
+    "Unconditional DCGAN (Radford et al. 2016)": dict(conditional=False),
+    "MLP GAN digits (the 2014 seeds' nets)": dict(model="mlp", conditional=False, lr_g=2e-4, lr_d=2e-4, every=100),
+    "DCGAN Fashion-MNIST": dict(dataset="fashion-mnist"),
+    "WGAN-GP critic (k = 5)": dict(conditional=False, loss="wgan-gp", lr_g=1e-4, lr_d=1e-4, k=5),
+    "Saturating minimax loss (G stalls)": dict(conditional=False, loss="minimax", lr_g=2e-4, lr_d=5e-4),
 }
 
 
@@ -86,7 +87,7 @@ with left:
         width = 64
     z_dim = st.select_slider("z dimension", [2, 8, 16, 32, 64, 100, 128], key=f"{P}_z_dim")
     conditional = st.toggle("Class-conditional (G and D see the label)", key=f"{P}_conditional",
-                            disabled=len(images.class_names) < 2)
+                            disabled=len(images.class_names) < 2) and len(images.class_names) >= 2
     st.subheader("Training")
     loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get, key=f"{P}_loss")
     lr_g = st.select_slider("Learning rate of G", LRS, key=f"{P}_lr_g", format_func=lambda v: f"{v:g}")
@@ -123,11 +124,18 @@ probabilistic = loss in losses.PROBABILISTIC
 
 # ---------------------------------------------------------------------------------------------- live view
 with right:
-    ui.formula(r"\min_G \max_D\; \mathbb{E}_{x\sim p_{\text{data}}}[\log D(x)] + "
-               r"\mathbb{E}_{z\sim \mathcal{N}(0,I)}[\log(1 - D(G(z)))]",
-               "Each step: k D-updates on a minibatch of m real and m generated images, then one G-update "
-               f"({losses.LOSS_LABELS[loss]}).")
-    ui.run_controls(run, P, extra=("step_d", "step_g"))
+    if spec.num_classes:
+        ui.formula(r"\min_G \max_D\; \mathbb{E}_{(x,y)\sim p_{\text{data}}}[\log D(x,y)] + "
+                   r"\mathbb{E}_{z\sim \mathcal{N}(0,I),\,y}[\log(1 - D(G(z,y),y))]",
+                   "Class-conditional (Mirza & Osindero 2014): G reads z and a label y, D judges (image, label) "
+                   "pairs by projection (Miyato & Koyama 2018), so each grid column is one class. Each step: k "
+                   f"D-updates on m real and m generated images, then one G-update ({losses.LOSS_LABELS[loss]}).")
+    else:
+        ui.formula(r"\min_G \max_D\; \mathbb{E}_{x\sim p_{\text{data}}}[\log D(x)] + "
+                   r"\mathbb{E}_{z\sim \mathcal{N}(0,I)}[\log(1 - D(G(z)))]",
+                   "Each step: k D-updates on a minibatch of m real and m generated images, then one G-update "
+                   f"({losses.LOSS_LABELS[loss]}).")
+    ui.run_controls(run, P, extra=("step_d", "step_g", "stop"))
 
     def draw(snap) -> None:
         view = snap.view or {}
@@ -176,16 +184,13 @@ with right:
         if len(frames) >= 2:
             d2.download_button("GIF of the timeline", lambda: plots_images.gif_bytes(list(frames)),
                                file_name="ganviz_timeline.gif", mime="image/gif", key=f"{P}_dl_gif")
-        if snap.state != "running":
-            trainer = run.trainer
-            cfg = checkpoint.make_config(spec, train=(snap.config or config).to_dict(), step=snap.step,
-                                         data={"name": images.name, "source": images.source, "n": len(images),
-                                               "class_names": list(images.class_names)})
-            d3.download_button("Checkpoint (.zip)", lambda: checkpoint.to_zip(trainer.G, trainer.D, cfg),
-                               file_name=f"ganviz_{model}_step{snap.step}.zip", mime="application/zip",
-                               key=f"{P}_dl_ckpt")
-        else:
-            d3.caption("Pause to download the checkpoint.")
+        cfg = checkpoint.make_config(spec, train=(snap.config or config).to_dict(), step=snap.step,
+                                     data={"name": images.name, "source": images.source, "n": len(images),
+                                           "class_names": list(images.class_names)})
+        d3.download_button("Checkpoint (.zip)",
+                           lambda: run.with_trainer(lambda t: checkpoint.to_zip(t.G, t.D, {**cfg, "step": t.step_count})),
+                           file_name=f"ganviz_{model}_step{snap.step}.zip", mime="application/zip",
+                           key=f"{P}_dl_ckpt", help="Saved between two training steps, even while the run trains.")
 
     timeline_and_downloads()
 

@@ -157,8 +157,9 @@ def test_sample_grid_is_seeded():
 
 @pytest.mark.slow
 def test_fast_dcgan_preset_learns_digits():
-    """The page's default preset, headless: after 3,000 steps (≈ 100 CPU-s) the shipped MNIST classifier
-    recognises the samples (classifier-IS ≥ 5.5; noise or blobs score 2–4) and every digit appears."""
+    """The page's default preset, headless: after 1,200 steps (≈ 45 CPU-s) the shipped MNIST classifier
+    recognises the samples (classifier-IS ≥ 7.5, measured 8.7; noise or blobs score 2–4) and every digit is
+    drawn when asked for (≥ 7 % of the samples each)."""
     from ganviz import classifier, metrics
     from ganviz.data import load_images
     try:
@@ -167,11 +168,13 @@ def test_fast_dcgan_preset_learns_digits():
         pytest.skip("no shipped MNIST classifier in models/")
     torch.set_num_threads(1)
     fast = convnets.FAST_DCGAN
-    trainer = build_trainer(load_images("mnist"), ImageGANSpec(width=fast["width"], z_dim=fast["z_dim"]),
+    spec = ImageGANSpec(width=fast["width"], z_dim=fast["z_dim"], num_classes=fast["num_classes"])
+    trainer = build_trainer(load_images("mnist"), spec,
                             TrainConfig(lr_g=fast["lr_g"], lr_d=fast["lr_d"], batch_size=fast["batch_size"]))
-    for _ in range(3000):
+    for _ in range(1200):
         trainer.step()
-    _, probs = clf.extract(trainer.generate(torch.randn(2000, fast["z_dim"], generator=torch.Generator().manual_seed(1))))
+    z = torch.randn(2000, fast["z_dim"], generator=torch.Generator().manual_seed(1))
+    _, probs = clf.extract(trainer.generate(z, torch.arange(2000) % 10))
     score, _ = metrics.inception_score(probs)
-    assert score >= 5.5
-    assert np.bincount(probs.argmax(1), minlength=10).min() >= 0.01 * 2000
+    assert score >= 7.5
+    assert np.bincount(probs.argmax(1), minlength=10).min() >= 0.07 * 2000

@@ -11,6 +11,7 @@ def at():
     at = open_page(PAGE, timeout=120)
     at.session_state["ti_dataset"] = "digits8x8"  # the smallest built-in dataset keeps the test fast
     at.session_state["ti_model"] = "mlp"
+    at.session_state["ti_conditional"] = False
     return at.run()
 
 
@@ -56,8 +57,10 @@ def test_dcgan_conditional_and_new_seed_reset_the_run(at):
     assert metric_values(at)["Step"] == "1"
     at.radio(key="ti_model").set_value("dcgan").run()
     at.select_slider(key="ti_width").set_value(16).run()
+    assert not any("D(x,y)" in x.value for x in at.latex)
     at.toggle(key="ti_conditional").set_value(True).run()
     assert not at.exception
+    assert any("D(x,y)" in x.value for x in at.latex)  # the conditional objective is shown
     assert metric_values(at)["Step"] == "0"  # new nets, new run
     at.button(key="ti_step").click().run()
     assert not at.exception and metric_values(at)["Step"] == "1"
@@ -84,4 +87,5 @@ def test_page_runs_inside_the_app_navigation():
     assert not at.exception
     assert at.title[0].value == "Train on images"
     assert at.selectbox(key="ti_dataset").value == "mnist" and at.radio(key="ti_model").value == "dcgan"
+    assert at.toggle(key="ti_conditional").value is True  # the measured 3-minute preset (convnets.FAST_DCGAN)
     assert any("Source:" in c.value and "images" in c.value for c in at.caption)
