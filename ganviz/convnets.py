@@ -277,11 +277,14 @@ class GridTimeline:
         return tuple(self._frames)
 
 
-def live_image_run(data, spec: ImageGANSpec, config, timeline_every: int = 50, max_frames: int = 120):
+def live_image_run(data, spec: ImageGANSpec, config, timeline_every: int = 50, max_frames: int = 120,
+                   quality=None, quality_every: int = 0):
     """A :class:`ganviz.live.LiveRun` of :func:`build_trainer` whose snapshot view is
     ``{"grid": uint8 picture of G(fixed z), "timeline": ((step, grid), …), "nrow": int}``.
 
     Conditional runs sample 100 fixed z with labels 0..9 repeating, so each grid column is one class.
+    ``quality`` (e.g. ``metrics.make_tracker(classifier, reference)``) is recorded every ``quality_every`` steps
+    (history keys "IS" and "FID").
     Reset rebuilds the trainer and a fresh timeline from the same seed (same seed, same run).
     """
     from ganviz.data import make_grid
@@ -294,6 +297,8 @@ def live_image_run(data, spec: ImageGANSpec, config, timeline_every: int = 50, m
     def make_trainer():
         trainer = build_trainer(data, spec, config, fixed_n=fixed_n)
         current["timeline"] = GridTimeline(timeline_every, max_frames, n=fixed_n, nrow=nrow).attach(trainer)
+        if quality is not None and quality_every > 0:
+            trainer.add_metric("quality", quality, quality_every)
         return trainer
 
     def view(trainer) -> dict:

@@ -178,3 +178,15 @@ def test_fast_dcgan_preset_learns_digits():
     score, _ = metrics.inception_score(probs)
     assert score >= 7.5
     assert np.bincount(probs.argmax(1), minlength=10).min() >= 0.07 * 2000
+
+
+def test_live_image_run_tracks_is_and_fid_with_the_shipped_classifier():
+    from ganviz import classifier, metrics
+    clf = classifier.load_classifier("mnist")
+    tracker = metrics.make_tracker(clf, classifier.load_reference("mnist", "test"), n=50)
+    run = convnets.live_image_run(tiny_images(), ImageGANSpec(width=8, z_dim=8), TrainConfig(batch_size=16),
+                                  timeline_every=2, quality=tracker, quality_every=2)
+    run.step(4)
+    hist = run.snapshot().history
+    assert list(hist["IS"][0]) == [2, 4] and list(hist["FID"][0]) == [2, 4]
+    assert np.all((hist["IS"][1] >= 1) & (hist["IS"][1] <= 10)) and np.all(hist["FID"][1] > 0)
