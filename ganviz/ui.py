@@ -13,8 +13,20 @@ import torch
 from ganviz.live import Busy, LiveRun, RunSlot, Snapshot
 
 
+def _ensure_app_navigation() -> None:
+    """When a deep link (e.g. /playground) is the server's very first request, Streamlit runs that page alone in
+    its legacy pages/ mode — without app.py, so without its sections, layout and badge — until app.py has run
+    once. Leave that mode and rerun through app.py's st.navigation (same URL, same page)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_header(title: str, notice: str, intro: str | None = None) -> None:
     """Title, an optional one-paragraph intro, and the one-line "What to notice"."""
+    _ensure_app_navigation()
     st.title(title)
     if intro:
         st.markdown(intro)

@@ -14,3 +14,21 @@ def test_home_in_chromium(page, server, shot):
             assert title in nav
     assert "CPU" in page.locator('[data-testid="stSidebar"]').inner_text() or "CUDA" in page.content()
     shot(page, "home")
+
+
+def test_deep_link_as_first_request_gets_the_app_navigation(browser):
+    """A bookmark to /jsd as a fresh server's first request still runs through app.py's st.navigation."""
+    from tests.e2e.conftest import start_server
+    proc, url = start_server()
+    try:
+        page = browser.new_page()
+        page.goto(url + "/jsd")
+        wait_ready(page)
+        page.get_by_text("The value at the optimum").first.wait_for()
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Theory" in nav and "Home" in nav and "\njsd\n" not in f"\n{nav}\n"
+        assert_no_exception(page)
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
