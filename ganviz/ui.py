@@ -177,7 +177,7 @@ def device_description() -> str:
         return f"CUDA · {torch.cuda.get_device_name(0)}"
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return "Apple MPS"
-    return f"CPU · {torch.get_num_threads()} threads of {os.cpu_count()} cores"
+    return f"CPU · {os.cpu_count()} cores"
 
 
 def device_badge() -> None:
