@@ -118,25 +118,29 @@ def playground_figure(view: dict, extent: tuple[float, float], prob_output: bool
         fig.add_trace(go.Scatter(x=ends[:, 0], y=ends[:, 1], mode="markers", showlegend=False, hoverinfo="skip",
                                  marker=dict(color=COLORS["arrow"], size=3)))
     fig.update_xaxes(range=[lo, hi], zeroline=False, constrain="domain")
-    fig.update_yaxes(range=[lo, hi], zeroline=False, scaleanchor="x", scaleratio=1)
-    return _layout(fig, height, title, uirevision)
+    fig.update_yaxes(range=[lo, hi], zeroline=False, scaleanchor="x", scaleratio=1, constrain="domain")
+    _layout(fig, height, title, uirevision)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.06, xanchor="left", x=0.0))
+    return fig
 
 
 def _events_on(fig: go.Figure, events, y_top: float | None = None) -> None:
-    """Failure events as dotted vertical lines plus one hoverable marker per event (latest ones only)."""
+    """Failure events as dotted vertical lines plus one hoverable marker per event (latest ones only).
+    Shapes are set in one layout update (add_vline per event re-validates the layout each time: slow)."""
     events = list(events)[-MAX_EVENT_LINES:]
     if not events:
         return
+    shapes = list(fig.layout.shapes or ())
     for kind in sorted({e.kind for e in events}):
         evs = [e for e in events if e.kind == kind]
         color = EVENT_COLORS.get(kind, "#7f7f7f")
-        for e in evs:
-            fig.add_vline(x=e.step, line=dict(color=color, width=1, dash="dot"))
+        shapes += [dict(type="line", xref="x", yref="paper", x0=e.step, x1=e.step, y0=0, y1=1,
+                        line=dict(color=color, width=1, dash="dot")) for e in evs]
         fig.add_trace(go.Scatter(x=[e.step for e in evs], y=[y_top] * len(evs) if y_top is not None else None,
                                  mode="markers", name=EVENT_LABELS.get(kind, kind),
                                  marker=dict(color=color, symbol="triangle-down", size=10),
-                                 text=[e.message for e in evs], hovertemplate="step %{x}: %{text}<extra></extra>",
-                                 yaxis="y"))
+                                 text=[e.message for e in evs], hovertemplate="step %{x}: %{text}<extra></extra>"))
+    fig.update_layout(shapes=shapes)
 
 
 def series_figure(history: dict, names: dict[str, str], events=(), title: str | None = None,
@@ -157,9 +161,12 @@ def series_figure(history: dict, names: dict[str, str], events=(), title: str | 
                                  line=dict(color=COLORS.get(key), width=1.5)))
         if np.isfinite(values).any():
             top = max(top if top is not None else -np.inf, float(np.nanmax(values)))
-    for label, level in (hlines or {}).items():
-        fig.add_hline(y=level, line=dict(color="#999", width=1, dash="dash"), annotation_text=label,
-                      annotation_position="bottom right")
+    if hlines:
+        fig.update_layout(
+            shapes=[dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=v, y1=v,
+                         line=dict(color="#999", width=1, dash="dash")) for v in hlines.values()],
+            annotations=[dict(xref="paper", yref="y", x=1, y=v, text=label, showarrow=False, xanchor="right",
+                              yanchor="top", font=dict(color="#777", size=11)) for label, v in hlines.items()])
     if yrange is not None:
         top = yrange[1]
     _events_on(fig, events, top)
@@ -170,8 +177,8 @@ def series_figure(history: dict, names: dict[str, str], events=(), title: str | 
     return _layout(fig, height, title, uirevision)
 
 
-def mode_metrics_figure(history: dict, n_modes: int, events=(), height: int = 280,
-                        uirevision: str = "modes") -> go.Figure:
+def mode_metrics_figure(history: dict, n_modes: int, events=(), height: int = 260,
+                        uirevision: str = "modes", title: str | None = "Mode coverage") -> go.Figure:
     """Modes covered (left axis, 0..K) and % high-quality samples and reverse KL ×100 (right axis)."""
     fig = go.Figure()
     for key, label in (("modes_covered", "modes covered"), ("modes_covered_strict", "modes with ≥ 1 %")):
@@ -192,4 +199,4 @@ def mode_metrics_figure(history: dict, n_modes: int, events=(), height: int = 28
         yaxis2=dict(title="% HQ", range=[0, 100], overlaying="y", side="right", showgrid=False),
         yaxis3=dict(range=[0, float(np.log(max(n_modes, 2)))], overlaying="y", side="right", visible=False),
         xaxis=dict(title="step"))
-    return _layout(fig, height, None, uirevision)
+    return _layout(fig, height, title, uirevision)

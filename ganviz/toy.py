@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from array import array
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -149,38 +150,48 @@ def point_cloud(points: np.ndarray, name: str = "csv", label: str = "Your CSV po
 def parse_points_csv(data: bytes | str, max_rows: int = MAX_CSV_ROWS, max_bytes: int = MAX_CSV_BYTES) -> np.ndarray:
     """Parse a CSV of 2-D points (x, y per row; one optional header line) into a float64 (n, 2) array.
 
-    Raises ValueError with one sentence for: binary / non-UTF-8 data, an empty file, too many bytes or rows,
-    a row without exactly 2 columns, a value that is not a number, NaN or infinity.
+    Streams the rows (decoding as it reads) and stops at the first row past ``max_rows``, so memory stays
+    near the file size plus 16 bytes per point. Raises ValueError with one sentence for: binary / non-UTF-8
+    data, an empty file, too many bytes or rows, a row without exactly 2 columns, a value that is not a
+    number, NaN or infinity.
     """
     if isinstance(data, bytes):
         if len(data) > max_bytes:
             raise ValueError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB.")
         if b"\x00" in data:
             raise ValueError("The file is not a text CSV file (it contains binary data).")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValueError("The file is not a UTF-8 text CSV file.") from None
+        stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
     else:
-        text = data
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
-    if not rows:
-        raise ValueError("The CSV file is empty: it needs rows of two numbers x, y.")
-    if not _is_number(rows[0][0].strip()):  # one header line is allowed
-        rows = rows[1:]
-        if not rows:
-            raise ValueError("The CSV file has a header but no data rows.")
-    if len(rows) > max_rows:
-        raise ValueError(f"The CSV has {len(rows):,} rows; the limit is {max_rows:,} rows.")
-    points = np.empty((len(rows), 2), dtype=np.float64)
-    for i, row in enumerate(rows):
-        if len(row) != 2:
-            raise ValueError(f"Data row {i + 1} has {len(row)} columns; each row must be exactly two numbers x, y.")
-        for j, cell in enumerate(row):
-            try:
-                points[i, j] = float(cell.strip())
-            except ValueError:
-                raise ValueError(f"Data row {i + 1} has a value that is not a number: {cell.strip()[:20]!r}.") from None
+        stream = io.StringIO(data, newline="")
+    values = array("d")
+    n = 0
+    first = True
+    header = False
+    try:
+        for row in csv.reader(stream):
+            if not any(c.strip() for c in row):
+                continue
+            if first:  # one header line is allowed
+                first = False
+                if not _is_number(row[0].strip()):
+                    header = True
+                    continue
+            n += 1
+            if n > max_rows:
+                raise ValueError(f"The CSV has more than {max_rows:,} rows; the limit is {max_rows:,} rows.")
+            if len(row) != 2:
+                raise ValueError(f"Data row {n} has {len(row)} columns; each row must be exactly two numbers x, y.")
+            for cell in row:
+                try:
+                    values.append(float(cell.strip()))
+                except ValueError:
+                    raise ValueError(f"Data row {n} has a value that is not a number: {cell.strip()[:20]!r}.") from None
+    except UnicodeDecodeError:
+        raise ValueError("The file is not a UTF-8 text CSV file.") from None
+    if n == 0:
+        raise ValueError("The CSV file has a header but no data rows." if header else
+                         "The CSV file is empty: it needs rows of two numbers x, y.")
+    points = np.frombuffer(values, dtype=np.float64).reshape(-1, 2).copy()
     if not np.isfinite(points).all():
         bad = int(np.flatnonzero(~np.isfinite(points).all(axis=1))[0]) + 1
         raise ValueError(f"Data row {bad} holds NaN or infinity; every value must be a finite number.")

@@ -26,7 +26,8 @@ LOSS_LATEX = {
     "lsgan": (r"L_D = \tfrac12\mathbb{E}[(D(x)-1)^2] + \tfrac12\mathbb{E}[D(G(z))^2]",
               r"L_G = \tfrac12\mathbb{E}[(D(G(z))-1)^2]"),
     "wgan": (r"L_D = \mathbb{E}[D(G(z))] - \mathbb{E}[D(x)],\quad |w| \le c", r"L_G = -\mathbb{E}[D(G(z))]"),
-    "wgan-gp": (r"L_D = \mathbb{E}[D(G(z))] - \mathbb{E}[D(x)] + \lambda\,\mathbb{E}[(\|\nabla_{\hat x} D(\hat x)\|_2 - 1)^2]",
+    "wgan-gp": (r"\begin{aligned} L_D = {} & \mathbb{E}[D(G(z))] - \mathbb{E}[D(x)] \\ "
+                r"& + \lambda\,\mathbb{E}[(\|\nabla_{\hat x} D(\hat x)\|_2 - 1)^2] \end{aligned}",
                 r"L_G = -\mathbb{E}[D(G(z))]"),
     "hinge": (r"L_D = \mathbb{E}[\max(0, 1 - D(x))] + \mathbb{E}[\max(0, 1 + D(G(z)))]",
               r"L_G = -\mathbb{E}[D(G(z))]"),
@@ -161,6 +162,18 @@ views = st.multiselect("Show", list(VIEWS), format_func=VIEWS.get, key=f"{P}_vie
 prob = cfg.effective_loss in losses.PROBABILISTIC
 
 
+f1, f2 = st.columns(2)
+with f1:
+    ld, lg = LOSS_LATEX[cfg.effective_loss]
+    ui.formula(ld)
+    ui.formula(lg, "Arrows: −∇ₓ ℓ_G(D(x)) at each fake x = G(z), by autograd for this loss — where G pushes it.")
+with f2:
+    if dataset.has_modes:
+        ui.formula(r"\mathrm{KL}(q\,\|\,u) = \sum_k q_k \log (K q_k)",
+                   "q_k: share of 2,500 fakes whose nearest mode is k. A fake is high quality within 3σ of its "
+                   "mode; a mode is covered when it has one (VEEGAN; PacGAN). Recorded every 50 steps.")
+
+
 def last(history: dict, key: str) -> float | None:
     if key not in history or not len(history[key][1]):
         return None
@@ -178,26 +191,18 @@ def draw(snap) -> None:
                 sigma=dataset.sigma, uirevision=f"pg-{data_key}"), key=f"{P}_fig")
     with right:
         m1, m2 = st.columns(2)
+        critic = "" if prob else "critic "
         m1.metric("Step", f"{snap.step:,}")
-        m2.metric("D(x) / D(G(z))" if prob else "critic D(x) / D(G(z))",
-                  f"{fmt(last(h, 'd_real'), '.2f')} / {fmt(last(h, 'd_fake'), '.2f')}")
+        m2.metric("Spread vs real", fmt(last(h, "diversity"), ".2f"))
+        m1.metric(f"{critic}D(x)", fmt(last(h, "d_real"), ".2f"))
+        m2.metric(f"{critic}D(G(z))", fmt(last(h, "d_fake"), ".2f"))
         m1.metric("D loss", fmt(last(h, "loss_d")))
         m2.metric("G loss", fmt(last(h, "loss_g")))
-        ld, lg = LOSS_LATEX[cfg.effective_loss]
-        ui.formula(ld)
-        ui.formula(lg, "Arrows: −∇ₓ ℓ_G(D(x)) at each fake x = G(z), computed by autograd for this loss.")
         if dataset.has_modes:
-            k_modes = len(dataset.centres)
-            m1.metric("Modes covered", f"{fmt(last(h, 'modes_covered'), '.0f')} / {k_modes}")
+            m1.metric("Modes covered", f"{fmt(last(h, 'modes_covered'), '.0f')} / {len(dataset.centres)}")
             hq = last(h, "hq_fraction")
             m2.metric("High quality (≤ 3σ)", "—" if hq is None else f"{100 * hq:.1f} %")
             m1.metric("Reverse KL", fmt(last(h, "reverse_kl")))
-            m2.metric("Spread vs real", fmt(last(h, "diversity"), ".2f"))
-            ui.formula(r"\mathrm{KL}(q\,\|\,u) = \sum_k q_k \log (K q_k)",
-                       "q_k: share of 2,500 fakes whose nearest mode is k; a mode is covered when one of its "
-                       "fakes lies within 3σ (VEEGAN; PacGAN). Recorded every 50 steps.")
-        else:
-            m1.metric("Spread vs real", fmt(last(h, "diversity"), ".2f"))
     if snap.events:
         e = snap.events[-1]
         st.warning(f"Step {e.step:,}: {e.message}", icon=":material/flag:")

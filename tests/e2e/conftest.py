@@ -1,6 +1,5 @@
 """Browser harness: a real `streamlit run app.py` server and Debian's Chromium driven by pytest-playwright."""
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -151,7 +150,7 @@ def wait_changed(page, before: str, timeout: float = 30_000, polling: float | st
 
 def keyed(page, key: str):
     """The element container of the widget/element with ``key=`` (streamlit gives it the class st-key-<key>)."""
-    return page.locator(f".st-key-{key}")
+    return page.locator(f'.st-key-{key}:not([data-stale="true"])')  # not the faded copy kept during a rerun
 
 
 SLIDER = 'input[type="range"], [role="slider"]'  # streamlit 1.6x sliders: a react-aria range input
@@ -206,3 +205,10 @@ def wait_step(page, predicate_js: str, timeout: float = 30_000) -> int:
     page.wait_for_function(f"() => {{ const r = ({STEP_JS})(); if (!r) return false; const s = r[0]; "
                            f"return {predicate_js}; }}", polling=100, timeout=timeout)
     return read_step(page)
+
+
+def wait_label(page, key: str, text: str, timeout: float = 15_000) -> None:
+    """Wait until the button with ``key`` reads ``text`` (e.g. Play -> Pause after a rerun)."""
+    page.wait_for_function("([sel, text]) => { const b = document.querySelector(sel); "
+                           "return !!b && b.innerText.includes(text); }",
+                           arg=[f'.st-key-{key}:not([data-stale="true"]) button', text], timeout=timeout)

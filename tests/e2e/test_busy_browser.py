@@ -32,7 +32,7 @@ def test_four_sessions_with_job_cap_two(browser, busy_server, shot):
         for p in pages:
             p.goto(f"{busy_server}/playground")
         for p in pages:
-            keyed(p, TOGGLE).wait_for(timeout=60_000)
+            keyed(p, TOGGLE).first.wait_for(timeout=60_000)
             wait_ready(p, 60_000)
             assert_no_exception(p)
         results = []

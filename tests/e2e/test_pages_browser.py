@@ -15,13 +15,14 @@ import pytest
 
 from ganviz import sitemap
 from tests.e2e.conftest import (SLIDER, assert_no_exception, button_label, click_key, fingerprint, focus_slider,
-                                keyed, page_url, read_step, slider_value, wait_changed, wait_ready, wait_step)
+                                keyed, page_url, read_step, slider_value, wait_changed, wait_label, wait_ready,
+                                wait_step)
 
 
 @dataclass(frozen=True)
 class PageSpec:
     slider: str | None = None     # key of the main slider; None: the page's first slider
-    presses: int = 1              # ArrowRight presses on it
+    presses: int = 1              # ArrowRight presses on it (ArrowLeft when it starts at its maximum)
     figures: bool = True          # the page draws plotly figures on load
     live: str | None = None       # key prefix of ui.run_controls: "<live>_toggle" (Play/Pause), "<live>_step"
     prepare: str | None = None    # name of a button to press before Play (a preset that turns on live training)
@@ -45,16 +46,24 @@ PAGES = {
 }
 
 AVAILABLE = [f for pages in sitemap.available().values() for f, *_ in pages]
+TITLES = {f: title for pages in sitemap.available().values() for f, title, *_ in pages}
 
 
 def open_page(page, server, page_file: str, spec: PageSpec) -> None:
+    """Open the app at its root, then the page by its sidebar link (the way a person does, through app.py)."""
     page.set_viewport_size({"width": 1400, "height": 1000})
-    page.goto(page_url(server, page_file))
+    page.goto(server)
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=spec.timeout)
+    if page_file != "home.py":
+        link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=TITLES[page_file]).first
+        link.click()
+        page.wait_for_url(page_url(server, page_file), timeout=spec.timeout)
+        if spec.slider:
+            keyed(page, spec.slider).first.wait_for(timeout=spec.timeout)
     if spec.figures:
         page.wait_for_selector('[data-testid="stMain"] .js-plotly-plot', timeout=spec.timeout)
     if spec.ready:
-        keyed(page, spec.ready).wait_for(timeout=spec.timeout)
+        keyed(page, spec.ready).first.wait_for(timeout=spec.timeout)
     wait_ready(page, spec.timeout)
     assert_no_exception(page)
 
@@ -66,10 +75,13 @@ def move_main_slider(page, page_file: str, spec: PageSpec) -> None:
     before = fingerprint(page)
     thumb = focus_slider(page, spec.slider)
     value = slider_value(thumb)
-    for _ in range(spec.presses):
-        page.keyboard.press("ArrowRight")
-    page.wait_for_function("([el, v]) => (el.value ?? el.getAttribute('aria-valuenow')) !== v",
-                           arg=[thumb.element_handle(), value], timeout=5_000)
+    for arrow in ("ArrowRight", "ArrowLeft"):  # ArrowLeft when the slider starts at its maximum
+        for _ in range(spec.presses):
+            page.keyboard.press(arrow)
+        page.wait_for_timeout(300)
+        if slider_value(thumb) != value:
+            break
+    assert slider_value(thumb) != value, f"{page_file}: the slider did not move"
     wait_changed(page, before, spec.timeout)
     wait_ready(page, spec.timeout)
     assert_no_exception(page)
@@ -79,7 +91,7 @@ def play_and_pause(page, page_file: str, spec: PageSpec, shot) -> None:
     """Play: the step counter and the figures / sample grid move. Pause: it stops (exact single Steps)."""
     if spec.prepare:
         page.get_by_role("button", name=re.compile(re.escape(spec.prepare))).click()
-        keyed(page, f"{spec.live}_toggle").wait_for(timeout=spec.timeout)
+        keyed(page, f"{spec.live}_toggle").first.wait_for(timeout=spec.timeout)
         wait_ready(page, spec.timeout)
     toggle = f"{spec.live}_toggle"
     assert button_label(page, toggle).endswith("Play")
@@ -88,8 +100,7 @@ def play_and_pause(page, page_file: str, spec: PageSpec, shot) -> None:
     shown = fingerprint(page)
 
     click_key(page, toggle)
-    page.wait_for_function(f"() => document.querySelector('.st-key-{toggle} button').innerText.includes('Pause')",
-                           timeout=15_000)
+    wait_label(page, toggle, "Pause")
     running = wait_step(page, f"s >= {s0} + 3", timeout=45_000)   # the fragment redraws the counter
     wait_changed(page, shown, 20_000)                               # ... and the figures / sample grid
     later = wait_step(page, f"s > {running}", timeout=20_000)       # still moving a moment later
@@ -98,8 +109,7 @@ def play_and_pause(page, page_file: str, spec: PageSpec, shot) -> None:
     shot(page, f"{page_file.removesuffix('.py')}_training")
 
     click_key(page, toggle)
-    page.wait_for_function(f"() => document.querySelector('.st-key-{toggle} button').innerText.includes('Play')",
-                           timeout=15_000)
+    wait_label(page, toggle, "Play")
     wait_ready(page)
     # Paused: a Step adds exactly one step, however long we wait between two of them. (The counter shown at
     # Pause may lag the trainer by the step in flight, so the first Step only syncs it.)
@@ -115,8 +125,8 @@ def play_and_pause(page, page_file: str, spec: PageSpec, shot) -> None:
     assert read_step(page) == s2 == s1 + 1
     assert_no_exception(page)
     if spec.figure:  # the trained state, figure in view (the README screenshot is picked from these)
-        keyed(page, spec.figure).scroll_into_view_if_needed()
-        page.locator(f".st-key-{spec.figure} .main-svg").first.wait_for(timeout=15_000)
+        keyed(page, spec.figure).first.scroll_into_view_if_needed()
+        keyed(page, spec.figure).locator(".main-svg").first.wait_for(timeout=15_000)
         page.wait_for_timeout(500)
         shot(page, f"{page_file.removesuffix('.py')}_paused")
 
@@ -133,3 +143,4 @@ def test_page_in_chromium(page, server, shot, page_file):
         move_main_slider(page, page_file, spec)
     if spec.live:
         play_and_pause(page, page_file, spec, shot)
+
