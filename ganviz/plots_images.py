@@ -11,6 +11,9 @@ import io
 import numpy as np
 import plotly.graph_objects as go
 
+#: No plotly template: st.plotly_chart applies the app theme, and a template costs ~25 ms per figure.
+NO_TEMPLATE = {"layout": {}}
+
 MAX_POINTS = 2000
 COLORS = {"loss_d": "#1f77b4", "loss_g": "#2ca02c", "d_real": "#111111", "d_fake": "#2ca02c",
           "grad_norm_d": "#1f77b4", "grad_norm_g": "#2ca02c", "event": "#d62728"}
@@ -61,7 +64,7 @@ def curves_figure(history: dict, names: tuple[str, ...], height: int = 260, ytit
         fig.add_trace(go.Scatter(x=[e.step for e in events], y=[y] * len(events), mode="markers", name="events",
                                  marker=dict(symbol="x", size=10, color=COLORS["event"]),
                                  hovertext=[f"step {e.step}: {e.message}" for e in events], hoverinfo="text"))
-    fig.update_layout(height=height, uirevision=uirevision, template="plotly_white",
+    fig.update_layout(height=height, uirevision=uirevision, template=NO_TEMPLATE,
                       margin=dict(l=50, r=10, t=10, b=35),
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
     fig.update_xaxes(title="step")
