@@ -263,8 +263,8 @@ PRESETS: dict[str, tuple[str, PlaygroundConfig]] = {
         "The vanilla game, but G plays against D 5 steps ahead, so hopping to the next mode no longer pays.",
         PlaygroundConfig(**_VANILLA, remedy="unrolled", remedy_param=5)),
     "WGAN-GP": (
-        "A critic with gradient penalty (k = 5) gives G useful gradients everywhere: all 8 modes, with a few "
-        "samples left between them.",
+        "A critic with gradient penalty (k = 5) gives G useful gradients everywhere: the fakes spread evenly "
+        "over all 8 modes (reverse KL → 0), then tighten slowly.",
         PlaygroundConfig(**_RING, remedy="wgan-gp", lr_g=1e-4, lr_d=1e-4, beta1=0.0, k=5)),
     "Best config (bench)": (
         "The benchmark's protocol nets (VEEGAN: 256-d z, 2×128 tanh, Adam 1e-3 / 1e-4, batch 512): all 8 modes "

@@ -175,8 +175,8 @@ def test_presets_tell_their_story():
         t, tops = run_preset(name, steps)
         assert tops[-1][1] < 0.3, name
         assert t.history.last("reverse_kl") < 0.3, name
-    t, tops = run_preset("WGAN-GP", 1500)
-    assert t.history.last("modes_covered") >= 7 and tops[-1][1] < 0.3
+    t, tops = run_preset("WGAN-GP", 2500)  # measured: 7–8 modes from step 1,750, reverse KL ≈ 0.01
+    assert t.history.last("modes_covered") >= 7 and tops[-1][1] < 0.3 and t.history.last("reverse_kl") < 0.05
     t, _ = run_preset("Best config (bench)", 2500)  # measured: 8 modes, 26 % HQ, balanced
     assert t.history.last("modes_covered") == 8 and t.history.last("hq_fraction") > 0.2
     assert t.history.last("reverse_kl") < 0.05
