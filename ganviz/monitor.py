@@ -25,14 +25,16 @@ def d_wins(history: History, window: int = 200, hi: float = 0.99, lo: float = 0.
     return len(real) == window and bool(np.all(real > hi) and np.all(fake < lo))
 
 
-def mode_collapse(history: History, drop: float = 0.5, min_diversity: float = 0.25) -> bool:
-    """Modes covered fell to ≤ ``drop`` × their best so far, or the fakes' spread fell below
-    ``min_diversity`` × the real data's (diversity = mean per-feature std, fake / real)."""
+def mode_collapse(history: History, drop: float = 0.5, min_modes: int = 4, min_diversity: float = 0.25,
+                  healthy_diversity: float = 0.5) -> bool:
+    """A collapse is a *loss* of variety, not its absence at the start: modes covered fell to ≤ ``drop`` × their
+    best so far (once that best reached ``min_modes``), or the fakes' spread (mean per-feature std, fake / real)
+    stayed below ``min_diversity`` for three records after having reached ``healthy_diversity``."""
     modes = history.tail("modes_covered", 10_000)
-    if len(modes) >= 2 and modes.max() >= 2 and modes[-1] <= drop * modes.max():
+    if len(modes) >= 2 and modes.max() >= min_modes and modes[-1] <= drop * modes.max():
         return True
-    div = history.tail("diversity", 3)
-    return len(div) == 3 and bool(np.all(div < min_diversity))
+    div = history.tail("diversity", 10_000)
+    return len(div) > 3 and div[:-3].max() >= healthy_diversity and bool(np.all(div[-3:] < min_diversity))
 
 
 def oscillation(history: History, window: int = 400, min_lag: int = 10, threshold: float = 0.5,

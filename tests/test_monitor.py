@@ -27,19 +27,18 @@ def test_oscillation_sinusoid_yes_noise_no():
     assert not oscillation(history(d_fake=np.linspace(0.1, 0.6, 1000)))  # a trend is not a cycle
 
 
-def test_mode_collapse():
-    h = History(1000)
-    for i, m in enumerate([8, 8, 7, 3]):
-        h.record(i, {"modes_covered": m})
-    assert mode_collapse(h)
-    h = History(1000)
-    for i, m in enumerate([2, 5, 8, 8]):
-        h.record(i, {"modes_covered": m})
-    assert not mode_collapse(h)
-    h = History(1000)
-    for i in range(3):
-        h.record(i, {"diversity": 0.1})
-    assert mode_collapse(h)
+def test_mode_collapse_is_a_loss_of_variety():
+    def h_of(**series):
+        h = History(1000)
+        n = len(next(iter(series.values())))
+        for i in range(n):
+            h.record(i, {k: v[i] for k, v in series.items()})
+        return h
+    assert mode_collapse(h_of(modes_covered=[8, 8, 7, 3]))
+    assert not mode_collapse(h_of(modes_covered=[2, 5, 8, 8]))
+    assert not mode_collapse(h_of(modes_covered=[3, 2, 1, 1]))  # a small, noisy count is not a collapse
+    assert mode_collapse(h_of(diversity=[0.9, 1.0, 0.1, 0.1, 0.1]))
+    assert not mode_collapse(h_of(diversity=[0.05, 0.1, 0.1, 0.2]))  # G starts as a point: not a collapse
 
 
 def test_monitor_fires_once_per_episode_and_rearms():
