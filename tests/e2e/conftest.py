@@ -23,6 +23,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "e2e" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            # A real browser and server sharing two CPU cores with the suite: one retry for timing flukes
+            # (pytest-rerunfailures; a real failure fails twice).
+            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,64 @@
+"""Time to quality of the "Train on images" presets on this machine's CPU.
+
+Trains a preset as the page does (a LiveRun: the one Trainer in its worker thread, CPU threads chosen by
+ganviz.train.cpu_threads_for) for ``--seconds`` of wall time, and every ``--every`` seconds pauses to score
+2,000 samples with the shipped MNIST classifier (scoring time is not counted). Prints the first wall time at
+which classifier-IS ≥ ``--target`` and the ratio to the 180 s budget (issue: IS ≥ 7 within 3 minutes).
+
+    python bench/time_to_quality.py [--preset conditional|unconditional] [--seconds 180] [--every 20]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ganviz import classifier, convnets, data, metrics  # noqa: E402
+from ganviz.train import TrainConfig  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--preset", choices=("conditional", "unconditional"), default="conditional")
+    ap.add_argument("--seconds", type=float, default=180.0)
+    ap.add_argument("--every", type=float, default=20.0)
+    ap.add_argument("--target", type=float, default=7.0)
+    args = ap.parse_args()
+
+    fast = convnets.FAST_DCGAN
+    spec = convnets.ImageGANSpec(model="dcgan", z_dim=fast["z_dim"], width=fast["width"],
+                                 num_classes=fast["num_classes"] if args.preset == "conditional" else 0)
+    config = TrainConfig(lr_g=fast["lr_g"], lr_d=fast["lr_d"], batch_size=fast["batch_size"], seed=0)
+    images = data.load_images("mnist")
+    clf = classifier.load_classifier("mnist")
+    tracker = metrics.make_tracker(clf, classifier.load_reference("mnist", "test"), n=2000)
+    run = convnets.live_image_run(images, spec, replace(config), timeline_every=10_000)
+    print(f"preset: DCGAN width {spec.width}, {'conditional' if spec.num_classes else 'unconditional'}, "
+          f"batch {config.batch_size}; data: {images.source}")
+    print(f"{'wall s':>8}{'steps':>8}{'IS':>8}{'FID':>9}")
+    trained, reached = 0.0, None
+    while trained < args.seconds:
+        run.start()
+        t0 = time.perf_counter()
+        time.sleep(min(args.every, args.seconds - trained))
+        run.pause()
+        while run.alive():
+            time.sleep(0.01)
+        trained += time.perf_counter() - t0
+        scores = run.with_trainer(tracker)
+        print(f"{trained:8.0f}{run.trainer.step_count:8d}{scores['IS']:8.2f}{scores['FID']:9.1f}")
+        if reached is None and scores["IS"] >= args.target:
+            reached = trained
+    run.stop()
+    if reached is None:
+        print(f"IS ≥ {args.target} NOT reached within {args.seconds:.0f} s")
+    else:
+        print(f"IS ≥ {args.target} reached after {reached:.0f} s of training: ratio to the 180 s budget "
+              f"{reached / 180:.2f} (goal ≤ 1.0)")
+
+
+if __name__ == "__main__":
+    main()
