@@ -24,7 +24,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ganviz import playground, plots_toy, toy  # noqa: E402
+from ganviz import playground, toy  # noqa: E402
+from ganviz.plots import toy as plots_toy
 from ganviz.live import LiveRun  # noqa: E402
 
 GOAL_MB = 20.0

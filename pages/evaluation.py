@@ -12,7 +12,7 @@ import streamlit as st
 from ganviz import classifier as C
 from ganviz import data
 from ganviz import evaluation as E
-from ganviz import plots_eval as pe
+from ganviz.plots import eval as pe
 from ganviz import pretrained
 from ganviz import ui
 

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ganviz import plots_theory as pt
+from ganviz.plots import theory as pt
 from ganviz import theory, ui
 from ganviz import theory_live as tl
 from ganviz.live import LiveRun

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ganviz import plots_theory as pt
+from ganviz.plots import theory as pt
 from ganviz import theory, ui
 
 P = "jsd"

@@ -6,7 +6,10 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ganviz import data, latent, plots_images, plots_latent, pretrained, ui, ui_latent
+from ganviz import data, latent, pretrained, ui
+from ganviz.plots import images as plots_images
+from ganviz.plots import latent as plots_latent
+from ganviz.ui import latent as ui_latent
 
 P = "lt"
 GRID = 24  # exemplars to pick from for the vector arithmetic

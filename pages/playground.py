@@ -8,7 +8,8 @@ import math
 import numpy as np
 import streamlit as st
 
-from ganviz import losses, playground, plots_toy, toy, ui
+from ganviz import losses, playground, toy, ui
+from ganviz.plots import toy as plots_toy
 from ganviz.live import LiveRun
 from ganviz.train import OPTIMIZERS
 

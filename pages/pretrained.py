@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganviz import data, latent, plots_images, pretrained, ui, ui_latent
+from ganviz import data, latent, pretrained, ui
+from ganviz.plots import images as plots_images
+from ganviz.ui import latent as ui_latent
 
 P = "pt"
 DEFAULTS = dict(n=8, psi=pretrained.MAX_TRUNCATION, cls="All classes", seed=0)

@@ -7,7 +7,7 @@ import math
 
 import streamlit as st
 
-from ganviz import plots_live1d as pl
+from ganviz.plots import live1d as pl
 from ganviz import theory_live as tl
 from ganviz import ui
 

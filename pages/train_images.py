@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganviz import checkpoint, classifier, convnets, data, losses, metrics, plots_images, ui
+from ganviz import checkpoint, classifier, convnets, data, losses, metrics, ui
+from ganviz.plots import images as plots_images
 from ganviz.train import TrainConfig, resolve_device
 
 P = "ti"  # widget key prefix

@@ -102,7 +102,7 @@ def test_pixel_arithmetic_is_clipped_to_the_image_range():
 def test_latent_figures_carry_the_values_they_are_given():
     import numpy as np
 
-    from ganviz import plots_latent
+    from ganviz.plots import latent as plots_latent
     t = np.linspace(0, 1, 5)
     fig = plots_latent.norms_figure(t, np.array([10, 8, 7, 8, 10.0]), np.full(5, 10.0), 9.97)
     assert [tr.name for tr in fig.data] == ["lerp", "slerp"]

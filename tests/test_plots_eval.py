@@ -1,9 +1,9 @@
-"""ganviz.plots_eval: the table and figures carry the numbers they are given (no NaN reaches the screen)."""
+"""ganviz.plots.eval: the table and figures carry the numbers they are given (no NaN reaches the screen)."""
 import numpy as np
 import pytest
 
 from ganviz import metrics as M
-from ganviz import plots_eval as pe
+from ganviz.plots import eval as pe
 
 
 def scores(fid=5.0, precision=0.8):

@@ -1,11 +1,11 @@
-"""ganviz.plots_images: downsampling, curves with events and no NaN, PNG/GIF bytes that decode to the grids."""
+"""ganviz.plots.images: downsampling, curves with events and no NaN, PNG/GIF bytes that decode to the grids."""
 import io
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from ganviz import plots_images
+from ganviz.plots import images as plots_images
 from ganviz.monitor import Event
 
 

@@ -1,9 +1,10 @@
-"""Tests for ganviz.plots_toy: pure figure builders (values in the traces, SVG scatter, fixed height)."""
+"""Tests for ganviz.plots.toy: pure figure builders (values in the traces, SVG scatter, fixed height)."""
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from ganviz import plots_toy, toy
+from ganviz import toy
+from ganviz.plots import toy as plots_toy
 from ganviz.monitor import Event
 
 

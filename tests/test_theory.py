@@ -266,7 +266,7 @@ def test_theory_figures_are_valid_plotly():
     """plots_theory builds figures without validation for speed; re-validate every builder's output here."""
     import plotly.graph_objects as go
 
-    from ganviz import plots_theory as pt
+    from ganviz.plots import theory as pt
 
     x = T.make_grid(-5, 5, 201)
     p, q = stats.norm.pdf(x), stats.norm.pdf(x, 1)

@@ -175,7 +175,7 @@ def test_result_cache_is_bounded_and_least_recently_used():
 
 # ---- figure builders ----------------------------------------------------------------------------------------
 def test_figures_keep_nan_as_a_gap_and_draw_every_panel(fig1):
-    from ganviz import plots_live1d as pl
+    from ganviz.plots import live1d as pl
 
     grid = tl.pair_grid(theory.Gaussian(0, 1), theory.Gaussian(1, 1))
     d = np.full_like(grid.x, 0.5)

@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ganviz.data import make_grid, to_uint8
-from ganviz.plots_images import upscale
+from ganviz.plots.images import upscale
 
 __all__ = ["norms_figure", "numbered_grid", "strip", "picture"]
 

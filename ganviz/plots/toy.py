@@ -2,7 +2,7 @@
 
 SVG go.Scatter for every live trace (WebGL flickers under frequent redraws), go.Heatmap for D's output,
 fixed heights and ``uirevision`` so a zoom survives the live updates. Colours: real data black, fakes green,
-G's manifold grey, gradient arrows orange (as plots_theory: Goodfellow et al. 2014, Fig. 1).
+G's manifold grey, gradient arrows orange (as ganviz.plots.theory: Goodfellow et al. 2014, Fig. 1).
 """
 from __future__ import annotations
 

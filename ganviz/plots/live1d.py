@@ -1,14 +1,14 @@
 """Plotly builders for the two live 1-D pages (D* and saturation): data in, go.Figure out (no streamlit).
 
 SVG go.Scatter only, fixed heights, ``uirevision`` so zoom survives live updates. Colours follow
-Goodfellow et al. 2014, Fig. 1 (see ganviz.plots_theory): p_data black dots, p_g green, D blue dashed.
+Goodfellow et al. 2014, Fig. 1 (see ganviz.plots.theory): p_data black dots, p_g green, D blue dashed.
 """
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 
-from ganviz.plots_theory import COLORS, D_STAR_STYLE, D_STYLE, P_DATA_STYLE, P_G_STYLE
+from ganviz.plots.theory import COLORS, D_STAR_STYLE, D_STYLE, P_DATA_STYLE, P_G_STYLE
 
 LOSS_COLORS = {"minimax": "#d62728", "nonsaturating": "#1f77b4", "lsgan": "#9467bd", "wgan": "#ff7f0e",
                "wgan-gp": "#ff7f0e", "hinge": "#8c564b"}
