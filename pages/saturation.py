@@ -8,6 +8,7 @@ import math
 import streamlit as st
 
 from ganviz.plots import live1d as pl
+from ganviz import saturation as sat
 from ganviz import theory_live as tl
 from ganviz import ui
 
@@ -34,13 +35,13 @@ ui.init_state(P, DEFAULTS)
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
-def curves() -> tl.LossCurves:
-    return tl.g_loss_curves(CURVES)
+def curves() -> sat.LossCurves:
+    return sat.g_loss_curves(CURVES)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def point(a: float) -> tl.LossCurves:
-    return tl.g_loss_curves(CURVES, a, a, 1)
+def point(a: float) -> sat.LossCurves:
+    return sat.g_loss_curves(CURVES, a, a, 1)
 
 
 @st.cache_resource(show_spinner=False)
@@ -86,12 +87,12 @@ x_d = float(at.d[0])
 figs = (
     ("by_d", "**G losses as functions of D(G(z))**",
      pl.g_loss_figure(c.d, {k: c.loss[k] for k in ("minimax", "nonsaturating")}, "D(G(z)) = σ(a)", "G loss",
-                      reject_below=tl.REJECT_D, marker=x_d, yrange=(-6, 6), uirevision="loss-d")),
+                      reject_below=sat.REJECT_D, marker=x_d, yrange=(-6, 6), uirevision="loss-d")),
     ("by_a", "**G losses as functions of a**",
-     pl.g_loss_figure(c.a, c.loss, "D's logit a on a fake", "G loss", reject_below=tl.REJECT_LOGIT, marker=a,
+     pl.g_loss_figure(c.a, c.loss, "D's logit a on a fake", "G loss", reject_below=sat.REJECT_LOGIT, marker=a,
                       yrange=(-10, 12), uirevision="loss-a")),
     ("grad", "**Their slopes d/da (autograd)**",
-     pl.g_loss_figure(c.a, c.grad, "D's logit a on a fake", "d loss / d a", reject_below=tl.REJECT_LOGIT,
+     pl.g_loss_figure(c.a, c.grad, "D's logit a on a fake", "d loss / d a", reject_below=sat.REJECT_LOGIT,
                       marker=a, yrange=(-2.5, 2), uirevision="grad-a")),
 )
 for col, (key, title, fig) in zip(st.columns(3), figs):
@@ -100,7 +101,7 @@ for col, (key, title, fig) in zip(st.columns(3), figs):
         st.plotly_chart(fig, key=f"{P}_{key}")
 st.caption("LSGAN (Mao et al. 2017) ½(a − 1)² has slope a − 1 and WGAN (Arjovsky et al. 2017) −a has slope −1: "
            "both read D's raw score a (no sigmoid), so neither saturates.")
-st.caption(f"Shaded: D(G(z)) < {tl.REJECT_D} (a < {tl.REJECT_LOGIT:.2f}) — D confidently rejects the fakes. "
+st.caption(f"Shaded: D(G(z)) < {sat.REJECT_D} (a < {sat.REJECT_LOGIT:.2f}) — D confidently rejects the fakes. "
            "There the red curve is flat: its slope −σ(a) is below 0.05, and G, which only learns through this "
            "slope (chain rule: ∇θ_G L = dL/da · ∂a/∂x · ∂G/∂θ_G), barely moves.")
 
@@ -123,12 +124,12 @@ with s4:
     st.write("")
     with_lsgan = st.checkbox("also LSGAN", key=f"{P}_lsgan")
 names = ("minimax", "nonsaturating") + (("lsgan",) if with_lsgan else ())
-setup = tl.SaturationSetup(pretrain_steps=int(pretrain), lr_g=float(lr_g), seed=seed)
+setup = sat.SaturationSetup(pretrain_steps=int(pretrain), lr_g=float(lr_g), seed=seed)
 st.button(f"Run the experiment ({len(names)} × {setup.steps} GAN steps after {pretrain} D steps)",
           key=f"{P}_run", type="primary", on_click=lambda: st.session_state.__setitem__(f"{P}_on", True))
 if st.session_state.get(f"{P}_on"):
     bar = st.empty()
-    runs = experiment_results().get((setup, names), lambda: tl.saturation_experiment(
+    runs = experiment_results().get((setup, names), lambda: sat.saturation_experiment(
         setup, names, progress=lambda f, t: bar.progress(f, text=t)))
     bar.empty()
     for run in runs.values():

@@ -8,6 +8,7 @@ import torch
 from scipy import integrate, stats
 
 from ganviz import theory
+from ganviz import saturation as sat
 from ganviz import theory_live as tl
 
 BIMODAL = tl.DStarSetup()  # p_data = ½N(−2, 0.6²) + ½N(2, 0.6²), p_g = N(0, 1.5²)
@@ -27,7 +28,7 @@ def fig1():
 
 @pytest.fixture(scope="module")
 def saturation():
-    return tl.saturation_experiment(tl.SaturationSetup())
+    return sat.saturation_experiment(sat.SaturationSetup())
 
 
 # ---- exact pieces -----------------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def test_saturating_loss_starves_g_of_gradient_from_a_confident_d(saturation):
 
 
 def test_saturation_divergence_is_a_sentence_not_a_crash():
-    runs = tl.saturation_experiment(tl.SaturationSetup(lr_d=5.0, lr_g=5.0, pretrain_steps=20, steps=5),
+    runs = sat.saturation_experiment(sat.SaturationSetup(lr_d=5.0, lr_g=5.0, pretrain_steps=20, steps=5),
                                     ("nonsaturating",))
     run = runs["nonsaturating"]
     assert run.error.startswith("While pre-training D: The discriminator loss became nan")
@@ -151,7 +152,7 @@ def test_saturation_divergence_is_a_sentence_not_a_crash():
 
 
 def test_g_loss_curves_are_the_closed_form_derivatives():
-    c = tl.g_loss_curves()
+    c = sat.g_loss_curves()
     s = 1 / (1 + np.exp(-c.a))
     np.testing.assert_allclose(c.d, s, rtol=1e-12)
     np.testing.assert_allclose(c.grad["minimax"], -s, atol=1e-12)
@@ -160,7 +161,7 @@ def test_g_loss_curves_are_the_closed_form_derivatives():
     np.testing.assert_allclose(c.grad["wgan"], -1.0)
     np.testing.assert_allclose(c.loss["minimax"], np.log1p(-s), atol=1e-9)
     np.testing.assert_allclose(c.loss["nonsaturating"], -np.log(s), atol=1e-9)
-    assert s[c.a < tl.REJECT_LOGIT].max() < tl.REJECT_D
+    assert s[c.a < sat.REJECT_LOGIT].max() < sat.REJECT_D
 
 
 # ---- small helpers --------------------------------------------------------------------------------------------
