@@ -161,12 +161,18 @@ class DCGANDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         phi = self.features(x)
-        logit = self.out(phi)
-        if self.embed is not None:
-            if y is None:
-                raise ValueError("This class-conditional net needs labels y.")
-            logit = logit + (self.embed(y.long()) * phi).sum(1, keepdim=True)
+        return _projection_logit(self.out(phi), phi, self.embed, y)
+
+
+def _projection_logit(logit: torch.Tensor, phi: torch.Tensor, embed: nn.Embedding | None,
+                      y: torch.Tensor | None) -> torch.Tensor:
+    """D(x, y) = ψ(φ(x)) + ⟨e(y), φ(x)⟩ (projection discriminator, Miyato & Koyama 2018); ψ(φ) alone if
+    unconditional."""
+    if embed is None:
         return logit
+    if y is None:
+        raise ValueError("This class-conditional net needs labels y.")
+    return logit + (embed(y.long()) * phi).sum(1, keepdim=True)
 
 
 class MLPImageGenerator(nn.Module):
@@ -196,12 +202,7 @@ class MLPImageDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         phi = self.features(x.flatten(1))
-        logit = self.out(phi)
-        if self.embed is not None:
-            if y is None:
-                raise ValueError("This class-conditional net needs labels y.")
-            logit = logit + (self.embed(y.long()) * phi).sum(1, keepdim=True)
-        return logit
+        return _projection_logit(self.out(phi), phi, self.embed, y)
 
 
 def build_gan(spec: ImageGANSpec, seed: int | None = None) -> tuple[nn.Module, nn.Module]:

@@ -16,27 +16,22 @@ GRID = 24  # exemplars to pick from for the vector arithmetic
 DEFAULTS = dict(seed_a=1, seed_b=2, steps=9, walk_seed=0, dir_seed=3, walk_range=8.0, grid_seed=0,
                 A=[0, 1, 2], B=[3, 4, 5], C=[6, 7, 8], noise=0.25, style_seed=0, style_rows=4, cls=0)
 PRESETS = {
-    "Slerp vs lerp on digits": dict(model="dcgan_mnist", seed_a=1, seed_b=2, steps=11),
-    "Long walk on Fashion": dict(model="dcgan_fashion-mnist", walk_range=15.0, dir_seed=5),
+    "Slerp vs lerp on digits": ("The lerp path dips to ‖z‖ ≈ 7 mid-way and its frames fade; slerp keeps ‖z‖ ≈ 10.",
+                                dict(model="dcgan_mnist", seed_a=1, seed_b=2, steps=11)),
+    "Long walk on Fashion": ("Far along one direction G leaves the shell it was trained on: garments dissolve.",
+                             dict(model="dcgan_fashion-mnist", walk_range=15.0, dir_seed=5)),
     # exemplars picked by stroke mass and slant of the 24 sevens of seed 0: thick upright − thin upright + thin
     # slanted → thick slanted sevens (in pixels: a ghostly overlay)
-    "Arithmetic: thick − thin + slanted": dict(model="dcgan_mnist_cond", cls=7, grid_seed=0, A=[6, 21, 14],
-                                               B=[12, 5, 2], C=[18, 15, 11]),
-    "Style vs class (conditional MNIST)": dict(model="dcgan_mnist_cond", style_rows=5),
+    "Arithmetic: thick − thin + slanted": ("Thick upright − thin upright + thin slanted sevens → thick slanted "
+                                           "sevens; the same sum on pixels is a ghostly overlay.",
+                                           dict(model="dcgan_mnist_cond", cls=7, grid_seed=0, A=[6, 21, 14],
+                                                B=[12, 5, 2], C=[18, 15, 11])),
+    "Style vs class (conditional MNIST)": ("Each row keeps one z across all ten classes: z carries the style.",
+                                           dict(model="dcgan_mnist_cond", style_rows=5)),
 }
 
 
-def apply_preset(name: str) -> None:
-    p = {**DEFAULTS, **PRESETS[name]}
-    titles = {m.name: m.title for m in pretrained.list_models()}
-    if p.pop("model") in titles:
-        st.session_state[f"{P}_model"] = titles[PRESETS[name]["model"]]
-    for k, v in p.items():
-        st.session_state[f"{P}_{k}"] = v
-
-
-for k, v in DEFAULTS.items():
-    st.session_state.setdefault(f"{P}_{k}", v)
+ui.init_state(P, DEFAULTS)
 
 
 def seed_box(label: str, key: str, help: str | None = None) -> int:
@@ -51,10 +46,7 @@ ui.page_header(
     "Every picture is G(z) for a z built here from seeds — interpolation (White 2016), a walk along one "
     "direction, and the vector arithmetic of Radford et al. 2016 §6.3.",
 )
-st.caption("Presets (one click):")
-for col, name in zip(st.columns(len(PRESETS)), PRESETS):
-    col.button(name, key=f"{P}_preset_{list(PRESETS).index(name)}", on_click=apply_preset, args=(name,),
-               width="stretch")
+ui.preset_bar(P, PRESETS, DEFAULTS, "Presets (one click):", adapt=ui_latent.preset_model)
 
 top = st.columns([1.3, 1, 2])
 with top[0]:

@@ -46,14 +46,8 @@ def widget_values(cfg: playground.PlaygroundConfig) -> dict:
             "batch": d["batch_size"]}  # the seed stays the user's (ui.seed_input owns its widget)
 
 
-def apply_preset(name: str) -> None:
-    for k, v in widget_values(playground.PRESETS[name][1]).items():
-        st.session_state[f"{P}_{k}"] = v
-    st.session_state[f"{P}_story"] = name
-
-
-for k, v in widget_values(playground.PRESETS[playground.DEFAULT_PRESET][1]).items():
-    st.session_state.setdefault(f"{P}_{k}", v)
+PRESETS = {name: (story, widget_values(cfg)) for name, (story, cfg) in playground.PRESETS.items()}
+ui.init_state(P, PRESETS[playground.DEFAULT_PRESET][1])
 st.session_state.setdefault(f"{P}_story", playground.DEFAULT_PRESET)
 st.session_state.setdefault(f"{P}_views", list(VIEWS))
 
@@ -76,13 +70,7 @@ ui.page_header(
     "every loss, the mode-collapse remedies and the mode metrics of the papers (VEEGAN, PacGAN).",
 )
 
-st.caption("Presets (one click, then press Play):")
-cols = st.columns(len(playground.PRESETS))
-for i, (col, name) in enumerate(zip(cols, playground.PRESETS)):
-    col.button(name, key=f"{P}_preset_{i}", on_click=apply_preset, args=(name,), width="stretch")
-story = st.session_state[f"{P}_story"]
-if story in playground.PRESETS:
-    st.caption(f"**{story}:** {playground.PRESETS[story][0]}")
+ui.preset_bar(P, PRESETS, {}, "Presets (one click, then press Play):")
 
 # ---------------------------------------------------------------------------------------------- settings
 with st.expander("Settings", expanded=True):

@@ -10,25 +10,18 @@ from ganviz.ui import latent as ui_latent
 P = "pt"
 DEFAULTS = dict(n=8, psi=pretrained.MAX_TRUNCATION, cls="All classes", seed=0)
 PRESETS = {
-    "Digits": dict(model="dcgan_mnist"),
-    "Fashion": dict(model="dcgan_fashion-mnist"),
-    "One digit, many styles": dict(model="dcgan_mnist_cond", cls="7", n=10),
-    "Truncation ψ = 0.5": dict(model="dcgan_mnist", psi=0.5),
-    "Fashion by class": dict(model="dcgan_fashion-mnist_cond", n=10),
+    "Digits": ("The unconditional MNIST DCGAN: one seed, one grid of digits — the same grid every time.",
+               dict(model="dcgan_mnist")),
+    "Fashion": ("The unconditional Fashion-MNIST DCGAN.", dict(model="dcgan_fashion-mnist")),
+    "One digit, many styles": ("A conditional G asked for 7s: the class is fixed, z chooses the handwriting.",
+                               dict(model="dcgan_mnist_cond", cls="7", n=10)),
+    "Truncation ψ = 0.5": ("z drawn from a truncated normal: cleaner, more typical and more alike digits.",
+                           dict(model="dcgan_mnist", psi=0.5)),
+    "Fashion by class": ("A conditional Fashion G: each column one class, each row one z.",
+                         dict(model="dcgan_fashion-mnist_cond", n=10)),
 }
 
-
-def apply_preset(name: str) -> None:
-    p = {**DEFAULTS, **PRESETS[name]}
-    titles = {m.name: m.title for m in pretrained.list_models()}
-    if p["model"] in titles:
-        st.session_state[f"{P}_model"] = titles[p["model"]]
-    for k in ("n", "psi", "cls", "seed"):
-        st.session_state[f"{P}_{k}"] = p[k]
-
-
-for k, v in DEFAULTS.items():
-    st.session_state.setdefault(f"{P}_{k}", v)
+ui.init_state(P, DEFAULTS)
 
 ui.page_header(
     "Pretrained DCGAN",
@@ -37,10 +30,7 @@ ui.page_header(
     "DCGANs (Radford et al. 2016) trained by `python -m ganviz train` and shipped in models/ — no training, no "
     "network. Sampling uses BatchNorm in eval mode, so every image is independent of its neighbours.",
 )
-st.caption("Presets (one click):")
-for col, name in zip(st.columns(len(PRESETS)), PRESETS):
-    col.button(name, key=f"{P}_preset_{list(PRESETS).index(name)}", on_click=apply_preset, args=(name,),
-               width="stretch")
+ui.preset_bar(P, PRESETS, DEFAULTS, "Presets (one click):", adapt=ui_latent.preset_model)
 
 left, right = st.columns([1, 2.3])
 with left:

@@ -1,4 +1,6 @@
 """Small builders shared by the engine tests."""
+import time
+
 import torch
 
 from ganviz.nets import MLPDiscriminator, MLPGenerator
@@ -15,3 +17,13 @@ def toy_trainer(pack=1, real=gaussian_2d, **cfg):
     G = MLPGenerator(2, 2, (16, 16))
     D = MLPDiscriminator(2, (16, 16), pack=pack)
     return Trainer(G, D, real, config, z_dim=2, fixed_n=64)
+
+
+def wait_for(pred, timeout: float = 20.0) -> bool:
+    """Poll ``pred`` every 10 ms until it is true (→ True) or ``timeout`` seconds pass (→ False)."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return False

@@ -13,7 +13,6 @@ import pickle
 import re
 import struct
 import threading
-import time
 import zipfile
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from ganviz.live import Busy, LiveRun
 from ganviz.nets import MLPDiscriminator, MLPGenerator
 from ganviz.train import TrainConfig, Trainer, seed_all
 from ganviz.ui import fmt
-from tests.helpers import toy_trainer
+from tests.helpers import wait_for, toy_trainer
 
 MB = 2**20
 
@@ -394,19 +393,10 @@ def test_points_csv_of_eight_million_short_rows_is_refused_with_bounded_memory()
 
 
 # ------------------------------------------------------------------------- runaway learning rates, all losses
-def _wait(pred, timeout=60.0) -> bool:
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return False
-
-
 def _check_lr10_run(run: LiveRun, steps: int = 60) -> str:
     """Run to max_steps or a pause; the run must pause with a sentence, or every recorded number be finite."""
     run.start()
-    assert _wait(lambda: not run.alive()), "the run neither paused nor finished"
+    assert wait_for(lambda: not run.alive(), 60), "the run neither paused nor finished"
     snap = run.snapshot()
     assert snap.state == "paused"
     if snap.error:
@@ -489,5 +479,5 @@ def test_fifty_playground_start_stop_cycles_leave_no_threads():
         slot.get(i, lambda: LiveRun(lambda: playground.build_trainer(cfg, ds, fixed_n=64, metric_every=0))).start()
     run.stop()
     slot.release()
-    assert _wait(lambda: threading.active_count() == base, 10), threading.enumerate()
+    assert wait_for(lambda: threading.active_count() == base, 10), threading.enumerate()
     assert live.active_jobs() == 0

@@ -8,7 +8,7 @@ import torch
 
 from ganviz import live
 from ganviz.live import Busy, LiveRun, RunSlot
-from tests.helpers import toy_trainer
+from tests.helpers import toy_trainer, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -17,15 +17,6 @@ def cap():
     live.set_job_cap(2)
     yield
     live.set_job_cap(old)
-
-
-def wait_for(pred, timeout=20.0):
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def test_step_advances_exactly_n_and_returns_after():

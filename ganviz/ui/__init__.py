@@ -39,21 +39,24 @@ def init_state(prefix: str, defaults: dict) -> None:
         st.session_state.setdefault(f"{prefix}_{k}", v)
 
 
-def _apply_preset(prefix: str, defaults: dict, values: dict, name: str) -> None:
-    for k, v in {**defaults, **values}.items():
+def _apply_preset(prefix: str, defaults: dict, values: dict, name: str, adapt) -> None:
+    merged = {**defaults, **values}
+    for k, v in (adapt(merged) if adapt else merged).items():
         st.session_state[f"{prefix}_{k}"] = v
     st.session_state[f"{prefix}_story"] = name
 
 
-def preset_bar(prefix: str, presets: dict, defaults: dict, label: str = "One-click presets:") -> str | None:
+def preset_bar(prefix: str, presets: dict, defaults: dict, label: str = "One-click presets:",
+               adapt: Callable[[dict], dict] | None = None) -> str | None:
     """A row of preset buttons (keys "<prefix>_preset_<i>") and the chosen preset's one-line story.
 
     ``presets``: name → (story, {setting: value}); a click puts every setting back to ``defaults`` and then
-    applies the preset's values. Returns the name of the preset last applied, if any."""
+    applies the preset's values (through ``adapt``, e.g. model names → picker labels). Returns the name of the
+    preset last applied, if any."""
     st.caption(label)
     for i, (col, name) in enumerate(zip(st.columns(len(presets)), presets)):
         col.button(name, key=f"{prefix}_preset_{i}", on_click=_apply_preset,
-                   args=(prefix, defaults, presets[name][1], name), width="stretch")
+                   args=(prefix, defaults, presets[name][1], name, adapt), width="stretch")
     story = st.session_state.get(f"{prefix}_story")
     if story in presets:
         st.caption(f"**{story}:** {presets[story][0]}")

@@ -27,6 +27,16 @@ def _mtime(path: str) -> float:
     return f.stat().st_mtime if f.exists() else 0.0
 
 
+def preset_model(values: dict) -> dict:
+    """A preset's shipped model name → the picker's label ("model" is dropped if that model is not shipped)."""
+    values = dict(values)
+    titles = {m.name: m.title for m in pretrained.list_models()}
+    name = values.pop("model", None)
+    if name in titles:
+        values["model"] = titles[name]
+    return values
+
+
 def choose_generator(prefix: str, default: str = "dcgan_mnist"):
     """Model picker: shipped GANs, runs in runs/, or an upload. Returns (G, config, GANInfo) or None, after
     showing a clear st.error/st.info for anything missing or malformed (the page then shows nothing else)."""
