@@ -45,6 +45,8 @@ def _add_train(sub) -> None:
     p.add_argument("--beta2", type=float, default=0.999)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--k", type=int, default=1, help="D steps per G step")
+    p.add_argument("--ema", type=float, default=0.0, help="EMA decay of G's weights, e.g. 0.999 (0: off); the "
+                   "checkpoint and sample grids use the averaged G")
     p.add_argument("--steps", type=int, default=5000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
@@ -98,7 +100,7 @@ def cmd_train(args) -> int:
                         d_norm=args.d_norm or ("layer" if args.loss == "wgan-gp" else "batch"),
                         spectral_norm=args.spectral_norm)
     config = TrainConfig(loss=args.loss, optimizer=args.optimizer, lr_g=args.lr_g, lr_d=args.lr_d,
-                         betas=(args.beta1, args.beta2), k=args.k, batch_size=args.batch, seed=args.seed,
+                         betas=(args.beta1, args.beta2), k=args.k, ema=args.ema, batch_size=args.batch, seed=args.seed,
                          device=args.device, amp=args.amp, compile=args.compile)
     trainer = build_trainer(images, spec, config, fixed_n=64)
     if args.threads or trainer.cpu_threads:  # the same CPU thread policy as the app's LiveRun workers
@@ -144,8 +146,8 @@ def cmd_train(args) -> int:
         spec, train=config.to_dict(), data={"name": images.name, "source": images.source, "n": len(images),
                                             "class_names": list(images.class_names)},
         step=trainer.step_count, seconds=round(time.perf_counter() - t0, 1))
-    checkpoint.save(out, trainer.G, trainer.D, cfg)
-    (out / "checkpoint.zip").write_bytes(checkpoint.to_zip(trainer.G, trainer.D, cfg))  # for the app's uploader
+    checkpoint.save(out, trainer.sampling_G, trainer.D, cfg)
+    (out / "checkpoint.zip").write_bytes(checkpoint.to_zip(trainer.sampling_G, trainer.D, cfg))  # for the app's uploader
     print(f"Done: {trainer.step_count} steps in {time.perf_counter() - t0:.1f} s; checkpoint (+ checkpoint.zip "
           f"for the app), samples/ and metrics.csv in {out}", file=sys.stderr)
     return status

@@ -48,6 +48,7 @@ class PlaygroundConfig:
     beta1: float = 0.5
     k: int = 1
     batch_size: int = 256
+    ema: float = 0.0
     seed: int = 0
 
     def __post_init__(self):
@@ -80,13 +81,13 @@ class PlaygroundConfig:
         return TrainConfig(loss=self.effective_loss, optimizer=self.optimizer, lr_g=self.lr_g, lr_d=self.lr_d,
                            betas=(self.beta1, 0.999 if self.effective_loss != "wgan-gp" else 0.9), k=self.k,
                            batch_size=self.effective_batch, pack=self.pack,
-                           unroll=self.remedy_param if self.remedy == "unrolled" else 0, seed=self.seed,
+                           unroll=self.remedy_param if self.remedy == "unrolled" else 0, ema=self.ema, seed=self.seed,
                            device="cpu")
 
     def nets_key(self) -> tuple:
         """What needs new nets (a reset) when it changes; everything else applies live (``live_changes``)."""
         return (self.dataset, self.z_dim, self.prior, self.hidden_layers, self.width, self.activation,
-                self.pack, self.remedy == "spectral_norm", self.seed)
+                self.pack, self.remedy == "spectral_norm", self.ema, self.seed)
 
     def live_changes(self) -> dict:
         """The settings Trainer.update accepts while a run goes on."""

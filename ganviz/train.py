@@ -42,6 +42,7 @@ class TrainConfig:
     clip: float = 0.01
     pack: int = 1
     unroll: int = 0
+    ema: float = 0.0
     seed: int = 0
     device: str = "auto"
     amp: bool = False
@@ -60,6 +61,8 @@ class TrainConfig:
             raise ValueError("k and g_steps must be at least 1.")
         if self.batch_size < 2:
             raise ValueError("The batch size must be at least 2.")
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"The EMA decay must be in [0, 1), got {self.ema}.")
         if self.pack < 1 or self.batch_size % self.pack:
             raise ValueError(f"The batch size ({self.batch_size}) must be a multiple of the packing degree ({self.pack}).")
 
@@ -149,6 +152,7 @@ class Trainer:
         self._g_fwd = torch.compile(self.G) if config.compile and self.device.type == "cuda" else self.G
         self._d_fwd = torch.compile(self.D) if config.compile and self.device.type == "cuda" else self.D
         self._build_optimizers()
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.ema > 0 else None
         n_params = sum(p.numel() for p in (*self.G.parameters(), *self.D.parameters()))
         self.cpu_threads = cpu_threads_for(n_params) if self.device.type == "cpu" else None
         self.history = History(config.history_len)
@@ -227,15 +231,23 @@ class Trainer:
             return torch.autocast("cuda", dtype=torch.bfloat16)
         return nullcontext()
 
+    @property
+    def sampling_G(self) -> nn.Module:
+        """The generator users see and checkpoints keep: the EMA copy when ``config.ema`` > 0, else G."""
+        return self.G if self.G_ema is None else self.G_ema
+
     @torch.no_grad()
     def generate(self, z: torch.Tensor | None = None, y: torch.Tensor | None = None) -> torch.Tensor:
-        """G(z) in eval mode (BatchNorm running stats), on CPU; default z = the fixed noise."""
+        """sampling_G(z) in eval mode (BatchNorm running stats), on CPU; default z = the fixed noise."""
         if z is None:
             z, y = self.fixed_z, self.fixed_y
+        z, y = z.to(self.device), None if y is None else y.to(self.device)
+        if self.G_ema is not None:
+            return (self.G_ema(z) if y is None else self.G_ema(z, y)).float().cpu()
         was = self.G.training
         self.G.eval()
         try:
-            out = self._G(z.to(self.device), None if y is None else y.to(self.device))
+            out = self._G(z, y)
         finally:
             self.G.train(was)
         return out.float().cpu()
@@ -319,7 +331,20 @@ class Trainer:
                 self.opt_d.load_state_dict(backup[1])
         grad_norm = _grad_norm(self._g_params)
         self.opt_g.step()
+        if self.G_ema is not None:
+            self._update_ema()
         return {"loss_g": loss.detach(), "grad_norm_g": grad_norm}
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        """θ_ema ← β θ_ema + (1 − β) θ_G after each G step, β = min(ema, (1 + t)/(10 + t)) so early samples are not
+        dominated by the random init (Yazıcı et al. 2019, "The unusual effectiveness of averaging in GAN training";
+        warm-up as TensorFlow's ExponentialMovingAverage). BatchNorm running statistics are copied, not averaged."""
+        t = self.step_count
+        beta = min(self.config.ema, (1 + t) / (10 + t))
+        torch._foreach_lerp_(list(self.G_ema.parameters()), list(self.G.parameters()), 1.0 - beta)
+        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
+            b_ema.copy_(b)
 
     def _unroll(self):
         """Metz et al. 2017: G's loss sees D after ``unroll`` extra D steps; D is then restored.
@@ -364,11 +389,16 @@ class Trainer:
 
     # ---- checkpoints --------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        return {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(),
-                "opt_d": self.opt_d.state_dict(), "step": self.step_count, "rng": self.rng.get_state()}
+        state = {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(),
+                 "opt_d": self.opt_d.state_dict(), "step": self.step_count, "rng": self.rng.get_state()}
+        if self.G_ema is not None:
+            state["G_ema"] = self.G_ema.state_dict()
+        return state
 
     def load_state_dict(self, state: dict) -> None:
         self.G.load_state_dict(state["G"])
+        if self.G_ema is not None:
+            self.G_ema.load_state_dict(state.get("G_ema", state["G"]))
         self.D.load_state_dict(state["D"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])

@@ -212,7 +212,7 @@ with right:
                                      data={"name": images.name, "source": images.source, "n": len(images),
                                            "class_names": list(images.class_names)})
         d3.download_button("Checkpoint (.zip)",
-                           lambda: run.with_trainer(lambda t: checkpoint.to_zip(t.G, t.D, {**cfg, "step": t.step_count})),
+                           lambda: run.with_trainer(lambda t: checkpoint.to_zip(t.sampling_G, t.D, {**cfg, "step": t.step_count})),
                            file_name=f"ganviz_{model}_step{snap.step}.zip", mime="application/zip",
                            key=f"{P}_dl_ckpt", help="Saved between two training steps, even while the run trains.")
 

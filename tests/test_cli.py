@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
@@ -16,10 +17,13 @@ from ganviz.data import make_grid
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_train_writes_checkpoint_grids_and_metrics(tmp_path):
+@pytest.mark.parametrize("ema", ["0", "0.9"])
+def test_train_writes_checkpoint_grids_and_metrics(tmp_path, ema):
+    """With --ema the checkpoint holds the averaged G, the one that drew the sample grids."""
     out = tmp_path / "run"
     rc = main(["train", "--data", "digits8x8", "--model", "dcgan", "--width", "8", "--steps", "6", "--batch", "8",
-               "--sample-every", "3", "--log-every", "2", "--seed", "4", "--out", str(out), "--quiet", "--threads", "1"])
+               "--sample-every", "3", "--log-every", "2", "--seed", "4", "--out", str(out), "--quiet", "--threads", "1",
+               "--ema", ema])
     assert rc == 0
     rows = list(csv.DictReader(open(out / "metrics.csv")))
     assert [int(r["step"]) for r in rows] == [2, 4, 6]
@@ -30,6 +34,7 @@ def test_train_writes_checkpoint_grids_and_metrics(tmp_path):
     assert (out / "timeline.gif").exists()
     G, D, cfg = checkpoint.load(out)
     assert cfg["step"] == 6 and cfg["train"]["seed"] == 4 and cfg["data"]["name"] == "digits8x8"
+    assert cfg["train"]["ema"] == float(ema)
     assert D is not None
     # the saved G on the run's fixed noise (drawn first from the seed) redraws final.png pixel for pixel
     z = torch.randn(64, 100, generator=torch.Generator().manual_seed(4))

@@ -220,3 +220,34 @@ def test_cpu_threads_policy(monkeypatch):
     assert train.cpu_threads_for(50_000) == 1 and train.cpu_threads_for(900_000) == 4
     monkeypatch.setattr(train.os, "getloadavg", lambda: (6.0, 6.0, 6.0))
     assert train.cpu_threads_for(900_000) == 1
+
+
+def test_ema_of_generator_weights_follows_its_formula():
+    """θ_ema ← β θ_ema + (1 − β) θ_G after every G step, β = min(ema, (1 + t)/(10 + t)) (Yazıcı et al. 2019)."""
+    t = toy_trainer(ema=0.9)
+    assert t.G_ema is not None and t.sampling_G is t.G_ema
+    for p, q in zip(params(t.G_ema), params(t.G)):  # starts as a copy of G
+        assert torch.equal(p, q)
+    for step in range(30):
+        before = params(t.G_ema)
+        t.step()
+        beta = min(0.9, (1 + step) / (10 + step))
+        for old, new, g in zip(before, params(t.G_ema), params(t.G)):
+            torch.testing.assert_close(new, beta * old + (1 - beta) * g, rtol=1e-6, atol=1e-7)
+    assert not torch.equal(params(t.G_ema)[0], params(t.G)[0])  # an average, not a copy
+    # what users see (and checkpoints keep) is the averaged G
+    z = torch.randn(8, 2)
+    with torch.no_grad():
+        assert torch.equal(t.generate(z), t.G_ema(z))
+    # a reset from the state reproduces the average too
+    u = toy_trainer(ema=0.9)
+    u.load_state_dict(t.state_dict())
+    assert torch.equal(u.generate(z), t.generate(z))
+
+
+def test_no_ema_by_default_and_bad_decays_rejected():
+    t = toy_trainer()
+    assert t.G_ema is None and t.sampling_G is t.G
+    for bad in (1.0, -0.1, 1.5):
+        with pytest.raises(ValueError, match="EMA"):
+            TrainConfig(ema=bad)
