@@ -199,7 +199,10 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--rounds", type=int, default=2, help="alternating in-app / headless windows")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads of the server (OMP_NUM_THREADS) and of the headless Trainer: the same for both")
+    ap.add_argument("--parts", default="slider,live", help="which parts to run: slider, live or both (default)")
+    ap.add_argument("--pages", default=",".join(THEORY), help="theory pages for the slider part (default: all)")
     args = ap.parse_args(argv)
+    parts = set(args.parts.split(","))
     if args.quick:
         args.samples, args.seconds, args.rounds = 4, 5.0, 1
     if not Path(CHROMIUM).exists():
@@ -216,9 +219,9 @@ def main(argv=None) -> list[dict]:
                                          args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                                                "--disable-component-update", "--no-first-run"])
             rows = [slider_latency(browser, server, f, key, args.samples) for f, key in THEORY.items()
-                    if f in available]
+                    if f in available and "slider" in parts and f in args.pages.split(",")]
             live = (live_playground(browser, server, args.seconds, args.rounds, args.threads)
-                    if "playground.py" in available else None)
+                    if "playground.py" in available and "live" in parts else None)
             browser.close()
     finally:
         stop_server(proc)

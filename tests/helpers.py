@@ -27,3 +27,10 @@ def wait_for(pred, timeout: float = 20.0) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+def validated(fig):
+    """ganviz.plots builds live figures without plotly's validation (ganviz.plots.base): validate here instead."""
+    import plotly.graph_objects as go
+    go.Figure(fig.to_dict())  # raises ValueError on any unknown property or bad value
+    return fig

@@ -133,3 +133,17 @@ def test_with_trainer_runs_between_steps():
     n_params = run.with_trainer(lambda t: sum(p.numel() for p in t.G.parameters()))
     assert n_params == sum(p.numel() for p in run.trainer.G.parameters())
     run.stop()
+
+
+def test_worker_shortens_the_gil_switch_interval():
+    """A trainer thread must win the GIL back after every torch op; LiveRun caps the wait at 0.5 ms."""
+    import sys
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        run = LiveRun(toy_trainer)
+        run.step(2)
+        assert sys.getswitchinterval() == pytest.approx(live.GIL_SWITCH_INTERVAL_S)
+        run.stop()
+    finally:
+        sys.setswitchinterval(old)

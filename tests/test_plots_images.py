@@ -7,6 +7,7 @@ from PIL import Image
 
 from ganviz.plots import images as plots_images
 from ganviz.monitor import Event
+from tests.helpers import validated
 
 
 def test_downsample_means_over_equal_chunks():
@@ -20,12 +21,14 @@ def test_downsample_means_over_equal_chunks():
 def test_curves_mark_events_and_hide_non_finite_values():
     hist = {"loss_d": (np.array([1, 2, 3]), np.array([0.5, np.inf, 0.7])),
             "loss_g": (np.array([1, 2, 3]), np.array([2.0, 1.0, np.nan]))}
-    fig = plots_images.loss_figure(hist, (Event(2, "d_wins", "D wins"),))
+    fig = validated(plots_images.loss_figure(hist, (Event(2, "d_wins", "D wins"),)))
     d, g, ev = fig.data
+    assert validated(plots_images.d_outputs_figure(hist, True)).layout.shapes[0].y0 == 0.5
     assert d.name == "D loss" and np.isnan(d.y[1]) and d.y[2] == 0.7
-    assert ev.x == (2,) and ev.y == (2.0,) and "D wins" in ev.hovertext[0]
+    assert list(ev.x) == [2] and list(ev.y) == [2.0] and "D wins" in ev.hovertext[0]
     assert fig.layout.height == 260 and fig.layout.uirevision == "loss"
-    grad = plots_images.grad_norm_figure({"grad_norm_d": (np.array([1]), np.array([3.0]))})
+    grad = validated(plots_images.grad_norm_figure({"grad_norm_d": (np.array([1]), np.array([3.0]))}))
+    assert grad.layout.shapes[0].y0 == 100.0  # the ganhacks line
     assert grad.layout.yaxis.type == "log"
 
 

@@ -6,6 +6,7 @@ import pytest
 from ganviz import toy
 from ganviz.plots import toy as plots_toy
 from ganviz.monitor import Event
+from tests.helpers import validated
 
 
 def view(n=6):
@@ -35,7 +36,7 @@ def test_arrow_ends_scale_longest_to_length():
 def test_playground_figure_traces():
     v = view()
     d = toy.ring8()
-    fig = plots_toy.playground_figure(v, d.extent, centres=d.centres, sigma=d.sigma, uirevision="u")
+    fig = validated(plots_toy.playground_figure(v, d.extent, centres=d.centres, sigma=d.sigma, uirevision="u"))
     assert fig.layout.height == 560 and fig.layout.uirevision == "u"
     kinds = [type(t).__name__ for t in fig.data]
     assert "Scattergl" not in kinds and kinds[0] == "Heatmap"
@@ -60,7 +61,7 @@ def test_playground_figure_critic_scale_and_subset():
     v = view()
     v["d_grid"] = np.array([[np.nan, 1.0], [3.0, 5.0]])
     v["grid_axis"] = np.array([-1.0, 1.0])
-    fig = plots_toy.playground_figure(v, (-2, 2), prob_output=False, show=("heatmap", "fake"))
+    fig = validated(plots_toy.playground_figure(v, (-2, 2), prob_output=False, show=("heatmap", "fake")))
     heat = fig.data[0]
     # centred on the median 3 of the finite values {1, 3, 5}, half-width max |z − 3| = 2
     assert heat.zmin == pytest.approx(1.0) and heat.zmax == pytest.approx(5.0)
@@ -70,14 +71,15 @@ def test_playground_figure_critic_scale_and_subset():
 def test_series_figure_with_events_and_log_axis():
     h = {"loss_d": (np.arange(5000), np.linspace(1, 2, 5000)), "loss_g": (np.arange(3), np.array([1.0, 0, -1]))}
     events = [Event(100, "d_wins", "D wins"), Event(300, "mode_collapse", "collapse")]
-    fig = plots_toy.series_figure(h, {"loss_d": "D", "loss_g": "G", "missing": "x"}, events, log_y=True,
-                                  uirevision="s", height=200)
+    fig = validated(plots_toy.series_figure(h, {"loss_d": "D", "loss_g": "G", "missing": "x"}, events, log_y=True,
+                                            uirevision="s", height=200, title="t", hlines={"½": 0.5}))
     assert fig.layout.height == 200 and fig.layout.yaxis.type == "log"
     d = fig.data[0]
     assert len(d.x) <= plots_toy.MAX_POINTS + 1 and d.x[-1] == 4999
     g = np.asarray(fig.data[1].y, dtype=float)
     assert g[0] == 1.0 and np.isnan(g[1:]).all()  # log axis: non-positive values are gaps
-    assert {s.x0 for s in fig.layout.shapes} == {100, 300}
+    assert {s.x0 for s in fig.layout.shapes} == {0, 100, 300}  # the ½ line and the two events
+    assert fig.layout.annotations[0].text == "½" and fig.layout.title.text == "t"
     markers = [t for t in fig.data if t.mode == "markers"]
     assert sorted(t.name for t in markers) == ["D wins", "mode collapse"]
     assert all(isinstance(t, go.Scatter) for t in fig.data)
@@ -87,7 +89,7 @@ def test_mode_metrics_figure_axes():
     h = {"modes_covered": (np.array([50, 100]), np.array([3.0, 8.0])),
          "hq_fraction": (np.array([50, 100]), np.array([0.5, 0.9])),
          "reverse_kl": (np.array([50, 100]), np.array([1.0, 0.1]))}
-    fig = plots_toy.mode_metrics_figure(h, 8)
+    fig = validated(plots_toy.mode_metrics_figure(h, 8, [Event(60, "nan", "NaN")]))
     names = {t.name: t for t in fig.data}
     np.testing.assert_allclose(names["% high quality (≤ 3σ)"].y, [50, 90])
     assert names["% high quality (≤ 3σ)"].yaxis == "y2" and tuple(fig.layout.yaxis.range) == (0, 8.5)

@@ -10,6 +10,7 @@ from scipy import integrate, stats
 from ganviz import theory
 from ganviz import saturation as sat
 from ganviz import theory_live as tl
+from tests.helpers import validated
 
 BIMODAL = tl.DStarSetup()  # p_data = ½N(−2, 0.6²) + ½N(2, 0.6²), p_g = N(0, 1.5²)
 
@@ -181,11 +182,25 @@ def test_figures_keep_nan_as_a_gap_and_draw_every_panel(fig1):
     grid = tl.pair_grid(theory.Gaussian(0, 1), theory.Gaussian(1, 1))
     d = np.full_like(grid.x, 0.5)
     d[300] = np.nan  # on the thinned grid (every 3rd of 2,001 points)
-    fig = pl.d_star_figure(grid.x, grid.p_data, grid.p_g, grid.d_star, d)
+    fig = validated(pl.d_star_figure(grid.x, grid.p_data, grid.p_g, grid.d_star, d))
     y = np.asarray(fig.data[3].y)  # the NaN stays one gap (plotly.js breaks the line), never a number
     assert np.isnan(y).sum() == 1 and np.all(y[~np.isnan(y)] == 0.5)
     assert fig.layout.yaxis2.range == (-0.02, 1.02)
-    panels = pl.figure1_panels(fig1.x, fig1.p_data, fig1.panels)
+    panels = validated(pl.figure1_panels(fig1.x, fig1.p_data, fig1.panels))
+    for other in (pl.gap_figure([1, 2], [0.5, np.nan]), pl.value_figure([1, 2], [-1.2, -1.0], -0.9),
+                  pl.w1_figure([1, 2], [0.3, 0.2])):
+        validated(other)
     assert len(panels.data) == 4 * len(fig1.panels)
     s, v = pl.thin(np.arange(10_000), np.arange(10_000.0))
     assert s.size <= pl.MAX_POINTS + 1 and s[-1] == 9_999 and np.array_equal(s, v)
+
+
+def test_saturation_figures_are_valid_plotly(saturation):
+    from ganviz.plots import live1d as pl
+
+    fig = validated(pl.saturation_runs_figure(saturation))
+    assert len(fig.data) == 2 * len(saturation)  # gradient norm and W1 per loss
+    a = np.linspace(-5, 5, 11)
+    loss = validated(pl.g_loss_figure(a, {"nonsaturating": np.log1p(np.exp(-a))}, "a", "loss", reject_below=-2.0,
+                                      marker=1.0, yrange=(-1, 6)))
+    np.testing.assert_allclose(loss.data[0].y, np.log1p(np.exp(-a)))

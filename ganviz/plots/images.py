@@ -11,8 +11,7 @@ import io
 import numpy as np
 import plotly.graph_objects as go
 
-#: No plotly template: st.plotly_chart applies the app theme, and a template costs ~25 ms per figure.
-NO_TEMPLATE = {"layout": {}}
+from ganviz.plots.base import finite, live_figure
 
 MAX_POINTS = 2000
 COLORS = {"loss_d": "#1f77b4", "loss_g": "#2ca02c", "d_real": "#111111", "d_fake": "#2ca02c",
@@ -31,12 +30,6 @@ def downsample(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_POIN
             np.add.reduceat(values, edges[:-1]) / np.diff(edges))
 
 
-def _finite(values: np.ndarray) -> np.ndarray:
-    """NaN/inf never reach the screen: plotly shows gaps for None."""
-    v = np.asarray(values, dtype=float)
-    return np.where(np.isfinite(v), v, np.nan)
-
-
 def curves_figure(history: dict, names: tuple[str, ...], height: int = 260, ytitle: str | None = None,
                   events: tuple = (), log_y: bool = False, uirevision: str = "curves",
                   hline: float | None = None) -> go.Figure:
@@ -45,31 +38,29 @@ def curves_figure(history: dict, names: tuple[str, ...], height: int = 260, ytit
     ``events`` (monitor Events) are drawn as red ✕ markers at the top with their message on hover;
     ``hline`` adds a dotted reference line (e.g. 0.5 for D(x) at the equilibrium, Goodfellow 2014 Thm. 1).
     """
-    fig = go.Figure()
-    ymax = None
+    data, ymax = [], None
     for name in names:
         if name not in history:
             continue
         steps, values = history[name]
-        steps, values = downsample(np.asarray(steps), _finite(values))
-        fig.add_trace(go.Scatter(x=steps, y=values, name=LABELS.get(name, name), mode="lines",
-                                 line=dict(color=COLORS.get(name), width=1.6)))
+        steps, values = downsample(np.asarray(steps), finite(values))
+        data.append(dict(type="scatter", x=steps, y=values, name=LABELS.get(name, name), mode="lines",
+                         line=dict(color=COLORS.get(name), width=1.6)))
         if len(values) and np.isfinite(values).any():
             top = float(np.nanmax(values))
             ymax = top if ymax is None else max(ymax, top)
-    if hline is not None:
-        fig.add_hline(y=hline, line=dict(color="#7f7f7f", dash="dot", width=1))
+    shapes = [] if hline is None else [dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=hline, y1=hline,
+                                            line=dict(color="#7f7f7f", dash="dot", width=1))]
     if events:
         y = ymax if ymax is not None and (not log_y or ymax > 0) else 1.0
-        fig.add_trace(go.Scatter(x=[e.step for e in events], y=[y] * len(events), mode="markers", name="events",
-                                 marker=dict(symbol="x", size=10, color=COLORS["event"]),
-                                 hovertext=[f"step {e.step}: {e.message}" for e in events], hoverinfo="text"))
-    fig.update_layout(height=height, uirevision=uirevision, template=NO_TEMPLATE,
-                      margin=dict(l=50, r=10, t=10, b=35),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
-    fig.update_xaxes(title="step")
-    fig.update_yaxes(title=ytitle, type="log" if log_y else "linear")
-    return fig
+        data.append(dict(type="scatter", x=[e.step for e in events], y=[y] * len(events), mode="markers",
+                         name="events", marker=dict(symbol="x", size=10, color=COLORS["event"]),
+                         hovertext=[f"step {e.step}: {e.message}" for e in events], hoverinfo="text"))
+    return live_figure(data, dict(
+        height=height, uirevision=uirevision, shapes=shapes, margin=dict(l=50, r=10, t=10, b=35),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        xaxis=dict(title=dict(text="step")),
+        yaxis=dict(title=dict(text=ytitle or ""), type="log" if log_y else "linear")))
 
 
 def loss_figure(history: dict, events: tuple = (), height: int = 260) -> go.Figure:

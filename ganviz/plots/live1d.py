@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ganviz.plots.base import finite, live_figure
 from ganviz.plots.theory import COLORS, D_STAR_STYLE, D_STYLE, P_DATA_STYLE, P_G_STYLE
 
 LOSS_COLORS = {"minimax": "#d62728", "nonsaturating": "#1f77b4", "lsgan": "#9467bd", "wgan": "#ff7f0e",
@@ -18,7 +19,7 @@ MAX_POINTS = 2000
 
 
 def _layout(height: int, xtitle: str | None, ytitle: str | None, uirevision: str, **extra) -> dict:
-    """A layout as a plain dict (building it through go.Figure.update_layout or a template costs ~20 ms)."""
+    """A layout as a plain dict (building it through go.Figure.update_layout costs ~20 ms)."""
     layout = dict(height=height, uirevision=uirevision, margin=dict(l=55, r=20, t=20, b=40),
                   legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
                   xaxis=dict(title=dict(text=xtitle)), yaxis=dict(title=dict(text=ytitle)))
@@ -38,7 +39,7 @@ def _hline(y: float, color: str, text: str | None = None, dash: str = "dash", xr
 
 
 def _scatter(**trace) -> dict:
-    """A scatter trace as a plain dict: go.Figure validates it once (a go.Scatter would be validated twice)."""
+    """A scatter trace as a plain dict (for ganviz.plots.base.live_figure)."""
     return dict(type="scatter", **trace)
 
 
@@ -49,12 +50,6 @@ def thin(x, y, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
         return x, y
     idx = np.unique(np.concatenate((np.arange(0, x.size, int(np.ceil(x.size / max_points))), [x.size - 1])))
     return x[idx], y[idx]
-
-
-def _finite(y) -> np.ndarray:
-    """NaN/inf become gaps (None in JSON), never numbers on screen."""
-    y = np.asarray(y, dtype=np.float64)
-    return np.where(np.isfinite(y), y, np.nan)
 
 
 def _slim(x, *ys, max_points: int = 1000):
@@ -71,28 +66,28 @@ def d_star_figure(x, p_data, p_g, d_star, d=None, height: int = 380, uirevision:
             _scatter(x=x, y=d_star, name="D*(x) = p_data/(p_data+p_g)", mode="lines", line=D_STAR_STYLE,
                        yaxis="y2")]
     if d is not None:
-        data.append(_scatter(x=x, y=_finite(d), name="D(x), trained", mode="lines", line={**D_STYLE, "width": 3},
+        data.append(_scatter(x=x, y=finite(d), name="D(x), trained", mode="lines", line={**D_STYLE, "width": 3},
                                yaxis="y2"))
-    return go.Figure(data, _layout(height, "x", "density", uirevision, yaxis=dict(rangemode="tozero"),
+    return live_figure(data, _layout(height, "x", "density", uirevision, yaxis=dict(rangemode="tozero"),
                                    yaxis2=dict(title=dict(text="D(x)"), range=[-0.02, 1.02], overlaying="y",
                                                side="right", showgrid=False, tickvals=[0, 0.25, 0.5, 0.75, 1])))
 
 
 def gap_figure(steps, gap, height: int = 260, uirevision: str = "gap") -> go.Figure:
     """‖D − D*‖ in L2((p_data + p_g)/2) against the D step (log y)."""
-    s, g = thin(steps, _finite(gap))
-    return go.Figure([_scatter(x=s, y=g, name="‖D − D*‖", mode="lines", line=dict(color=COLORS["d"], width=2))],
-                     _layout(height, "D step", "‖D − D*‖ (L2 under M)", uirevision, yaxis=dict(type="log")))
+    s, g = thin(steps, finite(gap))
+    return live_figure([_scatter(x=s, y=g, name="‖D − D*‖", mode="lines", line=dict(color=COLORS["d"], width=2))],
+                        _layout(height, "D step", "‖D − D*‖ (L2 under M)", uirevision, yaxis=dict(type="log")))
 
 
 def value_figure(steps, v_d, v_star: float, height: int = 260, uirevision: str = "value") -> go.Figure:
     """V(G, D) against the D step, below its maximum V(G, D*) (a horizontal line)."""
-    s, v = thin(steps, _finite(v_d))
+    s, v = thin(steps, finite(v_d))
     shape, note = _hline(v_star, COLORS["d_star"], f"max = V(G, D*) = {v_star:.4f}")
-    finite = v[np.isfinite(v)]
-    lo = min(float(finite.min()), v_star) - 0.05 if finite.size else v_star - 0.5
-    return go.Figure([_scatter(x=s, y=v, name="V(G, D)", mode="lines", line=dict(color=COLORS["d"], width=2))],
-                     _layout(height, "D step", "V(G, D)", uirevision, shapes=[shape], annotations=[note],
+    seen = v[np.isfinite(v)]
+    lo = min(float(seen.min()), v_star) - 0.05 if seen.size else v_star - 0.5
+    return live_figure([_scatter(x=s, y=v, name="V(G, D)", mode="lines", line=dict(color=COLORS["d"], width=2))],
+                        _layout(height, "D step", "V(G, D)", uirevision, shapes=[shape], annotations=[note],
                              yaxis=dict(range=[max(lo, v_star - 3.0), v_star + 0.1])))
 
 
@@ -131,7 +126,7 @@ def figure1_panels(x, p_data, panels, height: int = 330, uirevision: str = "fig1
                        legendgroup="p_data", xaxis=xa, yaxis=ya),
             _scatter(x=xs, y=np.minimum(pg, top * 1.5), name="p_g", mode="lines", line=P_G_STYLE,
                        showlegend=first, legendgroup="p_g", xaxis=xa, yaxis=ya),
-            _scatter(x=xs, y=_finite(d), name="D", mode="lines", line=D_STYLE, showlegend=first, legendgroup="d",
+            _scatter(x=xs, y=finite(d), name="D", mode="lines", line=D_STYLE, showlegend=first, legendgroup="d",
                        xaxis=xa, yaxis=yb),
             _scatter(x=[lo, hi], y=[0.5, 0.5], name="½", mode="lines", showlegend=first, legendgroup="half",
                        line=dict(color="#999", dash="dot", width=1), xaxis=xa, yaxis=yb),
@@ -147,14 +142,14 @@ def figure1_panels(x, p_data, panels, height: int = 330, uirevision: str = "fig1
     layout = _layout(height, None, None, uirevision, annotations=notes, margin=dict(t=50),
                      legend=dict(y=1.12))
     layout.update(layout_axes)
-    return go.Figure(data, layout)
+    return live_figure(data, layout)
 
 
 def w1_figure(steps, w1, height: int = 240, uirevision: str = "w1", xtitle: str = "GAN iteration") -> go.Figure:
     """W1(p_g, p_data) over training (log y)."""
-    return go.Figure([_scatter(x=steps, y=_finite(w1), name="W1(p_g, p_data)", mode="lines+markers",
-                                 line=dict(color=COLORS["w1"], width=2), marker=dict(size=4))],
-                     _layout(height, xtitle, "W1(p_g, p_data)", uirevision, yaxis=dict(type="log")))
+    return live_figure([_scatter(x=steps, y=finite(w1), name="W1(p_g, p_data)", mode="lines+markers",
+                                    line=dict(color=COLORS["w1"], width=2), marker=dict(size=4))],
+                        _layout(height, xtitle, "W1(p_g, p_data)", uirevision, yaxis=dict(type="log")))
 
 
 def g_loss_figure(x, curves: dict, xtitle: str, ytitle: str, reject_below: float | None = None,
@@ -170,11 +165,11 @@ def g_loss_figure(x, curves: dict, xtitle: str, ytitle: str, reject_below: float
     if marker is not None:
         shapes.append(dict(type="line", xref="x", x0=marker, x1=marker, yref="y domain", y0=0, y1=1,
                            line=dict(color="#444", width=1)))
-    data = [_scatter(x=x, y=_finite(y), name=LOSS_NAMES.get(name, name), mode="lines",
+    data = [_scatter(x=x, y=finite(y), name=LOSS_NAMES.get(name, name), mode="lines",
                        line=dict(color=LOSS_COLORS.get(name, "#444"), width=3,
                                  dash="dash" if name in ("lsgan", "wgan") else None))
             for name, y in curves.items()]
-    return go.Figure(data, _layout(height, xtitle, ytitle, uirevision, shapes=shapes, annotations=notes,
+    return live_figure(data, _layout(height, xtitle, ytitle, uirevision, shapes=shapes, annotations=notes,
                                    yaxis=dict(range=list(yrange)) if yrange is not None else {}))
 
 
@@ -184,14 +179,14 @@ def saturation_runs_figure(runs: dict, height: int = 340, uirevision: str = "sat
     for name, run in runs.items():
         color = LOSS_COLORS.get(name, "#444")
         label = LOSS_NAMES.get(name, name)
-        s, g = thin(run.steps, _finite(run.grad_norm_g))
+        s, g = thin(run.steps, finite(run.grad_norm_g))
         data += [_scatter(x=s, y=np.maximum(g, 1e-12), name=label, mode="lines", legendgroup=name,
                             line=dict(color=color, width=2)),
-                 _scatter(x=run.w1_steps, y=_finite(run.w1), name=label, mode="lines", legendgroup=name,
+                 _scatter(x=run.w1_steps, y=finite(run.w1), name=label, mode="lines", legendgroup=name,
                             showlegend=False, line=dict(color=color, width=3), xaxis="x2", yaxis="y2")]
     title = "G iteration (after D's pre-training)"
     layout = _layout(height, title, "‖∇θ_G L_G‖ (G's gradient norm)", uirevision,
                      xaxis=dict(domain=[0, 0.45]), yaxis=dict(type="log"),
                      xaxis2=dict(domain=[0.55, 1], anchor="y2", title=dict(text=title)),
                      yaxis2=dict(anchor="x2", rangemode="tozero", title=dict(text="W1(p_g, p_data)")))
-    return go.Figure(data, layout)
+    return live_figure(data, layout)

@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-#: No plotly template: st.plotly_chart applies the app theme, and a template costs ~25 ms per figure.
-NO_TEMPLATE = {"layout": {}}
+from ganviz.plots.base import finite, live_figure
 
 COLORS = {"real": "#111111", "fake": "#2ca02c", "manifold": "rgba(90, 90, 90, 0.45)", "arrow": "#ff7f0e",
           "loss_d": "#1f77b4", "loss_g": "#2ca02c", "d_real": "#111111", "d_fake": "#2ca02c",
@@ -21,15 +20,17 @@ EVENT_COLORS = {"nan": "#d62728", "d_wins": "#1f77b4", "mode_collapse": "#9467bd
 EVENT_LABELS = {"nan": "NaN", "d_wins": "D wins", "mode_collapse": "mode collapse", "oscillation": "oscillation"}
 # D's output: purple where D says "fake", green where it says "real" (GAN Lab's convention), white at 1/2
 D_COLORSCALE = [[0.0, "#8e6cc0"], [0.5, "#ffffff"], [1.0, "#4daf4a"]]
-MAX_POINTS = 2000
+MAX_POINTS = 600  # a 260-px-tall chart about 600 px wide: more points only cost the browser
 MAX_EVENT_LINES = 40
 
 
-def _layout(fig: go.Figure, height: int, title: str | None, uirevision: str, **kw) -> go.Figure:
-    fig.update_layout(height=height, title=title, uirevision=uirevision, template=NO_TEMPLATE,
-                      margin=dict(l=50, r=20, t=40 if title else 15, b=40),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0), **kw)
-    return fig
+def _layout(height: int, title: str | None, uirevision: str, **kw) -> dict:
+    """The live charts' layout as a plain dict; ``kw`` adds or replaces top-level keys."""
+    layout = dict(height=height, uirevision=uirevision, margin=dict(l=50, r=20, t=40 if title else 15, b=40),
+                  legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
+    if title:
+        layout["title"] = dict(text=title)
+    return {**layout, **kw}
 
 
 def downsample(steps, values, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
@@ -41,8 +42,7 @@ def downsample(steps, values, max_points: int = MAX_POINTS) -> tuple[np.ndarray,
         if idx[-1] != n - 1:
             idx = np.append(idx, n - 1)
         steps, values = steps[idx], values[idx]
-    values = np.where(np.isfinite(values), values, np.nan)
-    return steps, values
+    return steps, finite(values)
 
 
 def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -74,76 +74,73 @@ def playground_figure(view: dict, extent: tuple[float, float], prob_output: bool
     σ(a) ∈ [0, 1] (colour scale fixed, white at ½); otherwise the critic score, centred on its median.
     ``centres``/``sigma`` draw each mode's 3σ high-quality circle.
     """
-    fig = go.Figure()
+    data = []
     lo, hi = extent
     if "heatmap" in show and view.get("d_grid") is not None:
-        z = np.asarray(view["d_grid"], dtype=np.float64)
-        z = np.where(np.isfinite(z), z, np.nan)
+        z = finite(view["d_grid"])
         if prob_output:
             zmin, zmax, label = 0.0, 1.0, "D(x)"
         else:
             mid = float(np.nanmedian(z)) if np.isfinite(z).any() else 0.0
             half = float(np.nanmax(np.abs(z - mid))) if np.isfinite(z).any() else 1.0
             zmin, zmax, label = mid - (half or 1.0), mid + (half or 1.0), "critic D(x)"
-        fig.add_trace(go.Heatmap(x=view["grid_axis"], y=view["grid_axis"], z=z, zmin=zmin, zmax=zmax,
-                                 colorscale=D_COLORSCALE, opacity=0.55, name=label, showscale=True,
-                                 colorbar=dict(title=label, thickness=12, len=0.8),
-                                 hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>" + label + "=%{z:.3f}<extra></extra>"))
+        data.append(dict(type="heatmap", x=view["grid_axis"], y=view["grid_axis"], z=z, zmin=zmin, zmax=zmax,
+                         colorscale=D_COLORSCALE, opacity=0.55, name=label, showscale=True,
+                         colorbar=dict(title=dict(text=label), thickness=12, len=0.8),
+                         hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>" + label + "=%{z:.3f}<extra></extra>"))
     if centres is not None and sigma is not None:
         t = np.linspace(0, 2 * np.pi, 25)
         ring = 3 * sigma * np.column_stack([np.cos(t), np.sin(t)])
         circles = np.concatenate([np.vstack([c + ring, [[np.nan, np.nan]]]) for c in np.asarray(centres)])
-        fig.add_trace(go.Scatter(x=circles[:, 0], y=circles[:, 1], mode="lines",
-                                 name="3σ of each mode", line=dict(color="#555", width=1, dash="dot"),
-                                 hoverinfo="skip"))
+        data.append(dict(type="scatter", x=circles[:, 0], y=circles[:, 1], mode="lines", name="3σ of each mode",
+                         line=dict(color="#555", width=1, dash="dot"), hoverinfo="skip"))
     if "manifold" in show and view.get("manifold") is not None:
         lines = np.asarray(view["manifold"], dtype=np.float64)
         gap = np.full((lines.shape[0], 1, 2), np.nan)
         flat = np.concatenate([lines, gap], axis=1).reshape(-1, 2)
-        fig.add_trace(go.Scatter(x=flat[:, 0], y=flat[:, 1], mode="lines", name="G's manifold (grid of z)",
-                                 line=dict(color=COLORS["manifold"], width=1), hoverinfo="skip"))
+        data.append(dict(type="scatter", x=flat[:, 0], y=flat[:, 1], mode="lines", name="G's manifold (grid of z)",
+                         line=dict(color=COLORS["manifold"], width=1), hoverinfo="skip"))
     if "real" in show and view.get("real") is not None:
         real = np.asarray(view["real"])
-        fig.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="real data",
-                                 marker=dict(color=COLORS["real"], size=4, opacity=0.6)))
+        data.append(dict(type="scatter", x=real[:, 0], y=real[:, 1], mode="markers", name="real data",
+                         marker=dict(color=COLORS["real"], size=4, opacity=0.6)))
     fake = np.asarray(view.get("fake", np.zeros((0, 2))), dtype=np.float64)
     if "fake" in show and len(fake):
-        fig.add_trace(go.Scatter(x=fake[:, 0], y=fake[:, 1], mode="markers", name="G(z), fixed z",
-                                 marker=dict(color=COLORS["fake"], size=5, opacity=0.85,
-                                             line=dict(color="white", width=0.5))))
+        data.append(dict(type="scatter", x=fake[:, 0], y=fake[:, 1], mode="markers", name="G(z), fixed z",
+                         marker=dict(color=COLORS["fake"], size=5, opacity=0.85, line=dict(color="white", width=0.5))))
     grad = np.asarray(view.get("grad", np.zeros((0, 2))), dtype=np.float64)
     if "arrows" in show and len(grad):
         starts = fake[: len(grad)]
         ends, _ = arrow_ends(starts, grad, 0.06 * (hi - lo))
         xs, ys = _segments(starts, ends)
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="−∇ₓ G loss (where G pushes)",
-                                 line=dict(color=COLORS["arrow"], width=1.5), hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=ends[:, 0], y=ends[:, 1], mode="markers", showlegend=False, hoverinfo="skip",
-                                 marker=dict(color=COLORS["arrow"], size=3)))
-    fig.update_xaxes(range=[lo, hi], zeroline=False, constrain="domain")
-    fig.update_yaxes(range=[lo, hi], zeroline=False, scaleanchor="x", scaleratio=1, constrain="domain")
-    _layout(fig, height, title, uirevision)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.06, xanchor="left", x=0.0))
-    return fig
+        data.append(dict(type="scatter", x=xs, y=ys, mode="lines", name="−∇ₓ G loss (where G pushes)",
+                         line=dict(color=COLORS["arrow"], width=1.5), hoverinfo="skip"))
+        data.append(dict(type="scatter", x=ends[:, 0], y=ends[:, 1], mode="markers", showlegend=False,
+                         hoverinfo="skip", marker=dict(color=COLORS["arrow"], size=3)))
+    return live_figure(data, _layout(
+        height, title, uirevision,
+        xaxis=dict(range=[lo, hi], zeroline=False, constrain="domain"),
+        yaxis=dict(range=[lo, hi], zeroline=False, scaleanchor="x", scaleratio=1, constrain="domain"),
+        legend=dict(orientation="h", yanchor="top", y=-0.06, xanchor="left", x=0.0)))
 
 
-def _events_on(fig: go.Figure, events, y_top: float | None = None) -> None:
-    """Failure events as dotted vertical lines plus one hoverable marker per event (latest ones only).
-    Shapes are set in one layout update (add_vline per event re-validates the layout each time: slow)."""
+def _events_on(events, y_top: float | None = None) -> tuple[list[dict], list[dict]]:
+    """Failure events (latest ones only) as (traces, shapes): a dotted vertical line per event and one
+    hoverable marker per event at ``y_top``."""
     events = list(events)[-MAX_EVENT_LINES:]
-    if not events:
-        return
-    shapes = list(fig.layout.shapes or ())
+    traces, shapes = [], []
     for kind in sorted({e.kind for e in events}):
         evs = [e for e in events if e.kind == kind]
         color = EVENT_COLORS.get(kind, "#7f7f7f")
         shapes += [dict(type="line", xref="x", yref="paper", x0=e.step, x1=e.step, y0=0, y1=1,
                         line=dict(color=color, width=1, dash="dot")) for e in evs]
-        fig.add_trace(go.Scatter(x=[e.step for e in evs], y=[y_top] * len(evs) if y_top is not None else None,
-                                 mode="markers", name=EVENT_LABELS.get(kind, kind),
-                                 marker=dict(color=color, symbol="triangle-down", size=10),
-                                 text=[e.message for e in evs], hovertemplate="step %{x}: %{text}<extra></extra>"))
-    fig.update_layout(shapes=shapes)
+        marker = dict(type="scatter", x=[e.step for e in evs], mode="markers", name=EVENT_LABELS.get(kind, kind),
+                      marker=dict(color=color, symbol="triangle-down", size=10), text=[e.message for e in evs],
+                      hovertemplate="step %{x}: %{text}<extra></extra>")
+        if y_top is not None:
+            marker["y"] = [y_top] * len(evs)
+        traces.append(marker)
+    return traces, shapes
 
 
 def series_figure(history: dict, names: dict[str, str], events=(), title: str | None = None,
@@ -152,54 +149,54 @@ def series_figure(history: dict, names: dict[str, str], events=(), title: str | 
                   hlines: dict[str, float] | None = None) -> go.Figure:
     """Lines over training steps for the history keys in ``names`` (key → legend label), downsampled to
     ≤ MAX_POINTS, with failure events marked; ``hlines`` adds labelled reference levels (e.g. D = ½)."""
-    fig = go.Figure()
-    top = None
+    data, top = [], None
     for key, label in names.items():
         if key not in history:
             continue
         steps, values = downsample(*history[key])
         if log_y:
             values = np.where(values > 0, values, np.nan)
-        fig.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=label,
-                                 line=dict(color=COLORS.get(key), width=1.5)))
+        data.append(dict(type="scatter", x=steps, y=values, mode="lines", name=label,
+                         line=dict(color=COLORS.get(key), width=1.5)))
         if np.isfinite(values).any():
             top = max(top if top is not None else -np.inf, float(np.nanmax(values)))
-    if hlines:
-        fig.update_layout(
-            shapes=[dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=v, y1=v,
-                         line=dict(color="#999", width=1, dash="dash")) for v in hlines.values()],
-            annotations=[dict(xref="paper", yref="y", x=1, y=v, text=label, showarrow=False, xanchor="right",
-                              yanchor="top", font=dict(color="#777", size=11)) for label, v in hlines.items()])
+    shapes, notes = [], []
+    for label, v in (hlines or {}).items():
+        shapes.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=v, y1=v,
+                           line=dict(color="#999", width=1, dash="dash")))
+        notes.append(dict(xref="paper", yref="y", x=1, y=v, text=label, showarrow=False, xanchor="right",
+                          yanchor="top", font=dict(color="#777", size=11)))
     if yrange is not None:
         top = yrange[1]
-    _events_on(fig, events, top)
-    fig.update_xaxes(title="step")
-    fig.update_yaxes(title=ytitle, type="log" if log_y else None)
+    event_traces, event_shapes = _events_on(events, top)
+    yaxis = dict(title=dict(text=ytitle or ""), type="log" if log_y else "linear")
     if yrange is not None:
-        fig.update_yaxes(range=list(yrange))
-    return _layout(fig, height, title, uirevision)
+        yaxis["range"] = list(yrange)
+    return live_figure(data + event_traces, _layout(height, title, uirevision, shapes=shapes + event_shapes,
+                                                    annotations=notes, xaxis=dict(title=dict(text="step")),
+                                                    yaxis=yaxis))
 
 
 def mode_metrics_figure(history: dict, n_modes: int, events=(), height: int = 260,
                         uirevision: str = "modes", title: str | None = "Mode coverage") -> go.Figure:
     """Modes covered (left axis, 0..K) and % high-quality samples and reverse KL ×100 (right axis)."""
-    fig = go.Figure()
+    data = []
     for key, label in (("modes_covered", "modes covered"), ("modes_covered_strict", "modes with ≥ 1 %")):
         if key in history:
             s, v = downsample(*history[key])
-            fig.add_trace(go.Scatter(x=s, y=v, mode="lines", name=label, line=dict(color=COLORS[key], width=2)))
+            data.append(dict(type="scatter", x=s, y=v, mode="lines", name=label, line=dict(color=COLORS[key], width=2)))
     if "hq_fraction" in history:
         s, v = downsample(*history["hq_fraction"])
-        fig.add_trace(go.Scatter(x=s, y=100 * v, mode="lines", name="% high quality (≤ 3σ)", yaxis="y2",
-                                 line=dict(color=COLORS["hq_fraction"], width=1.5)))
+        data.append(dict(type="scatter", x=s, y=100 * v, mode="lines", name="% high quality (≤ 3σ)", yaxis="y2",
+                         line=dict(color=COLORS["hq_fraction"], width=1.5)))
     if "reverse_kl" in history:
         s, v = downsample(*history["reverse_kl"])
-        fig.add_trace(go.Scatter(x=s, y=v, mode="lines", name="reverse KL (nats)", yaxis="y3",
-                                 line=dict(color=COLORS["reverse_kl"], width=1.5, dash="dot")))
-    _events_on(fig, events, n_modes)
-    fig.update_layout(
-        yaxis=dict(title="modes", range=[0, n_modes + 0.5]),
-        yaxis2=dict(title="% HQ", range=[0, 100], overlaying="y", side="right", showgrid=False),
+        data.append(dict(type="scatter", x=s, y=v, mode="lines", name="reverse KL (nats)", yaxis="y3",
+                         line=dict(color=COLORS["reverse_kl"], width=1.5, dash="dot")))
+    event_traces, event_shapes = _events_on(events, n_modes)
+    return live_figure(data + event_traces, _layout(
+        height, title, uirevision, shapes=event_shapes,
+        yaxis=dict(title=dict(text="modes"), range=[0, n_modes + 0.5]),
+        yaxis2=dict(title=dict(text="% HQ"), range=[0, 100], overlaying="y", side="right", showgrid=False),
         yaxis3=dict(range=[0, float(np.log(max(n_modes, 2)))], overlaying="y", side="right", visible=False),
-        xaxis=dict(title="step"))
-    return _layout(fig, height, title, uirevision)
+        xaxis=dict(title=dict(text="step"))))
