@@ -165,24 +165,37 @@ def headless_steps_per_s(seconds: float, threads: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
+def _play_window(page, seconds: float) -> tuple[int, int, float]:
+    """Press Play, wait until the run is past its first publishes, count steps for ``seconds``, Pause."""
+    keyed(page, "pg_toggle").locator("button").first.click()
+    wait_step(page, "s >= 5", timeout=60_000)  # running, past the first publishes
+    s0, t0 = read_step(page), time.perf_counter()
+    page.wait_for_timeout(seconds * 1000)
+    s1, t1 = read_step(page), time.perf_counter()
+    keyed(page, "pg_toggle").locator("button").first.click()
+    wait_label(page, "pg_toggle", "Play", 30_000)
+    wait_ready(page)
+    return s0, s1, t1 - t0
+
+
 def live_playground(browser, server: str, seconds: float, rounds: int, threads: int) -> dict:
+    """In-app vs headless windows on a page without the websocket decoder (decoding every frame in this
+    process would load the box the trainer runs on), then one window with it for the refresh timing."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    wire = Wire(page)
     open_page(page, f"{server}/playground")
     keyed(page, "pg_toggle").first.wait_for(timeout=60_000)
     inapp, headless = [], []
     for _ in range(rounds):
         headless.append(headless_steps_per_s(seconds, threads))
-        keyed(page, "pg_toggle").locator("button").first.click()
-        wait_step(page, "s >= 5", timeout=60_000)  # running, past the first publishes
-        s0, t0 = read_step(page), time.perf_counter()
-        page.wait_for_timeout(seconds * 1000)
-        s1, t1 = read_step(page), time.perf_counter()
-        inapp.append((s1 - s0) / (t1 - t0))
-        print(f"in-app window: step {s0} -> {s1} in {t1 - t0:.1f} s; headless {headless[-1]:.1f} steps/s", flush=True)
-        keyed(page, "pg_toggle").locator("button").first.click()
-        wait_label(page, "pg_toggle", "Play", 30_000)
-        wait_ready(page)
+        s0, s1, dt = _play_window(page, seconds)
+        inapp.append((s1 - s0) / dt)
+        print(f"in-app window: step {s0} -> {s1} in {dt:.1f} s; headless {headless[-1]:.1f} steps/s", flush=True)
+    page.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    wire = Wire(page)
+    open_page(page, f"{server}/playground")
+    keyed(page, "pg_toggle").first.wait_for(timeout=60_000)
+    _play_window(page, seconds)
     refresh = wire.durations(fragment_only=True)
     page.close()
     return {"inapp": statistics.median(inapp), "headless": statistics.median(headless),

@@ -190,7 +190,7 @@ class PlaygroundView:
     each fake, the direction G pushes it), grid_axis (n,), d_grid (n, n), manifold (L, P, 2), step.
     """
 
-    def __init__(self, dataset: Toy2D, n_real: int = 512, grid_n: int = 64, n_arrows: int = 256, seed: int = 0):
+    def __init__(self, dataset: Toy2D, n_real: int = 256, grid_n: int = 64, n_arrows: int = 256, seed: int = 0):
         self.dataset, self.grid_n, self.n_arrows = dataset, grid_n, n_arrows
         self.real = dataset.sample(n_real, torch.Generator().manual_seed(seed + 7919)).numpy()
         self._lines: torch.Tensor | None = None

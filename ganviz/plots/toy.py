@@ -107,7 +107,7 @@ def playground_figure(view: dict, extent: tuple[float, float], prob_output: bool
     fake = np.asarray(view.get("fake", np.zeros((0, 2))), dtype=np.float64)
     if "fake" in show and len(fake):
         data.append(dict(type="scatter", x=fake[:, 0], y=fake[:, 1], mode="markers", name="G(z), fixed z",
-                         marker=dict(color=COLORS["fake"], size=5, opacity=0.85, line=dict(color="white", width=0.5))))
+                         marker=dict(color=COLORS["fake"], size=5, opacity=0.85)))
     grad = np.asarray(view.get("grad", np.zeros((0, 2))), dtype=np.float64)
     if "arrows" in show and len(grad):
         starts = fake[: len(grad)]

@@ -40,6 +40,15 @@ def test_step_buttons_advance_the_counter_and_reset(at):
     assert step(at, "pg_reset")["Step"] == "0"
 
 
+def test_redraw_period_keeps_the_run(at):
+    """The live view's redraw period is the user's choice; changing it never touches the run."""
+    assert at.select_slider(key="pg_refresh").value == 1.0
+    step(at)
+    for period in (0.25, 5.0):
+        at.select_slider(key="pg_refresh").set_value(period).run()
+        assert not at.exception and metric_values(at)["Step"] == "1"
+
+
 def test_every_preset_applies_its_settings_and_story(at):
     for index, (name, (story, cfg)) in enumerate(playground.PRESETS.items()):
         at.button(key=f"pg_preset_{index}").click().run()
