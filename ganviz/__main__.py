@@ -32,6 +32,7 @@ def _add_train(sub) -> None:
     p.add_argument("--data-dir", default=None, help="folder with the IDX files (default: the usual sources)")
     p.add_argument("--model", choices=MODELS, default="dcgan")
     p.add_argument("--width", type=int, default=64, help="DCGAN base channels (64: G 0.78 M, D 0.14 M params)")
+    p.add_argument("--depth", type=int, default=0, help="extra 3×3 conv blocks per resolution in the DCGAN's G and D")
     p.add_argument("--z-dim", type=int, default=100)
     p.add_argument("--conditional", action="store_true", help="class-conditional G and D (labels of the data)")
     p.add_argument("--d-norm", choices=D_NORMS, default=None, help="normalisation in D (default: layer for "
@@ -95,7 +96,7 @@ def cmd_train(args) -> int:
     if args.steps < 1 or args.sample_every < 1 or args.log_every < 1:
         raise ValueError("--steps, --sample-every and --log-every must be at least 1.")
     images = _load_data(args)
-    spec = ImageGANSpec(model=args.model, z_dim=args.z_dim, width=args.width,
+    spec = ImageGANSpec(model=args.model, z_dim=args.z_dim, width=args.width, depth=args.depth,
                         num_classes=len(images.class_names) if args.conditional else 0,
                         d_norm=args.d_norm or ("layer" if args.loss == "wgan-gp" else "batch"),
                         spectral_norm=args.spectral_norm)

@@ -13,6 +13,7 @@ D(x, y) = ψ(φ(x)) + ⟨e(y), φ(x)⟩ (Miyato & Koyama 2018). Every net maps/r
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -35,12 +36,14 @@ class ImageGANSpec:
     """What it takes to rebuild an image GAN's nets (stored in checkpoints' config.json).
 
     model: "dcgan" | "mlp"; z_dim; width: DCGAN base channels (G 2w@7×7 → w@14×14; D w → 2w);
-    num_classes: 0 = unconditional; d_norm: normalisation in D ("layer" suits WGAN-GP, whose penalty is
-    per sample); spectral_norm on D's layers (Miyato et al. 2018); MLP hidden widths (the seeds' nets).
+    depth: extra 3×3 conv blocks at each resolution (7×7 and 14×14) of the DCGAN's G and D (0 = Radford's
+    plain DCGAN); num_classes: 0 = unconditional; d_norm: normalisation in D ("layer" suits WGAN-GP, whose
+    penalty is per sample); spectral_norm on D's layers (Miyato et al. 2018); MLP hidden widths (the seeds' nets).
     """
     model: str = "dcgan"
     z_dim: int = 100
     width: int = 64
+    depth: int = 0
     num_classes: int = 0
     d_norm: str = "batch"
     spectral_norm: bool = False
@@ -52,8 +55,9 @@ class ImageGANSpec:
             raise ValueError(f"Unknown model {self.model!r}; choose one of {', '.join(MODELS)}.")
         if self.d_norm not in D_NORMS:
             raise ValueError(f"Unknown D normalisation {self.d_norm!r}; choose one of {', '.join(D_NORMS)}.")
-        if not (1 <= self.z_dim <= 1024 and 1 <= self.width <= 512 and 0 <= self.num_classes <= 1000):
-            raise ValueError("z_dim must be 1..1024, width 1..512 and num_classes 0..1000.")
+        if not (1 <= self.z_dim <= 1024 and 1 <= self.width <= 512 and 0 <= self.num_classes <= 1000
+                and 0 <= self.depth <= 4):
+            raise ValueError("z_dim must be 1..1024, width 1..512, depth 0..4 and num_classes 0..1000.")
         for h in (*self.hidden_g, *self.hidden_d):
             if not 1 <= int(h) <= 8192:
                 raise ValueError(f"Hidden widths must be 1..8192, got {h}.")
@@ -74,7 +78,7 @@ class ImageGANSpec:
         unknown = set(d) - set(known)
         if unknown:
             raise ValueError(f"Unknown model setting(s): {', '.join(sorted(unknown))}.")
-        types = {"model": str, "d_norm": str, "z_dim": int, "width": int, "num_classes": int,
+        types = {"model": str, "d_norm": str, "z_dim": int, "width": int, "depth": int, "num_classes": int,
                  "spectral_norm": bool, "hidden_g": (list, tuple), "hidden_d": (list, tuple)}
         for k, v in d.items():
             if not isinstance(v, types[k]) or (types[k] is int and isinstance(v, bool)):
@@ -112,10 +116,20 @@ def _one_hot(y: torch.Tensor | None, num_classes: int, like: torch.Tensor) -> to
     return F.one_hot(y.long(), num_classes).to(like.dtype)
 
 
-class DCGANGenerator(nn.Module):
-    """G: z (N, z_dim) [⊕ one-hot y] → Linear → 2w×7×7 → ConvT(4, s2) w×14×14 → ConvT(4, s2) 1×28×28, tanh."""
+def _refine(channels: int, depth: int, norm: Callable[[int], nn.Module], act: Callable[[], nn.Module],
+            bias: bool = False) -> nn.Sequential:
+    """``depth`` blocks Conv(3, s1, same size) → norm → activation: more layers at one resolution."""
+    layers = []
+    for _ in range(depth):
+        layers += [nn.Conv2d(channels, channels, 3, 1, 1, bias=bias), norm(channels), act()]
+    return nn.Sequential(*layers)
 
-    def __init__(self, z_dim: int = 100, width: int = 64, num_classes: int = 0):
+
+class DCGANGenerator(nn.Module):
+    """G: z (N, z_dim) [⊕ one-hot y] → Linear → 2w×7×7 → ConvT(4, s2) w×14×14 → ConvT(4, s2) 1×28×28, tanh;
+    ``depth`` > 0 adds that many 3×3 conv blocks (BatchNorm, ReLU) at 7×7 and at 14×14."""
+
+    def __init__(self, z_dim: int = 100, width: int = 64, num_classes: int = 0, depth: int = 0):
         super().__init__()
         self.z_dim, self.width, self.num_classes = z_dim, width, num_classes
         c = 2 * width
@@ -124,12 +138,18 @@ class DCGANGenerator(nn.Module):
             nn.ConvTranspose2d(c, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(True),  # 14×14
             nn.ConvTranspose2d(width, 1, 4, 2, 1), nn.Tanh(),                                          # 28×28
         )
+        relu = lambda: nn.ReLU(True)  # noqa: E731
+        self.refine7 = _refine(c, depth, nn.BatchNorm2d, relu) if depth else None
+        self.refine14 = _refine(width, depth, nn.BatchNorm2d, relu) if depth else None
         self.apply(weights_init)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         onehot = _one_hot(y, self.num_classes, z)
-        h = self.project(z if onehot is None else torch.cat([z, onehot], 1))
-        return self.main(h.view(-1, 2 * self.width, 7, 7))
+        h = self.project(z if onehot is None else torch.cat([z, onehot], 1)).view(-1, 2 * self.width, 7, 7)
+        if self.refine7 is None:
+            return self.main(h)
+        h = self.main[:3](self.refine7(h))
+        return self.main[3:](self.refine14(h))
 
 
 def _norm2d(kind: str, channels: int) -> nn.Module:
@@ -141,12 +161,13 @@ def _norm2d(kind: str, channels: int) -> nn.Module:
 
 
 class DCGANDiscriminator(nn.Module):
-    """D: 1×28×28 → Conv(4, s2) w×14×14 → Conv(4, s2) 2w×7×7 [norm] → features φ(x) → logit (N, 1).
+    """D: 1×28×28 → Conv(4, s2) w×14×14 → Conv(4, s2) 2w×7×7 [norm] → features φ(x) → logit (N, 1);
+    ``depth`` > 0 adds that many 3×3 conv blocks (norm, LeakyReLU) at 14×14 and at 7×7.
 
     Conditional: logit = Linear(φ) + ⟨e(y), φ⟩ (projection discriminator, Miyato & Koyama 2018).
     """
 
-    def __init__(self, width: int = 64, num_classes: int = 0, norm: str = "batch"):
+    def __init__(self, width: int = 64, num_classes: int = 0, norm: str = "batch", depth: int = 0):
         super().__init__()
         self.num_classes = num_classes
         c = 2 * width
@@ -155,12 +176,20 @@ class DCGANDiscriminator(nn.Module):
             nn.Conv2d(width, c, 4, 2, 1, bias=norm == "none"), _norm2d(norm, c), nn.LeakyReLU(0.2, True),  # 7×7
             nn.Flatten(),
         )
+        lrelu = lambda: nn.LeakyReLU(0.2, True)  # noqa: E731
+        refine = lambda ch: _refine(ch, depth, lambda n: _norm2d(norm, n), lrelu, bias=norm == "none")  # noqa: E731
+        self.refine14 = refine(width) if depth else None
+        self.refine7 = refine(c) if depth else None
         self.out = nn.Linear(c * 7 * 7, 1)
         self.embed = nn.Embedding(num_classes, c * 7 * 7) if num_classes else None
         self.apply(weights_init)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        phi = self.features(x)
+        if self.refine14 is None:
+            phi = self.features(x)
+        else:
+            h = self.refine14(self.features[:2](x))
+            phi = self.features[5](self.refine7(self.features[2:5](h)))
         return _projection_logit(self.out(phi), phi, self.embed, y)
 
 
@@ -211,8 +240,8 @@ def build_gan(spec: ImageGANSpec, seed: int | None = None) -> tuple[nn.Module, n
         torch.manual_seed(seed)
     k = spec.num_classes
     if spec.model == "dcgan":
-        G = DCGANGenerator(spec.z_dim, spec.width, k)
-        D = DCGANDiscriminator(spec.width, k, spec.d_norm)
+        G = DCGANGenerator(spec.z_dim, spec.width, k, spec.depth)
+        D = DCGANDiscriminator(spec.width, k, spec.d_norm, spec.depth)
     else:
         G = MLPImageGenerator(spec.z_dim, spec.hidden_g, k)
         D = MLPImageDiscriminator(spec.hidden_d, k)

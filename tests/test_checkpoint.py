@@ -26,7 +26,8 @@ def trained_pair(spec):
 
 
 @pytest.mark.parametrize("spec", [ImageGANSpec(width=8), ImageGANSpec(model="mlp", hidden_g=(16,), hidden_d=(16,)),
-                                  ImageGANSpec(width=8, num_classes=10, spectral_norm=True)])
+                                  ImageGANSpec(width=8, num_classes=10, spectral_norm=True),
+                                  ImageGANSpec(width=8, depth=1, d_norm="none", spectral_norm=True)])
 def test_round_trip_reproduces_samples_exactly(tmp_path, spec):
     G, D = trained_pair(spec)
     cfg = checkpoint.make_config(spec, step=42, train={"loss": "hinge"})

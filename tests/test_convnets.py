@@ -27,6 +27,24 @@ def test_dcgan28_parameter_counts_match_the_closed_form_and_facts():
     assert convnets.count_parameters(D) == d == 138_689   # FACTS.md §2: D 0.14 M
 
 
+def test_depth_adds_3x3_blocks_at_both_resolutions():
+    """depth k adds k × (3×3 conv w/o bias + norm) at 7×7 (2w channels) and at 14×14 (w) to G and to D."""
+    w, c = 16, 32
+    for k in (1, 2):
+        G0, D0 = build_gan(ImageGANSpec(width=w))
+        G, D = build_gan(ImageGANSpec(width=w, depth=k), seed=0)
+        block = lambda ch: ch * ch * 9 + 2 * ch  # noqa: E731 - conv + BatchNorm scale and shift
+        extra = k * (block(c) + block(w))
+        assert convnets.count_parameters(G) - convnets.count_parameters(G0) == extra
+        assert convnets.count_parameters(D) - convnets.count_parameters(D0) == extra
+        x = G(torch.randn(4, 100))
+        assert x.shape == (4, 1, 28, 28) and D(x).shape == (4, 1)
+        assert sum(isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3) for m in G.modules()) == 2 * k
+    with pytest.raises(ValueError, match="depth"):
+        ImageGANSpec(depth=5)
+    assert ImageGANSpec.from_dict(ImageGANSpec(depth=2).to_dict()).depth == 2
+
+
 def test_dcgan_shapes_and_ranges():
     G, D = build_gan(ImageGANSpec(width=16), seed=0)
     z = torch.randn(5, 100)
