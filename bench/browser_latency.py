@@ -6,14 +6,15 @@ Starts `streamlit run app.py` (headless, free port) and drives Debian's Chromium
    ArrowRight; the time runs from the keydown (in the page's clock) until the plotly figures' data, a metric's
    text or an image changes in the DOM (watched every animation frame). Server time of the same rerun
    (websocket: rerun request -> script_finished) is shown beside it.
-2. Live refresh cost: while the playground trains, every auto-rerun of the live fragment (st.fragment
-   run_every=0.5 s) is timed on the websocket from its rerun request to its script_finished message
-   (goal: median <= 250 ms, half the refresh period, so the page keeps up and stays interactive).
+2. Live refresh cost: while the playground trains, every auto-rerun of its live fragments (st.fragment
+   run_every, the page's default redraw period) is timed on the websocket from its rerun request to its
+   script_finished message (goal: median <= 250 ms, so the page keeps up and stays interactive).
 3. In-app vs headless training (goal >= 0.9, DESIGN.md): steps/s of the playground's default run read from the
    page's step counter while Chromium shows it, against ganviz's headless Trainer with the same config in this
-   process; windows alternate so both see the same machine load.
+   process; windows alternate so both see the same machine load. The server's resident memory is reported
+   before and after.
 
-    python bench/browser_latency.py [--quick] [--samples 10] [--seconds 10] [--rounds 2]
+    python bench/browser_latency.py [--quick] [--samples 10] [--seconds 10] [--rounds 2] [--parts slider,live]
 
 Prints a table and RESULT lines (JSON) for bench/run_all.py.
 """
@@ -178,12 +179,22 @@ def _play_window(page, seconds: float) -> tuple[int, int, float]:
     return s0, s1, t1 - t0
 
 
-def live_playground(browser, server: str, seconds: float, rounds: int, threads: int) -> dict:
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (VmRSS), MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def live_playground(browser, server: str, seconds: float, rounds: int, threads: int, server_pid: int) -> dict:
     """In-app vs headless windows on a page without the websocket decoder (decoding every frame in this
-    process would load the box the trainer runs on), then one window with it for the refresh timing."""
+    process would load the box the trainer runs on), then one window with it for the refresh timing.
+    The server's resident memory is read before the first and after the last window."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     open_page(page, f"{server}/playground")
     keyed(page, "pg_toggle").first.wait_for(timeout=60_000)
+    rss0, t0 = rss_mb(server_pid), time.perf_counter()
     inapp, headless = [], []
     for _ in range(rounds):
         headless.append(headless_steps_per_s(seconds, threads))
@@ -199,6 +210,7 @@ def live_playground(browser, server: str, seconds: float, rounds: int, threads: 
     refresh = wire.durations(fragment_only=True)
     page.close()
     return {"inapp": statistics.median(inapp), "headless": statistics.median(headless),
+            "rss": (rss0, rss_mb(server_pid), time.perf_counter() - t0),
             "refresh_median": statistics.median(refresh) if refresh else float("nan"),
             "refresh_p90": sorted(refresh)[int(0.9 * (len(refresh) - 1))] if refresh else float("nan"),
             "refresh_n": len(refresh)}
@@ -233,7 +245,7 @@ def main(argv=None) -> list[dict]:
                                                "--disable-component-update", "--no-first-run"])
             rows = [slider_latency(browser, server, f, key, args.samples) for f, key in THEORY.items()
                     if f in available and "slider" in parts and f in args.pages.split(",")]
-            live = (live_playground(browser, server, args.seconds, args.rounds, args.threads)
+            live = (live_playground(browser, server, args.seconds, args.rounds, args.threads, proc.pid)
                     if "playground.py" in available and "live" in parts else None)
             browser.close()
     finally:
@@ -253,12 +265,15 @@ def main(argv=None) -> list[dict]:
     if live:
         ok_r = live["refresh_median"] <= REFRESH_GOAL_MS
         ratio = live["inapp"] / live["headless"]
-        print(f"\nplayground live fragment rerun (every 0.5 s while training): median {live['refresh_median']:.0f} ms, "
+        print(f"\nplayground live view rerun (the page's default redraw period): median {live['refresh_median']:.0f} ms, "
               f"p90 {live['refresh_p90']:.0f} ms over {live['refresh_n']} reruns "
               f"(goal median <= {REFRESH_GOAL_MS:.0f} ms)")
         print(f"playground training with Chromium attached: {live['inapp']:,.1f} steps/s in the app vs "
               f"{live['headless']:,.1f} steps/s headless Trainer (same config, {args.threads} torch thread(s) each) "
               f"-> ratio {ratio:.2f} (goal >= {RATIO_GOAL})")
+        r0, r1, span = live["rss"]
+        print(f"server resident memory {r0:.0f} MB -> {r1:.0f} MB over {span:.0f} s of live training with Chromium "
+              f"attached ({r1 - r0:+.1f} MB)")
         results += [
             {"name": "live refresh playground", "figure": f"{live['refresh_median']:.0f} ms per fragment rerun",
              "value": round(live["refresh_median"], 1), "ratio": round(live["refresh_median"] / REFRESH_GOAL_MS, 3),

@@ -47,15 +47,13 @@ PUBLISHED = [  # (method, ring modes, ring % HQ, grid modes, grid % HQ, source) 
 
 @dataclass(frozen=True)
 class Method:
-    """A benchmark row: a PlaygroundConfig per dataset, its step budget, and an optional lr schedule
-    (linear decay of both learning rates from ``decay_from`` × steps to ``decay_to`` × lr at the end,
-    applied with Trainer.update)."""
+    """A benchmark row: a PlaygroundConfig per dataset, its step budget, and an optional lr schedule (both
+    learning rates decay linearly to ~0 from ``decay_from`` × steps to the last step: TrainConfig.lr_factor)."""
 
     label: str
     configs: dict = field(default_factory=dict)  # dataset -> PlaygroundConfig
     steps: int = 25_000
     decay_from: float | None = None
-    decay_to: float = 0.0
 
     def config(self, dataset: str) -> PlaygroundConfig:
         return replace(self.configs.get(dataset, self.configs.get("*", PROTOCOL)), dataset=dataset)
@@ -89,17 +87,6 @@ METHODS = {
 QUICK = ("gan", "wgan-gp", "pacgan4", "best")
 
 
-def lr_factor(method: Method, step: int) -> float:
-    """1 until decay_from × steps, then linear down to decay_to at the last step."""
-    if method.decay_from is None:
-        return 1.0
-    start = method.decay_from * method.steps
-    if step <= start:
-        return 1.0
-    frac = (step - start) / max(1.0, method.steps - start)
-    return 1.0 - (1.0 - method.decay_to) * min(1.0, frac)
-
-
 def run_one(args: tuple) -> dict:
     """Train one (method, dataset, seed) and score 2,500 fresh samples."""
     key, dataset_name, seed, steps, threads = args
@@ -107,17 +94,15 @@ def run_one(args: tuple) -> dict:
     method = METHODS[key]
     method = replace(method, steps=steps or method.steps)
     cfg = replace(method.config(dataset_name), seed=seed)
+    if method.decay_from is not None:  # the Trainer's own linear schedule (TrainConfig.decay_start/decay_steps)
+        start = int(method.decay_from * method.steps)
+        cfg = replace(cfg, decay_start=start, decay_steps=method.steps - start)
     dataset = toy.DATASETS[dataset_name]()
     trainer = build_trainer(cfg, dataset, fixed_n=8, metric_every=0)
     t0 = time.perf_counter()
     error = None
-    last_factor = 1.0
     try:
-        for step in range(1, method.steps + 1):
-            factor = lr_factor(method, step)
-            if factor != last_factor and (step % 50 == 0 or step == method.steps):
-                trainer.update(lr_g=cfg.lr_g * max(factor, 1e-3), lr_d=cfg.lr_d * max(factor, 1e-3))
-                last_factor = factor
+        for _ in range(method.steps):
             trainer.step()
     except RuntimeError as err:  # Diverged: report it as a row, not a crash
         error = str(err)

@@ -24,7 +24,8 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop")
 PRIORS = ("normal", "uniform")
 #: Settings a running game may change without new nets.
 LIVE_FIELDS = ("loss", "optimizer", "lr_g", "lr_d", "betas", "momentum", "k", "g_steps", "batch_size",
-               "gp_weight", "clip", "unroll")
+               "gp_weight", "clip", "unroll", "decay_start", "decay_steps")
+LR_FLOOR = 1e-3  # a decayed learning rate never goes below this fraction of its value (Adam stays defined)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class TrainConfig:
     pack: int = 1
     unroll: int = 0
     ema: float = 0.0
+    decay_start: int = 0
+    decay_steps: int = 0
     seed: int = 0
     device: str = "auto"
     amp: bool = False
@@ -61,10 +64,19 @@ class TrainConfig:
             raise ValueError("k and g_steps must be at least 1.")
         if self.batch_size < 2:
             raise ValueError("The batch size must be at least 2.")
+        if self.decay_start < 0 or self.decay_steps < 0:
+            raise ValueError("The learning-rate decay's start and length must be 0 or more steps.")
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"The EMA decay must be in [0, 1), got {self.ema}.")
         if self.pack < 1 or self.batch_size % self.pack:
             raise ValueError(f"The batch size ({self.batch_size}) must be a multiple of the packing degree ({self.pack}).")
+
+    def lr_factor(self, step: int) -> float:
+        """Both learning rates' multiplier at ``step``: 1 until ``decay_start``, then linear down to LR_FLOOR over
+        ``decay_steps`` steps, and LR_FLOOR after (no decay when ``decay_steps`` is 0)."""
+        if not self.decay_steps or step <= self.decay_start:
+            return 1.0
+        return max(LR_FLOOR, 1.0 - (step - self.decay_start) / self.decay_steps)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -152,6 +164,7 @@ class Trainer:
         self._g_fwd = torch.compile(self.G) if config.compile and self.device.type == "cuda" else self.G
         self._d_fwd = torch.compile(self.D) if config.compile and self.device.type == "cuda" else self.D
         self._build_optimizers()
+        self._set_lrs(config.lr_factor(1))
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.ema > 0 else None
         n_params = sum(p.numel() for p in (*self.G.parameters(), *self.D.parameters()))
         self.cpu_threads = cpu_threads_for(n_params) if self.device.type == "cpu" else None
@@ -191,9 +204,13 @@ class Trainer:
         self.config = new
         if (new.optimizer, tuple(new.betas), new.momentum) != (old.optimizer, tuple(old.betas), old.momentum):
             self._build_optimizers()
-        for opt, lr in ((self.opt_g, new.lr_g), (self.opt_d, new.lr_d)):
+        self._set_lrs(new.lr_factor(self.step_count + 1))
+
+    def _set_lrs(self, factor: float) -> None:
+        self._lr_factor = factor
+        for opt, lr in ((self.opt_g, self.config.lr_g), (self.opt_d, self.config.lr_d)):
             for group in opt.param_groups:
-                group["lr"] = lr
+                group["lr"] = lr * factor
 
     def add_metric(self, name: str, fn: Callable[["Trainer"], float | dict], every: int) -> None:
         """Record ``fn(trainer)`` (a float, or a dict of floats) in the history every ``every`` steps."""
@@ -363,8 +380,12 @@ class Trainer:
         return self._finish(self._g_update())
 
     def step(self) -> dict:
-        """One iteration of Algorithm 1: k D-steps (the last keeps its fake for G), then g_steps G-steps."""
+        """One iteration of Algorithm 1: k D-steps (the last keeps its fake for G), then g_steps G-steps, at the
+        learning rates of ``config.lr_factor`` for this step."""
         c = self.config
+        factor = c.lr_factor(self.step_count + 1)
+        if factor != self._lr_factor:
+            self._set_lrs(factor)
         reuse = c.unroll == 0
         for i in range(c.k):
             d = self._d_update(keep_fake=reuse and i == c.k - 1)
@@ -404,3 +425,4 @@ class Trainer:
         self.opt_d.load_state_dict(state["opt_d"])
         self.step_count = int(state["step"])
         self.rng.set_state(state["rng"])
+        self._set_lrs(self.config.lr_factor(self.step_count + 1))

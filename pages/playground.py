@@ -18,6 +18,8 @@ REFRESH_S = [0.25, 0.5, 1.0, 2.0, 5.0]  # seconds between redraws of the live vi
 LRS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1]
 DATA_LABELS = {**{name: make().label for name, make in toy.DATASETS.items()}, "csv": "Your CSV of points (upload)"}
 Z_DIMS = [1, 2, 4, 8, 16, 64, 256]
+DECAY_STARTS = [0, 1_000, 2_000, 5_000, 10_000, 15_000, 20_000]  # 0: no decay
+DECAY_LENGTHS = [1_000, 2_000, 5_000, 10_000, 20_000]
 VIEWS = {"heatmap": "D's output", "manifold": "G's manifold", "real": "real points", "fake": "fake points",
          "arrows": "G's gradient arrows"}
 LOSS_LATEX = {
@@ -44,7 +46,8 @@ def widget_values(cfg: playground.PlaygroundConfig) -> dict:
             "pack": d["remedy_param"] if d["remedy"] == "pacgan" else 2,
             "unroll": d["remedy_param"] if d["remedy"] == "unrolled" else 5, "loss": d["loss"],
             "opt": d["optimizer"], "lr_g": d["lr_g"], "lr_d": d["lr_d"], "beta1": d["beta1"], "k": d["k"],
-            "batch": d["batch_size"]}  # the seed stays the user's (ui.seed_input owns its widget)
+            "batch": d["batch_size"], "decay_from": d["decay_start"] if d["decay_steps"] else 0,
+            "decay_len": d["decay_steps"] or 10_000}  # the seed stays the user's (ui.seed_input owns its widget)
 
 
 PRESETS = {name: (story, widget_values(cfg)) for name, (story, cfg) in playground.PRESETS.items()}
@@ -99,6 +102,11 @@ with st.expander("Settings", expanded=True):
         beta1 = st.select_slider("Adam β₁", [0.0, 0.5, 0.9], key=f"{P}_beta1")
         k = st.slider("k: D steps per G step", 1, 10, key=f"{P}_k")
         batch = st.select_slider("Batch size m", [16, 32, 64, 128, 256, 512, 1024], key=f"{P}_batch")
+        decay_from = st.select_slider("Decay both learning rates from step", DECAY_STARTS, key=f"{P}_decay_from",
+                                      format_func=lambda v: "never" if v == 0 else f"{v:,}",
+                                      help="Linear decay to ~0 (0.1 % of the rate): the fakes settle onto the modes.")
+        decay_len = st.select_slider("… reaching ~0 after (steps)", DECAY_LENGTHS, key=f"{P}_decay_len",
+                                     format_func=lambda v: f"{v:,}", disabled=decay_from == 0)
     with c3:
         st.markdown("**Networks and remedy**")
         layers = st.slider("Hidden layers (G and D)", 1, 4, key=f"{P}_layers")
@@ -131,7 +139,7 @@ with ui.user_errors():
     cfg = playground.PlaygroundConfig(
         dataset=data_name, z_dim=z_dim, prior=prior, hidden_layers=layers, width=width, activation=act,
         remedy=remedy, remedy_param=param, loss=loss, optimizer=optimizer, lr_g=lr_g, lr_d=lr_d, beta1=beta1,
-        k=k, batch_size=batch, seed=seed)
+        k=k, batch_size=batch, decay_start=decay_from, decay_steps=decay_len if decay_from else 0, seed=seed)
 if cfg.effective_batch != batch:
     st.caption(f"With packing m = {cfg.pack} the batch is {cfg.effective_batch} samples ({cfg.effective_batch // cfg.pack} packs).")
 

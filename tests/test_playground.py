@@ -180,3 +180,13 @@ def test_presets_tell_their_story():
     t, _ = run_preset("Best config (bench)", 2500)  # measured: 8 modes, 26 % HQ, balanced
     assert t.history.last("modes_covered") == 8 and t.history.last("hq_fraction") > 0.2
     assert t.history.last("reverse_kl") < 0.05
+
+
+def test_lr_decay_reaches_the_trainer_and_applies_live():
+    cfg = playground.PlaygroundConfig(decay_start=100, decay_steps=50)
+    tc = cfg.train_config()
+    assert (tc.decay_start, tc.decay_steps) == (100, 50) and tc.lr_factor(125) == pytest.approx(0.5)
+    assert cfg.live_changes()["decay_start"] == 100
+    assert playground.PlaygroundConfig(decay_start=5, decay_steps=9).nets_key() == cfg.nets_key()  # no reset
+    best = playground.PRESETS["Best config (bench)"][1]
+    assert (best.decay_start, best.decay_steps) == (15_000, 10_000)  # bench/mode_collapse.py's "best" ring run

@@ -251,3 +251,23 @@ def test_no_ema_by_default_and_bad_decays_rejected():
     for bad in (1.0, -0.1, 1.5):
         with pytest.raises(ValueError, match="EMA"):
             TrainConfig(ema=bad)
+
+
+def test_linear_lr_decay_schedule():
+    """Both lrs × 1 until decay_start, then linearly to LR_FLOOR over decay_steps (the bench's best config)."""
+    from ganviz.train import LR_FLOOR
+    c = TrainConfig(lr_g=1e-3, lr_d=2e-3, decay_start=10, decay_steps=20)
+    assert [c.lr_factor(s) for s in (1, 10, 11, 20, 29, 30, 100)] == pytest.approx(
+        [1, 1, 0.95, 0.5, 0.05, LR_FLOOR, LR_FLOOR])
+    assert TrainConfig().lr_factor(10**6) == 1.0
+    t = toy_trainer(lr_g=1e-3, lr_d=2e-3, decay_start=2, decay_steps=4)
+    seen = []
+    for _ in range(7):
+        t.step()
+        seen.append((t.opt_g.param_groups[0]["lr"], t.opt_d.param_groups[0]["lr"]))
+    expected = [c2 * f for f in (1, 1, 0.75, 0.5, 0.25, LR_FLOOR, LR_FLOOR) for c2 in (1e-3, 2e-3)]
+    assert [lr for pair in seen for lr in pair] == pytest.approx(expected)
+    t.update(lr_g=4e-3)  # a live change keeps the schedule's factor
+    assert t.opt_g.param_groups[0]["lr"] == pytest.approx(4e-3 * LR_FLOOR)
+    with pytest.raises(ValueError, match="decay"):
+        TrainConfig(decay_steps=-1)

@@ -57,6 +57,7 @@ def test_every_preset_applies_its_settings_and_story(at):
         assert at.selectbox(key="pg_loss").value == cfg.loss
         assert at.selectbox(key="pg_remedy").value == cfg.remedy
         assert at.select_slider(key="pg_lr_g").value == cfg.lr_g and at.slider(key="pg_k").value == cfg.k
+        assert at.select_slider(key="pg_decay_from").value == (cfg.decay_start if cfg.decay_steps else 0)
         assert any(story in c.value for c in at.caption), name
     assert step(at)["Step"] == "1"  # the last preset trains
 
@@ -71,6 +72,8 @@ def test_loss_and_lr_change_live_and_keep_the_step(at):
     assert any(label.startswith("critic") for label in m)
     assert r"\max(0, 1 - D(x))" in " ".join(x.value for x in at.latex)
     assert step(at)["Step"] == "2"
+    at.select_slider(key="pg_decay_from").set_value(1_000).run()  # the lr schedule is live too
+    assert not at.exception and metric_values(at)["Step"] == "2"
 
 
 def test_nets_change_resets_the_run(at):
