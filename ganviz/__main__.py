@@ -57,6 +57,8 @@ def _add_train(sub) -> None:
                    "ganviz.train.cpu_threads_for; on a busy machine 1 is often fastest)")
     p.add_argument("--sample-every", type=int, default=500, help="write a PNG sample grid every N steps")
     p.add_argument("--log-every", type=int, default=10, help="write a metrics.csv row every N steps")
+    p.add_argument("--save-every", type=int, default=0, help="also save a checkpoint in OUT/step_N every N steps "
+                   "(0: only the final one)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
@@ -93,8 +95,8 @@ def cmd_train(args) -> int:
     from ganviz.data import make_grid
     from ganviz.train import Diverged, TrainConfig
 
-    if args.steps < 1 or args.sample_every < 1 or args.log_every < 1:
-        raise ValueError("--steps, --sample-every and --log-every must be at least 1.")
+    if args.steps < 1 or args.sample_every < 1 or args.log_every < 1 or args.save_every < 0:
+        raise ValueError("--steps, --sample-every and --log-every must be at least 1, --save-every 0 or more.")
     images = _load_data(args)
     spec = ImageGANSpec(model=args.model, z_dim=args.z_dim, width=args.width, depth=args.depth,
                         num_classes=len(images.class_names) if args.conditional else 0,
@@ -110,6 +112,12 @@ def cmd_train(args) -> int:
     (out / "samples").mkdir(parents=True, exist_ok=True)
     timeline = GridTimeline(every=args.sample_every, max_frames=10_000).attach(trainer)
     print(f"{images.source}\nModel {spec.model} on {trainer.device}; writing to {out}", file=sys.stderr)
+
+    def run_config() -> dict:
+        return checkpoint.make_config(
+            spec, train=config.to_dict(), data={"name": images.name, "source": images.source, "n": len(images),
+                                                "class_names": list(images.class_names)},
+            step=trainer.step_count, seconds=round(time.perf_counter() - t0, 1))
 
     fields = ["step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "images_per_s", "elapsed_s"]
     bar = None if args.quiet else _tqdm(args.steps)
@@ -133,6 +141,8 @@ def cmd_train(args) -> int:
                 for step, grid in timeline.frames()[written:]:
                     Image.fromarray(grid).save(out / "samples" / f"step_{step:06d}.png")
                     written += 1
+                if args.save_every and s % args.save_every == 0 and s < args.steps:
+                    checkpoint.save(out / f"step_{s:06d}", trainer.sampling_G, trainer.D, run_config())
         except Diverged as err:
             print(f"\n{err}", file=sys.stderr)
             status = 1
@@ -143,10 +153,7 @@ def cmd_train(args) -> int:
     frames = [Image.fromarray(g) for _, g in timeline.frames()]
     if len(frames) > 1:
         frames[0].save(out / "timeline.gif", save_all=True, append_images=frames[1:], duration=200, loop=0)
-    cfg = checkpoint.make_config(
-        spec, train=config.to_dict(), data={"name": images.name, "source": images.source, "n": len(images),
-                                            "class_names": list(images.class_names)},
-        step=trainer.step_count, seconds=round(time.perf_counter() - t0, 1))
+    cfg = run_config()
     checkpoint.save(out, trainer.sampling_G, trainer.D, cfg)
     (out / "checkpoint.zip").write_bytes(checkpoint.to_zip(trainer.sampling_G, trainer.D, cfg))  # for the app's uploader
     print(f"Done: {trainer.step_count} steps in {time.perf_counter() - t0:.1f} s; checkpoint (+ checkpoint.zip "

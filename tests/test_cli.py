@@ -23,7 +23,7 @@ def test_train_writes_checkpoint_grids_and_metrics(tmp_path, ema):
     out = tmp_path / "run"
     rc = main(["train", "--data", "digits8x8", "--model", "dcgan", "--width", "8", "--steps", "6", "--batch", "8",
                "--sample-every", "3", "--log-every", "2", "--seed", "4", "--out", str(out), "--quiet", "--threads", "1",
-               "--ema", ema])
+               "--ema", ema, "--save-every", "4"])
     assert rc == 0
     rows = list(csv.DictReader(open(out / "metrics.csv")))
     assert [int(r["step"]) for r in rows] == [2, 4, 6]
@@ -35,6 +35,10 @@ def test_train_writes_checkpoint_grids_and_metrics(tmp_path, ema):
     G, D, cfg = checkpoint.load(out)
     assert cfg["step"] == 6 and cfg["train"]["seed"] == 4 and cfg["data"]["name"] == "digits8x8"
     assert cfg["train"]["ema"] == float(ema)
+    G4, _, cfg4 = checkpoint.load(out / "step_000004")  # --save-every 4: the checkpoint at step 4 as well
+    assert cfg4["step"] == 4 and not (out / "step_000006").exists()
+    final = checkpoint.load(out)[0].state_dict().values()
+    assert not all(torch.equal(a, b) for a, b in zip(G4.state_dict().values(), final))
     assert D is not None
     # the saved G on the run's fixed noise (drawn first from the seed) redraws final.png pixel for pixel
     z = torch.randn(64, 100, generator=torch.Generator().manual_seed(4))
