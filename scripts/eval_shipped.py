@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ganviz import classifier as C  # noqa: E402
 from ganviz import evaluation as E  # noqa: E402
 from ganviz import metrics as M  # noqa: E402
+from ganviz import pretrained  # noqa: E402
 from ganviz.train import resolve_device  # noqa: E402
 
 IS_BAR = {"mnist": 0.95, "fashion-mnist": 0.9}
@@ -29,7 +30,7 @@ IS_BAR = {"mnist": 0.95, "fashion-mnist": 0.9}
 
 def score(path: str, n: int, device, seed: int = 0, quick: bool = False) -> dict:
     """Scores of one checkpoint; ``quick`` skips KID and precision/recall (for choosing among many runs)."""
-    G, config = E.load_generator(path)
+    G, config = pretrained.load(path)
     dataset = E.gan_dataset(config)
     k = int(config["model"].get("num_classes", 0) or 0)
     t0 = time.perf_counter()
