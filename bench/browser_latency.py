@@ -216,6 +216,25 @@ def live_playground(browser, server: str, seconds: float, rounds: int, threads: 
             "refresh_n": len(refresh)}
 
 
+def memory_soak(browser, server: str, minutes: float, server_pid: int) -> list[tuple[float, int, float]]:
+    """The playground trains live in Chromium for ``minutes``; (seconds, step, server RSS MB) every 30 s."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    open_page(page, f"{server}/playground")
+    keyed(page, "pg_toggle").first.wait_for(timeout=60_000)
+    keyed(page, "pg_toggle").locator("button").first.click()
+    wait_step(page, "s >= 5", timeout=60_000)
+    samples, t0 = [], time.perf_counter()
+    while True:
+        elapsed = time.perf_counter() - t0
+        samples.append((elapsed, read_step(page), rss_mb(server_pid)))
+        print(f"memory: {elapsed:5.0f} s  step {samples[-1][1]:>8,}  server RSS {samples[-1][2]:.0f} MB", flush=True)
+        if elapsed >= 60 * minutes:
+            break
+        page.wait_for_timeout(min(30.0, 60 * minutes - elapsed + 0.1) * 1000)
+    page.close()
+    return samples
+
+
 def main(argv=None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="4 slider moves per page, 1 round of 5 s")
@@ -224,7 +243,9 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--rounds", type=int, default=2, help="alternating in-app / headless windows")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads of the server (OMP_NUM_THREADS) and of the headless Trainer: the same for both")
-    ap.add_argument("--parts", default="slider,live", help="which parts to run: slider, live or both (default)")
+    ap.add_argument("--parts", default="slider,live",
+                    help="comma-separated: slider, live (default both), memory (a long live session, server RSS)")
+    ap.add_argument("--minutes", type=float, default=5.0, help="length of the memory part")
     ap.add_argument("--pages", default=",".join(THEORY), help="theory pages for the slider part (default: all)")
     args = ap.parse_args(argv)
     parts = set(args.parts.split(","))
@@ -247,6 +268,8 @@ def main(argv=None) -> list[dict]:
                     if f in available and "slider" in parts and f in args.pages.split(",")]
             live = (live_playground(browser, server, args.seconds, args.rounds, args.threads, proc.pid)
                     if "playground.py" in available and "live" in parts else None)
+            memory = (memory_soak(browser, server, args.minutes, proc.pid)
+                      if "playground.py" in available and "memory" in parts else None)
             browser.close()
     finally:
         stop_server(proc)
@@ -281,6 +304,13 @@ def main(argv=None) -> list[dict]:
             {"name": "in-app / headless playground", "figure": f"{live['inapp']:.0f} vs {live['headless']:.0f} steps/s",
              "value": round(ratio, 3), "ratio": round(ratio, 3), "goal": f">= {RATIO_GOAL}",
              "pass": ratio >= RATIO_GOAL}]
+    if memory:
+        (t0, s0, r0), (t1, s1, r1) = memory[0], memory[-1]
+        print(f"\nmemory: server resident {r0:.0f} MB -> {r1:.0f} MB ({r1 - r0:+.1f} MB) over {t1 - t0:.0f} s and "
+              f"{s1 - s0:,} steps of live playground training with Chromium attached (goal <= 20 MB)")
+        results.append({"name": "server memory, live session", "figure": f"{r1 - r0:+.1f} MB in {t1 - t0:.0f} s",
+                        "value": round(r1 - r0, 1), "ratio": round((r1 - r0) / 20.0, 3), "goal": "<= 20 MB",
+                        "pass": r1 - r0 <= 20.0})
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for r in results:
         print("RESULT " + json.dumps(r))
