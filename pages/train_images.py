@@ -14,7 +14,7 @@ DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST", "di
 FAST = convnets.FAST_DCGAN
 DEFAULTS = dict(dataset="mnist", model="dcgan", width=FAST["width"], z_dim=FAST["z_dim"],
                 conditional=bool(FAST["num_classes"]), loss="nonsaturating", lr_g=FAST["lr_g"], lr_d=FAST["lr_d"],
-                batch=FAST["batch_size"], k=1, every=25)
+                batch=FAST["batch_size"], k=1, every=25, depth=0, ema=False)
 PRESETS = {  # each starts from DEFAULTS (the measured 3-minute preset, see convnets.FAST_DCGAN)
     "DCGAN digits in 3 minutes (CPU)": (
         "A narrow class-conditional DCGAN: strokes after ~200 steps, readable digits (one class per column) "
@@ -93,8 +93,12 @@ with left:
     if model == "dcgan":
         width = st.select_slider("DCGAN width (base channels)", [16, 32, 48, 64], key=f"{P}_width",
                                  help="64 is the FACTS.md DCGAN-28 (G 0.78 M, D 0.14 M parameters); 32 trains ~3× faster on a CPU.")
+        depth = st.select_slider("Extra 3×3 conv layers at each resolution (G and D)", [0, 1, 2], key=f"{P}_depth",
+                                 help="0 is Radford's DCGAN. One more layer at 7×7 and at 14×14 gives both nets a wider "
+                                      "view of the digit (the shipped unconditional models use 1); each step costs "
+                                      "about twice as much.")
     else:
-        width = 64
+        width, depth = 64, 0
     z_dim = st.select_slider("z dimension", [2, 8, 16, 32, 64, 100, 128], key=f"{P}_z_dim")
     conditional = st.toggle("Class-conditional (G and D see the label)", key=f"{P}_conditional",
                             disabled=len(images.class_names) < 2) and len(images.class_names) >= 2
@@ -104,6 +108,10 @@ with left:
     lr_d = st.select_slider("Learning rate of D", LRS, key=f"{P}_lr_d", format_func=lambda v: f"{v:g}")
     batch = st.select_slider("Batch size m", [16, 32, 64, 128, 256], key=f"{P}_batch")
     k = st.slider("k (D steps per G step)", 1, 5, key=f"{P}_k")
+    ema = st.toggle("Show an average of G's weights (EMA, β = 0.999)", key=f"{P}_ema",
+                    help="θ_EMA ← 0.999 θ_EMA + 0.001 θ_G after every G step (Yazıcı et al. 2019): the grid, the "
+                         "scores and the downloaded checkpoint use the averaged G, which smooths out the "
+                         "back-and-forth of the game. Training itself is unchanged.")
     every = st.select_slider("Timeline: snapshot every N steps", [5, 10, 25, 50, 100, 250], key=f"{P}_every")
     has_classifier = dataset in QUALITY_DATASETS
     quality_every = st.select_slider(
@@ -112,23 +120,23 @@ with left:
         help="Scored on 2,000 samples with the shipped classifier of this dataset (see Evaluating GANs); "
              "each check costs about a second on a CPU.") if has_classifier else 0
     seed = ui.seed_input(key=f"{P}_seed")
-    st.caption("Loss, learning rates, k and batch size change live; data, networks, z, seed and timeline "
+    st.caption("Loss, learning rates, k and batch size change live; data, networks, z, EMA, seed and timeline "
                "interval start a new run.")
     cuda = resolve_device("auto").type == "cuda"
     amp = st.toggle("bf16 autocast (CUDA)", key=f"{P}_amp", disabled=not cuda)
     compile_ = st.toggle("torch.compile (CUDA)", key=f"{P}_compile", disabled=not cuda)
 
-spec = convnets.ImageGANSpec(model=model, z_dim=z_dim, width=width,
+spec = convnets.ImageGANSpec(model=model, z_dim=z_dim, width=width, depth=depth,
                              num_classes=len(images.class_names) if conditional else 0,
                              d_norm="layer" if loss == "wgan-gp" else "batch")
 betas = (0.0, 0.9) if loss == "wgan-gp" else (0.5, 0.999)  # Gulrajani et al. 2017 / Radford et al. 2016
 with ui.user_errors():
     config = TrainConfig(loss=loss, lr_g=lr_g, lr_d=lr_d, betas=betas, k=k, batch_size=batch, seed=seed,
-                         amp=amp and cuda, compile=compile_ and cuda,
+                         ema=0.999 if ema else 0.0, amp=amp and cuda, compile=compile_ and cuda,
                          optimizer="rmsprop" if loss == "wgan" else "adam")
 # New nets (and a fresh run) when the data or the architecture changes; lr, loss, k, batch change live.
 nets_key = (images.source, len(images), dataset, spec, seed, every, config.amp, config.compile, betas, config.optimizer,
-            quality_every)
+            quality_every, config.ema)
 run = ui.session_run("train_images", nets_key, lambda: convnets.live_image_run(
     images, spec, config, timeline_every=every, quality=quality_tracker(dataset) if quality_every else None,
     quality_every=quality_every))

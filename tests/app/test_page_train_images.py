@@ -68,6 +68,18 @@ def test_dcgan_conditional_and_new_seed_reset_the_run(at):
     assert metric_values(at)["Step"] == "0"
 
 
+def test_deeper_dcgan_and_ema_start_new_runs_that_train(at):
+    at.radio(key="ti_model").set_value("dcgan").run()
+    at.select_slider(key="ti_width").set_value(16).run()
+    at.select_slider(key="ti_depth").set_value(1).run()
+    at.button(key="ti_step").click().run()
+    assert not at.exception and metric_values(at)["Step"] == "1"
+    at.toggle(key="ti_ema").set_value(True).run()  # the averaged G needs its own copy: a new run
+    assert not at.exception and metric_values(at)["Step"] == "0"
+    at.button(key="ti_step").click().run()
+    assert not at.exception and metric_values(at)["Step"] == "1"
+
+
 def test_timeline_scrubs_snapshots_and_offers_downloads(at):
     at.select_slider(key="ti_every").set_value(5).run()
     for _ in range(5):
