@@ -264,9 +264,8 @@ def test_prop2_converges_to_minus_log4():
 
 def test_theory_figures_are_valid_plotly():
     """plots_theory builds figures without validation for speed; re-validate every builder's output here."""
-    import plotly.graph_objects as go
-
     from ganviz.plots import theory as pt
+    from tests.helpers import validated
 
     x = T.make_grid(-5, 5, 201)
     p, q = stats.norm.pdf(x), stats.norm.pdf(x, 1)
@@ -286,6 +285,5 @@ def test_theory_figures_are_valid_plotly():
         pt.c_path_figure(c, 1),
     ]
     for fig in figs:
-        checked = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
-        assert checked.layout.height == fig.layout.height and len(checked.data) == len(fig.data)
-        assert fig.layout.uirevision
+        validated(fig)  # raises ValueError on any invalid property
+        assert fig.layout.height and fig.layout.uirevision and fig.layout.template.to_plotly_json() == {"layout": {}}

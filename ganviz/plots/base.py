@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-#: No plotly template: st.plotly_chart applies the app theme, and a template costs ~25 ms per figure.
+#: No plotly template: st.plotly_chart applies the app theme; a full template is ~90 % of a small figure's size
+#: and costs ~25 ms per figure.
 NO_TEMPLATE = {"layout": {}}
 
 

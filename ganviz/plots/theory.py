@@ -3,15 +3,16 @@
 All figures use SVG scatter/bar traces, a fixed height and a ``uirevision`` so zoom survives reruns.
 Colours follow Goodfellow et al. 2014, Fig. 1: p_data black dots, p_g green, D blue dashed.
 
-Speed: figures are assembled from plain dicts and built with ``go.Figure(..., _validate=False)``, which
-skips plotly's per-property validation (≈ 0.5 ms instead of ≈ 10–40 ms a figure); this keeps a theory
-page's rerun within its 50 ms budget. The dicts use only documented plotly.js attributes.
+Speed: figures are assembled from plain dicts and built by ganviz.plots.base.live_figure, which skips
+plotly's per-property validation (≈ 0.5 ms instead of ≈ 10–40 ms a figure); this keeps a theory page's rerun
+within its 50 ms budget. The figure tests validate what the builders return.
 """
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 
+from ganviz.plots.base import live_figure
 from ganviz.theory import d_star
 
 LOG2, LOG4 = float(np.log(2.0)), float(np.log(4.0))
@@ -21,8 +22,6 @@ P_DATA_STYLE = {"color": COLORS["p_data"], "dash": "dot", "width": 3}
 P_G_STYLE = {"color": COLORS["p_g"], "width": 3}
 D_STYLE = {"color": COLORS["d"], "dash": "dash", "width": 2}
 D_STAR_STYLE = {"color": COLORS["d_star"], "width": 2}
-_TEMPLATE = {"layout": {}}  # no plotly template: st.plotly_chart's theme styles the chart; a full template
-#                             is ~90 % of a small figure's size and of the cost of every rerun
 
 
 def visible_range(x, ys, rel: float = 1e-3, pad: float = 0.05) -> list[float] | None:
@@ -44,7 +43,7 @@ def figure(traces: list[dict], height: int, uirevision: str, xtitle: str | None 
            ytitle: str | None = None, title: str | None = None, shapes: list[dict] | None = None,
            annotations: list[dict] | None = None, **layout) -> go.Figure:
     """A go.Figure from trace dicts, with the house layout (horizontal legend, fixed height, uirevision)."""
-    lay = dict(template=_TEMPLATE, height=height, uirevision=uirevision,
+    lay = dict(height=height, uirevision=uirevision,
                margin=dict(l=55, r=20, t=40 if title else 15, b=40), bargap=0,
                legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
                shapes=shapes or [], annotations=annotations or [])
@@ -53,7 +52,7 @@ def figure(traces: list[dict], height: int, uirevision: str, xtitle: str | None 
     if title:
         lay["title"] = {"text": title}
     lay.update(layout)
-    return go.Figure(data=traces, layout=lay, _validate=False)
+    return live_figure(traces, lay)
 
 
 def line(x, y, name: str, style: dict | None = None, mode: str = "lines", **kw) -> dict:
