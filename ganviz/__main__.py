@@ -48,6 +48,11 @@ def _add_train(sub) -> None:
     p.add_argument("--k", type=int, default=1, help="D steps per G step")
     p.add_argument("--ema", type=float, default=0.0, help="EMA decay of G's weights, e.g. 0.999 (0: off); the "
                    "checkpoint and sample grids use the averaged G")
+    p.add_argument("--decay-start", type=int, default=0, help="step where both learning rates start to decay "
+                   "linearly (with --decay-steps)")
+    p.add_argument("--decay-steps", type=int, default=0, help="length of the linear learning-rate decay (0: none)")
+    p.add_argument("--init-from", default=None, help="checkpoint folder, .zip or models/ stem to start from (same nets; its G "
+                   "and D weights, fresh optimizers), e.g. to go on training a run with a decay")
     p.add_argument("--steps", type=int, default=5000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
@@ -90,7 +95,7 @@ def cmd_train(args) -> int:
     import torch
     from PIL import Image
 
-    from ganviz import checkpoint
+    from ganviz import checkpoint, pretrained
     from ganviz.convnets import GridTimeline, ImageGANSpec, build_trainer
     from ganviz.data import make_grid
     from ganviz.train import Diverged, TrainConfig
@@ -104,8 +109,13 @@ def cmd_train(args) -> int:
                         spectral_norm=args.spectral_norm)
     config = TrainConfig(loss=args.loss, optimizer=args.optimizer, lr_g=args.lr_g, lr_d=args.lr_d,
                          betas=(args.beta1, args.beta2), k=args.k, ema=args.ema, batch_size=args.batch, seed=args.seed,
+                         decay_start=args.decay_start, decay_steps=args.decay_steps,
                          device=args.device, amp=args.amp, compile=args.compile)
     trainer = build_trainer(images, spec, config, fixed_n=64)
+    init = None
+    if args.init_from:
+        G0, D0, init = pretrained.load_with_discriminator(args.init_from)
+        trainer.warm_start(G0, D0)
     if args.threads or trainer.cpu_threads:  # the same CPU thread policy as the app's LiveRun workers
         torch.set_num_threads(args.threads or trainer.cpu_threads)
     out = Path(args.out)
@@ -117,7 +127,9 @@ def cmd_train(args) -> int:
         return checkpoint.make_config(
             spec, train=config.to_dict(), data={"name": images.name, "source": images.source, "n": len(images),
                                                 "class_names": list(images.class_names)},
-            step=trainer.step_count, seconds=round(time.perf_counter() - t0, 1))
+            step=trainer.step_count, seconds=round(time.perf_counter() - t0, 1),
+            **({} if init is None else {"init_from": {"path": str(args.init_from), "step": init.get("step"),
+                                                      "seconds": init.get("seconds")}}))
 
     fields = ["step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "images_per_s", "elapsed_s"]
     bar = None if args.quiet else _tqdm(args.steps)

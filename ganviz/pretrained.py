@@ -106,19 +106,25 @@ def _pair_zip(config_raw: bytes, weights_raw: bytes) -> bytes:
 
 def load(path: str | Path) -> tuple[nn.Module, dict]:
     """(G in eval mode, config) from a shipped stem (``models/dcgan_mnist``), a run folder or a checkpoint .zip."""
+    G, _, config = load_with_discriminator(path)
+    return G, config
+
+
+def load_with_discriminator(path: str | Path) -> tuple[nn.Module, nn.Module | None, dict]:
+    """(G, D or None when the file holds none, config), nets in eval mode, from the same places as :func:`load`."""
     p = Path(path)
     if p.is_dir() or p.suffix == ".zip":
-        G, _, config = checkpoint.load(p)
-        return G.eval(), config
-    stem = p.with_suffix("") if p.suffix in (".json", ".safetensors") else p
-    cfg, weights = stem.with_suffix(".json"), stem.with_suffix(".safetensors")
-    if not cfg.is_file() or not weights.is_file():
-        raise ValueError(f"{stem.name}: need both {cfg.name} and {weights.name}.")
-    for f, cap in ((cfg, checkpoint.MAX_CONFIG_BYTES), (weights, checkpoint.MAX_WEIGHTS_BYTES)):
-        if f.stat().st_size > cap:
-            raise ValueError(f"{f.name} is larger than {cap >> 20} MB.")
-    G, _, config = checkpoint.load_zip(_pair_zip(cfg.read_bytes(), weights.read_bytes()))
-    return G.eval(), config
+        G, D, config = checkpoint.load(p)
+    else:
+        stem = p.with_suffix("") if p.suffix in (".json", ".safetensors") else p
+        cfg, weights = stem.with_suffix(".json"), stem.with_suffix(".safetensors")
+        if not cfg.is_file() or not weights.is_file():
+            raise ValueError(f"{stem.name}: need both {cfg.name} and {weights.name}.")
+        for f, cap in ((cfg, checkpoint.MAX_CONFIG_BYTES), (weights, checkpoint.MAX_WEIGHTS_BYTES)):
+            if f.stat().st_size > cap:
+                raise ValueError(f"{f.name} is larger than {cap >> 20} MB.")
+        G, D, config = checkpoint.load_zip(_pair_zip(cfg.read_bytes(), weights.read_bytes()))
+    return G.eval(), None if D is None else D.eval(), config
 
 
 def load_upload(files: list[tuple[str, bytes]]) -> tuple[nn.Module, dict]:

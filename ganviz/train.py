@@ -416,6 +416,21 @@ class Trainer:
             state["G_ema"] = self.G_ema.state_dict()
         return state
 
+    def warm_start(self, G: nn.Module, D: nn.Module | None) -> None:
+        """Start from another run's weights (fine-tuning, e.g. a longer run with a learning-rate decay): G's
+        (and the EMA's) and D's parameters and buffers are copied from nets of the same architecture;
+        optimizers and the step count start afresh. ValueError when the shapes or names differ."""
+        pairs = [(G, self.G, "generator")] + ([] if D is None else [(D, self.D, "discriminator")])
+        if self.G_ema is not None:
+            pairs.append((G, self.G_ema, "generator"))
+        for src, dst, what in pairs:
+            try:
+                dst.load_state_dict({k: v.to(self.device) for k, v in src.state_dict().items()})
+            except RuntimeError as err:
+                raise ValueError(f"The warm-start {what} does not match this run's {what}: {err}") from None
+        self._build_optimizers()
+        self._set_lrs(self.config.lr_factor(self.step_count + 1))
+
     def load_state_dict(self, state: dict) -> None:
         self.G.load_state_dict(state["G"])
         if self.G_ema is not None:

@@ -28,13 +28,14 @@ from ganviz.train import resolve_device  # noqa: E402
 IS_BAR = {"mnist": 0.95, "fashion-mnist": 0.9}
 
 
-def score(path: str, n: int, device, seed: int = 0, quick: bool = False) -> dict:
-    """Scores of one checkpoint; ``quick`` skips KID and precision/recall (for choosing among many runs)."""
+def score(path: str, n: int, device, seed: int = 0, quick: bool = False, truncation: float | None = None) -> dict:
+    """Scores of one checkpoint; ``quick`` skips KID and precision/recall (for choosing among many runs);
+    ``truncation`` ψ samples z from N(0, I) truncated to [−ψ, ψ] (the pages' slider) instead of N(0, I)."""
     G, config = pretrained.load(path)
     dataset = E.gan_dataset(config)
     k = int(config["model"].get("num_classes", 0) or 0)
     t0 = time.perf_counter()
-    x = E.sample_generator(G, config, n, seed=seed, device=device)
+    x = E.sample_generator(G, config, n, seed=seed, device=device, truncation=truncation)
     clf = C.load_classifier(dataset, device=device)
     feats, probs = clf.extract(x, device=device)
     ref = C.load_reference(dataset, "test")
@@ -47,7 +48,7 @@ def score(path: str, n: int, device, seed: int = 0, quick: bool = False) -> dict
         s = M.evaluate(feats, probs, ref, seed=seed)
     real_is = C.reference_inception_score(dataset, "test")[0]
     hist = s.class_hist
-    out = {"run": str(path), "dataset": dataset, "conditional": bool(k), "n": n, "IS": s.is_mean, "IS_std": s.is_std,
+    out = {"run": str(path), "truncation": truncation, "dataset": dataset, "conditional": bool(k), "n": n, "IS": s.is_mean, "IS_std": s.is_std,
            "real_IS": real_is, "IS_ratio": s.is_mean / real_is, "FID": s.fid, "KID_x1e3": 1e3 * s.kid_mean,
            "precision": s.precision, "recall": s.recall, "class_hist": [float(q) for q in hist],
            "classes_generated": int((hist > 0).sum()),
@@ -73,12 +74,13 @@ def main() -> int:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--json", default=None)
     ap.add_argument("--quick", action="store_true", help="IS, FID, classes only (no KID, precision/recall)")
+    ap.add_argument("--truncation", type=float, default=None, help="ψ: z truncated to [−ψ, ψ] (default: none)")
     args = ap.parse_args()
     device = resolve_device(args.device)
     results = []
     for r in args.runs:
         try:
-            res = score(r, args.n, device, quick=args.quick)
+            res = score(r, args.n, device, quick=args.quick, truncation=args.truncation)
         except (ValueError, FileNotFoundError) as e:
             res = {"run": r, "error": str(e)}
         results.append(res)

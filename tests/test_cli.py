@@ -83,3 +83,26 @@ def test_cli_imports_without_streamlit():
     code = "import sys, ganviz.__main__ as m; m.build_parser(); print('streamlit' in sys.modules, 'plotly' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.split() == ["False", "False"]
+
+
+def test_train_init_from_a_checkpoint_with_a_decay(tmp_path, capsys):
+    """--init-from starts from the checkpoint's G and D (step 0 of the new run, recorded in its config);
+    --decay-start/--decay-steps go into the run's TrainConfig; a checkpoint of other nets is one sentence."""
+    base = ["train", "--data", "digits8x8", "--model", "dcgan", "--width", "8", "--batch", "8", "--quiet",
+            "--threads", "1", "--sample-every", "2", "--log-every", "2"]
+    assert main(base + ["--steps", "4", "--seed", "1", "--out", str(tmp_path / "a")]) == 0
+    G_a, D_a, _ = checkpoint.load(tmp_path / "a")
+    assert main(base + ["--steps", "2", "--seed", "2", "--decay-start", "1", "--decay-steps", "2",
+                        "--init-from", str(tmp_path / "a" / "checkpoint.zip"), "--out", str(tmp_path / "b")]) == 0
+    G_b, _, cfg = checkpoint.load(tmp_path / "b")
+    assert cfg["step"] == 2 and cfg["init_from"]["step"] == 4
+    assert (cfg["train"]["decay_start"], cfg["train"]["decay_steps"]) == (1, 2)
+    # two steps at lr 2e-4 (then × 0.5) move G from the warm start by far less than a fresh seed-2 G differs from it
+    fresh = main(base + ["--steps", "2", "--seed", "2", "--out", str(tmp_path / "c")])
+    G_c = checkpoint.load(tmp_path / "c")[0]
+    w = "net.0.weight" if "net.0.weight" in G_a.state_dict() else next(iter(G_a.state_dict()))
+    moved = (G_b.state_dict()[w] - G_a.state_dict()[w]).abs().max()
+    assert fresh == 0 and moved < 0.01 < (G_c.state_dict()[w] - G_a.state_dict()[w]).abs().max()
+    assert main(base + ["--steps", "1", "--width", "16", "--init-from", str(tmp_path / "a"),
+                        "--out", str(tmp_path / "d")]) == 2
+    assert "warm-start generator does not match" in capsys.readouterr().err
