@@ -75,13 +75,20 @@ METHODS = {
     "pacgan4": Method("PacGAN4", _protocol(remedy="pacgan", remedy_param=4)),
     "unrolled5": Method("Unrolled D, 5 steps (first-order)", _protocol(remedy="unrolled", remedy_param=5)),
     "sn": Method("Spectral norm D", _protocol(remedy="spectral_norm")),
-    # our best config so far (exploration log: bench/results_mode_collapse.md): ring — the protocol nets with a
-    # linear lr decay to 0 over the last 40 % of the steps; grid — deeper leaky-ReLU nets with an 8-d z and one
+    # our best nets and schedule (exploration log: bench/results_mode_collapse.md): ring — the protocol nets with a
+    # linear lr decay to ~0 over the last 40 % of the steps; grid — deeper leaky-ReLU nets with an 8-d z and one
     # lr (5e-4) for both players, same decay
-    "best": Method("ours: best config", {
+    "best-gaussian": Method("ours: best nets + lr decay, Gaussian z", {
         "ring-8": PROTOCOL,
         "grid-25": PlaygroundConfig(z_dim=8, hidden_layers=3, width=128, activation="leaky_relu",
                                     loss="nonsaturating", lr_g=5e-4, lr_d=5e-4, beta1=0.5, batch_size=256)},
+        steps=25_000, decay_from=0.6),
+    # … and a disconnected latent: z from a mixture of K = 50 Gaussians (ganviz.train.LatentPrior), so G need not
+    # spend mass on bridges between modes; one config for both datasets (the grid's nets above)
+    "best": Method("ours: best config (mixture latent K = 50)", {
+        "*": PlaygroundConfig(z_dim=8, prior="mixture", mixture_k=50, hidden_layers=3, width=128,
+                              activation="leaky_relu", loss="nonsaturating", lr_g=5e-4, lr_d=5e-4, beta1=0.5,
+                              batch_size=256)},
         steps=25_000, decay_from=0.6),
 }
 QUICK = ("gan", "wgan-gp", "pacgan4", "best")
@@ -108,8 +115,7 @@ def run_one(args: tuple) -> dict:
         error = str(err)
     wall = time.perf_counter() - t0
     z_gen = torch.Generator().manual_seed(10_000 + seed)
-    z = torch.randn(N_EVAL, cfg.z_dim, generator=z_gen) if cfg.prior == "normal" else \
-        torch.rand(N_EVAL, cfg.z_dim, generator=z_gen) * 2 - 1
+    z = trainer.latent.sample(N_EVAL, z_gen)
     fake = trainer.generate(z).numpy()
     if np.isfinite(fake).any():
         m = toy.mode_metrics(fake, dataset.centres, dataset.sigma)

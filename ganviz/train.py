@@ -21,11 +21,42 @@ from ganviz.history import History
 from ganviz.monitor import Event, Monitor
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
-PRIORS = ("normal", "uniform")
+PRIORS = ("normal", "uniform", "mixture")
+MIXTURE_COMPONENTS = 50   # K of the mixture prior (more than the modes of ring-8 / grid-25)
+MIXTURE_SD = 0.1          # each component's standard deviation, against centres drawn from N(0, I)
 #: Settings a running game may change without new nets.
 LIVE_FIELDS = ("loss", "optimizer", "lr_g", "lr_d", "betas", "momentum", "k", "g_steps", "batch_size",
                "gp_weight", "clip", "unroll", "decay_start", "decay_steps")
 LR_FLOOR = 1e-3  # a decayed learning rate never goes below this fraction of its value (Adam stays defined)
+
+
+class LatentPrior:
+    """The noise prior p_z on R^d.
+
+    normal: N(0, I). uniform: U(−1, 1)^d. mixture: (1/K) Σ_k N(μ_k, s² I), a disconnected latent, with K
+    centres μ_k ~ N(0, I) drawn once from ``seed`` (fixed; DeLiGAN, Gurumurthy et al. 2017, learns them). A
+    continuous G maps a connected latent onto a connected set, so between separated modes it must put some
+    mass on "bridges" (Khayatkhoei et al. 2018); with a mixture latent each component can land on one mode.
+    """
+
+    def __init__(self, kind: str = "normal", z_dim: int = 2, components: int = MIXTURE_COMPONENTS,
+                 sd: float = MIXTURE_SD, seed: int = 0):
+        if kind not in PRIORS:
+            raise ValueError(f"Unknown prior {kind!r}; choose one of {', '.join(PRIORS)}.")
+        if kind == "mixture" and not (components >= 1 and math.isfinite(sd) and sd > 0):
+            raise ValueError("The mixture prior needs at least 1 component and a positive spread.")
+        self.kind, self.z_dim, self.components, self.sd = kind, z_dim, components, sd
+        self.centres = torch.randn(components, z_dim, generator=torch.Generator().manual_seed(seed + 7_368_787)) \
+            if kind == "mixture" else None
+
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """n draws, (n, z_dim), from ``generator`` (on CPU, so every device agrees)."""
+        if self.kind == "normal":
+            return torch.randn(n, self.z_dim, generator=generator)
+        if self.kind == "uniform":
+            return torch.rand(n, self.z_dim, generator=generator) * 2 - 1
+        k = torch.randint(0, self.components, (n,), generator=generator)
+        return self.centres[k] + self.sd * torch.randn(n, self.z_dim, generator=generator)
 
 
 @dataclass(frozen=True)
@@ -148,16 +179,17 @@ class Trainer:
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module,
                  sample_real: Callable[[int, torch.Generator], torch.Tensor], config: TrainConfig,
-                 z_dim: int, prior: str = "normal", fixed_n: int = 512, num_classes: int | None = None,
+                 z_dim: int, prior: str | LatentPrior = "normal", fixed_n: int = 512, num_classes: int | None = None,
                  monitor_every: int = 50):
-        if prior not in PRIORS:
-            raise ValueError(f"Unknown prior {prior!r}; choose normal or uniform.")
+        self.latent = prior if isinstance(prior, LatentPrior) else LatentPrior(prior, z_dim, seed=config.seed)
+        if self.latent.z_dim != z_dim:
+            raise ValueError(f"The prior is {self.latent.z_dim}-dimensional but z_dim is {z_dim}.")
         self.config = config
         self.device = resolve_device(config.device)
         self.G = generator.to(self.device)
         self.D = discriminator.to(self.device)
         self.sample_real = sample_real
-        self.z_dim, self.prior, self.num_classes = z_dim, prior, num_classes
+        self.z_dim, self.prior, self.num_classes = z_dim, self.latent.kind, num_classes
         self.rng = torch.Generator().manual_seed(config.seed)
         self.fixed_z = self.sample_z(fixed_n)
         self.fixed_y = torch.arange(fixed_n) % num_classes if num_classes else None
@@ -218,10 +250,8 @@ class Trainer:
 
     # ---- sampling -----------------------------------------------------------------------------
     def sample_z(self, n: int) -> torch.Tensor:
-        """z ~ N(0, I) or U(−1, 1)^d from the run's seeded generator (on CPU, so every device agrees)."""
-        if self.prior == "normal":
-            return torch.randn(n, self.z_dim, generator=self.rng)
-        return torch.rand(n, self.z_dim, generator=self.rng) * 2 - 1
+        """z ~ p_z (:class:`LatentPrior`) from the run's seeded generator (on CPU, so every device agrees)."""
+        return self.latent.sample(n, self.rng)
 
     def _labels(self, n: int) -> torch.Tensor | None:
         if not self.num_classes:

@@ -11,7 +11,7 @@ import streamlit as st
 from ganviz import losses, playground, toy, ui
 from ganviz.plots import toy as plots_toy
 from ganviz.live import LiveRun
-from ganviz.train import OPTIMIZERS
+from ganviz.train import MIXTURE_SD, OPTIMIZERS
 
 P = "pg"  # widget key prefix
 REFRESH_S = [0.25, 0.5, 1.0, 2.0, 5.0]  # seconds between redraws of the live view
@@ -20,6 +20,9 @@ DATA_LABELS = {**{name: make().label for name, make in toy.DATASETS.items()}, "c
 Z_DIMS = [1, 2, 4, 8, 16, 64, 256]
 DECAY_STARTS = [0, 1_000, 2_000, 5_000, 10_000, 15_000, 20_000]  # 0: no decay
 DECAY_LENGTHS = [1_000, 2_000, 5_000, 10_000, 20_000]
+PRIOR_LABELS = {"normal": "Gaussian N(0, I)", "uniform": "uniform U(−1, 1)",
+                "mixture": "mixture of K Gaussians (a disconnected latent)"}
+MIXTURE_KS = [2, 5, 10, 20, 50, 100, 200]
 VIEWS = {"heatmap": "D's output", "manifold": "G's manifold", "real": "real points", "fake": "fake points",
          "arrows": "G's gradient arrows"}
 LOSS_LATEX = {
@@ -41,7 +44,8 @@ LOSS_LATEX = {
 def widget_values(cfg: playground.PlaygroundConfig) -> dict:
     """Widget keys (without prefix) for a config."""
     d = cfg.to_dict()
-    return {"dataset": d["dataset"], "z_dim": d["z_dim"], "prior": d["prior"], "layers": d["hidden_layers"],
+    return {"dataset": d["dataset"], "z_dim": d["z_dim"], "prior": d["prior"], "mixture_k": d["mixture_k"],
+            "layers": d["hidden_layers"],
             "width": d["width"], "act": d["activation"], "remedy": d["remedy"],
             "pack": d["remedy_param"] if d["remedy"] == "pacgan" else 2,
             "unroll": d["remedy_param"] if d["remedy"] == "unrolled" else 5, "loss": d["loss"],
@@ -89,8 +93,13 @@ with st.expander("Settings", expanded=True):
                                       type=["csv", "txt"], key=f"{P}_csv")
         z_dim = st.select_slider("Noise dimension", Z_DIMS, key=f"{P}_z_dim",
                                  help="1 or 2 show G's manifold exactly; higher shows a slice (z₁, z₂, rest 0).")
-        prior = st.radio("Noise prior p_z", ["normal", "uniform"], horizontal=True, key=f"{P}_prior",
-                         format_func={"normal": "Gaussian N(0, I)", "uniform": "uniform U(−1, 1)"}.get)
+        prior = st.radio("Noise prior p_z", list(PRIOR_LABELS), key=f"{P}_prior", format_func=PRIOR_LABELS.get,
+                         help="A continuous G maps a connected noise space onto a connected set: between separated "
+                              "modes it must draw bridges. With K well-separated blobs in z it can send each blob "
+                              "to one mode.")
+        mixture_k = st.select_slider("Mixture components K", MIXTURE_KS, key=f"{P}_mixture_k",
+                                     disabled=prior != "mixture",
+                                     help=f"Centres μₖ ~ N(0, I) drawn from the seed; each blob N(μₖ, {MIXTURE_SD:g}² I).")
         seed = ui.seed_input(key=f"{P}_seed")
     with c2:
         st.markdown("**Game**")
@@ -137,7 +146,7 @@ else:
 
 with ui.user_errors():
     cfg = playground.PlaygroundConfig(
-        dataset=data_name, z_dim=z_dim, prior=prior, hidden_layers=layers, width=width, activation=act,
+        dataset=data_name, z_dim=z_dim, prior=prior, mixture_k=mixture_k, hidden_layers=layers, width=width, activation=act,
         remedy=remedy, remedy_param=param, loss=loss, optimizer=optimizer, lr_g=lr_g, lr_d=lr_d, beta1=beta1,
         k=k, batch_size=batch, decay_start=decay_from, decay_steps=decay_len if decay_from else 0, seed=seed)
 if cfg.effective_batch != batch:

@@ -291,3 +291,32 @@ def test_warm_start_copies_weights_and_starts_optimizers_afresh():
     assert not torch.equal(t.G.state_dict()["net.0.weight"], src.G.state_dict()["net.0.weight"])
     with pytest.raises(ValueError, match="warm-start generator does not match"):
         t.warm_start(MLPGenerator(2, 2, (8, 8)), None)
+
+
+def test_latent_priors_sample_what_they_say():
+    """normal and uniform draw exactly torch.randn / U(−1, 1) from the run's generator (old runs reproduce);
+    the mixture draws μ_k + s·ε with k uniform over K fixed, seeded centres."""
+    from scipy import stats
+    from ganviz.train import LatentPrior
+    g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    assert torch.equal(LatentPrior("normal", 4).sample(10, g1), torch.randn(10, 4, generator=g2))
+    assert torch.equal(LatentPrior("uniform", 4).sample(10, g1), torch.rand(10, 4, generator=g2) * 2 - 1)
+    p = LatentPrior("mixture", 8, components=5, sd=0.1, seed=1)
+    assert torch.equal(p.centres, LatentPrior("mixture", 8, components=5, sd=0.1, seed=1).centres)
+    assert not torch.equal(p.centres, LatentPrior("mixture", 8, components=5, sd=0.1, seed=2).centres)
+    z = p.sample(20_000, torch.Generator().manual_seed(0))
+    dist = torch.cdist(z, p.centres)
+    k = dist.argmin(1)
+    offsets = z - p.centres[k]
+    # offsets are N(0, 0.1² I): their sd, and ‖offset‖²/s² ~ χ²(8) (KS test)
+    assert offsets.std().item() == pytest.approx(0.1, rel=0.02)
+    assert stats.kstest((offsets.pow(2).sum(1) / 0.01).numpy(), stats.chi2(8).cdf).pvalue > 1e-3
+    counts = np.bincount(k.numpy(), minlength=5)
+    assert stats.chisquare(counts).pvalue > 1e-3  # components equally likely
+    with pytest.raises(ValueError, match="Unknown prior"):
+        LatentPrior("cauchy", 2)
+    with pytest.raises(ValueError, match="component"):
+        LatentPrior("mixture", 2, components=0)
+    with pytest.raises(ValueError, match="2-dimensional"):
+        Trainer(MLPGenerator(3, 2), MLPGenerator(2, 1), gaussian_2d, TrainConfig(), z_dim=3,
+                prior=LatentPrior("normal", 2))
