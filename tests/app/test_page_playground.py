@@ -106,3 +106,17 @@ def test_csv_upload_trains_and_bad_csv_says_why(at):
     at.file_uploader(key="pg_csv").set_value(("bad.csv", b"x,y\n1,2\n3,oops\n", "text/csv")).run()
     assert not at.exception
     assert [e.value for e in at.error] == ["Data row 2 has a value that is not a number: 'oops'."]
+
+
+def test_mixture_prior_and_its_k_reset_the_run_and_train(at):
+    """The mixture prior (a disconnected latent) and its K are net settings: choosing them resets, then it trains."""
+    assert at.select_slider(key="pg_mixture_k").disabled  # only for the mixture prior
+    step(at)
+    at.radio(key="pg_prior").set_value("mixture").run()
+    assert not at.exception and metric_values(at)["Step"] == "0"
+    assert not at.select_slider(key="pg_mixture_k").disabled
+    step(at)
+    at.select_slider(key="pg_mixture_k").set_value(2).run()
+    assert metric_values(at)["Step"] == "0"
+    m = step(at)
+    assert m["Step"] == "1" and "nan" not in " ".join(m.values()).lower()
