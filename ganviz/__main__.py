@@ -35,6 +35,10 @@ def _add_train(sub) -> None:
     p.add_argument("--depth", type=int, default=0, help="extra 3×3 conv blocks per resolution in the DCGAN's G and D")
     p.add_argument("--z-dim", type=int, default=100)
     p.add_argument("--conditional", action="store_true", help="class-conditional G and D (labels of the data)")
+    p.add_argument("--prior", choices=("normal", "mixture"), default="normal", help="G's noise: N(0, I) or a mixture "
+                   "of K Gaussians (a disconnected latent; centres drawn from --seed)")
+    p.add_argument("--mixture-k", type=int, default=50, help="components of the mixture prior")
+    p.add_argument("--mixture-sd", type=float, default=0.1, help="standard deviation of each mixture component")
     p.add_argument("--d-norm", choices=D_NORMS, default=None, help="normalisation in D (default: layer for "
                    "wgan-gp, batch otherwise)")
     p.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in D")
@@ -106,7 +110,8 @@ def cmd_train(args) -> int:
     spec = ImageGANSpec(model=args.model, z_dim=args.z_dim, width=args.width, depth=args.depth,
                         num_classes=len(images.class_names) if args.conditional else 0,
                         d_norm=args.d_norm or ("layer" if args.loss == "wgan-gp" else "batch"),
-                        spectral_norm=args.spectral_norm)
+                        spectral_norm=args.spectral_norm, prior=args.prior, mixture_k=args.mixture_k,
+                        mixture_sd=args.mixture_sd, prior_seed=args.seed)
     config = TrainConfig(loss=args.loss, optimizer=args.optimizer, lr_g=args.lr_g, lr_d=args.lr_d,
                          betas=(args.beta1, args.beta2), k=args.k, ema=args.ema, batch_size=args.batch, seed=args.seed,
                          decay_start=args.decay_start, decay_steps=args.decay_steps,

@@ -38,7 +38,9 @@ class ImageGANSpec:
     model: "dcgan" | "mlp"; z_dim; width: DCGAN base channels (G 2w@7×7 → w@14×14; D w → 2w);
     depth: extra 3×3 conv blocks at each resolution (7×7 and 14×14) of the DCGAN's G and D (0 = Radford's
     plain DCGAN); num_classes: 0 = unconditional; d_norm: normalisation in D ("layer" suits WGAN-GP, whose
-    penalty is per sample); spectral_norm on D's layers (Miyato et al. 2018); MLP hidden widths (the seeds' nets).
+    penalty is per sample); spectral_norm on D's layers (Miyato et al. 2018); MLP hidden widths (the seeds' nets);
+    prior: G's noise p_z, "normal" N(0, I) or "mixture" of ``mixture_k`` Gaussians N(μ_k, mixture_sd² I) with
+    centres μ_k ~ N(0, I) drawn from ``prior_seed`` (ganviz.train.LatentPrior; a disconnected latent).
     """
     model: str = "dcgan"
     z_dim: int = 100
@@ -49,6 +51,10 @@ class ImageGANSpec:
     spectral_norm: bool = False
     hidden_g: tuple = (256, 512)
     hidden_d: tuple = (512, 256)
+    prior: str = "normal"
+    mixture_k: int = 50
+    mixture_sd: float = 0.1
+    prior_seed: int = 0
 
     def __post_init__(self):
         if self.model not in MODELS:
@@ -58,6 +64,7 @@ class ImageGANSpec:
         if not (1 <= self.z_dim <= 1024 and 1 <= self.width <= 512 and 0 <= self.num_classes <= 1000
                 and 0 <= self.depth <= 4):
             raise ValueError("z_dim must be 1..1024, width 1..512, depth 0..4 and num_classes 0..1000.")
+        self.latent_prior()  # validates the prior
         for h in (*self.hidden_g, *self.hidden_d):
             if not 1 <= int(h) <= 8192:
                 raise ValueError(f"Hidden widths must be 1..8192, got {h}.")
@@ -69,6 +76,15 @@ class ImageGANSpec:
         d["hidden_g"], d["hidden_d"] = list(self.hidden_g), list(self.hidden_d)
         return d
 
+    def latent_prior(self):
+        """G's noise prior as a :class:`ganviz.train.LatentPrior`."""
+        from ganviz.train import PRIORS, LatentPrior
+        if self.prior not in PRIORS or self.prior == "uniform":
+            raise ValueError(f"Unknown image-GAN prior {self.prior!r}; choose normal or mixture.")
+        if not 1 <= self.mixture_k <= 10_000:
+            raise ValueError("mixture_k must be 1..10000.")
+        return LatentPrior(self.prior, self.z_dim, self.mixture_k, float(self.mixture_sd), seed=self.prior_seed)
+
     @classmethod
     def from_dict(cls, d: dict) -> "ImageGANSpec":
         """Build from a JSON dict; unknown keys or wrong types raise ValueError with a clear sentence."""
@@ -79,9 +95,10 @@ class ImageGANSpec:
         if unknown:
             raise ValueError(f"Unknown model setting(s): {', '.join(sorted(unknown))}.")
         types = {"model": str, "d_norm": str, "z_dim": int, "width": int, "depth": int, "num_classes": int,
-                 "spectral_norm": bool, "hidden_g": (list, tuple), "hidden_d": (list, tuple)}
+                 "spectral_norm": bool, "hidden_g": (list, tuple), "hidden_d": (list, tuple), "prior": str,
+                 "mixture_k": int, "mixture_sd": (int, float), "prior_seed": int}
         for k, v in d.items():
-            if not isinstance(v, types[k]) or (types[k] is int and isinstance(v, bool)):
+            if not isinstance(v, types[k]) or (types[k] in (int, (int, float)) and isinstance(v, bool)):
                 raise ValueError(f"Model setting {k!r} has the wrong type ({type(v).__name__}).")
             if k.startswith("hidden") and not all(isinstance(h, int) and not isinstance(h, bool) for h in v):
                 raise ValueError(f"Model setting {k!r} must be a list of integers.")
@@ -269,7 +286,7 @@ def build_trainer(data, spec: ImageGANSpec, config, fixed_n: int = 64):
     G, D = build_gan(spec, seed=config.seed)
     device = resolve_device(config.device)
     sample_real = real_sampler(data.images, device, data.labels if spec.num_classes else None)
-    return Trainer(G, D, sample_real, config, z_dim=spec.z_dim, fixed_n=fixed_n,
+    return Trainer(G, D, sample_real, config, z_dim=spec.z_dim, prior=spec.latent_prior(), fixed_n=fixed_n,
                    num_classes=spec.num_classes or None)
 
 

@@ -29,14 +29,15 @@ def gan_dataset(config: dict) -> str | None:
 @torch.no_grad()
 def sample_generator(G: torch.nn.Module, config: dict, n: int, seed: int = 0, device: str | torch.device = "cpu",
                      batch_size: int = 1000, truncation: float | None = None) -> torch.Tensor:
-    """n images G(z) in [−1, 1], (n, 1, 28, 28) on CPU, z ~ N(0, I) from ``seed`` (ganviz.pretrained.sample_z,
-    truncated to [−ψ, ψ] per coordinate when ``truncation`` ψ is given);
+    """n images G(z) in [−1, 1], (n, 1, 28, 28) on CPU, z ~ G's prior (N(0, I) or its mixture) from ``seed``
+    (ganviz.pretrained.sample_z; its N(0, 1) draws truncated to [−ψ, ψ] when ``truncation`` ψ is given);
     a class-conditional G gets balanced labels 0, 1, …, C−1, 0, …. BatchNorm in eval mode. ValueError for a
     diverged G (NaN/inf pixels) or n outside 1..MAX_EVAL_SAMPLES."""
     if not 1 <= n <= MAX_EVAL_SAMPLES:
         raise ValueError(f"the number of samples must be between 1 and {MAX_EVAL_SAMPLES:,}")
     model = config.get("model", {})
-    z = pretrained.sample_z(n, int(model.get("z_dim", 100)), seed, truncation).to(device)
+    z = pretrained.sample_z(n, int(model.get("z_dim", 100)), seed, truncation,
+                            pretrained.latent_prior(config)).to(device)
     y = pretrained.labels_for(n, int(model.get("num_classes", 0) or 0))
     G = G.to(device)
     try:

@@ -80,6 +80,19 @@ def expected_norm(dim: int, scale: float = 1.0) -> float:
     return scale * math.sqrt(2) * math.exp(math.lgamma((dim + 1) / 2) - math.lgamma(dim / 2))
 
 
+def prior_norm(dim: int, prior=None, midpoint: bool = False, n: int = 8192) -> float:
+    """E‖z‖ under G's prior (``midpoint``: of the lerp midpoint (z₀ + z₁)/2 of two independent draws).
+
+    N(0, I) (``prior`` None or normal): the closed form :func:`expected_norm` (scale 1/√2 for the midpoint). A
+    mixture prior (ganviz.train.LatentPrior): the mean over n seeded draws (n/2 pairs for the midpoint)."""
+    if prior is None or prior.kind == "normal":
+        return expected_norm(dim, 2 ** -0.5 if midpoint else 1.0)
+    z = prior.sample(n, torch.Generator().manual_seed(0))
+    if midpoint:
+        z = (z[: n // 2] + z[n // 2:]) / 2
+    return float(torch.linalg.vector_norm(z, dim=1).mean())
+
+
 def unit_direction(direction: torch.Tensor) -> torch.Tensor:
     """direction / ‖direction‖; ValueError for a zero vector."""
     n = torch.linalg.vector_norm(direction)

@@ -22,9 +22,11 @@ from torch import nn
 
 from ganviz import checkpoint
 from ganviz.data import CLASS_NAMES
+from ganviz.convnets import ImageGANSpec
+from ganviz.train import LatentPrior
 
 __all__ = ["MODELS_DIR", "RUNS_DIR", "GANInfo", "list_models", "list_runs", "load", "load_upload", "info_from_config",
-           "sample_z", "generate", "labels_for", "MAX_TRUNCATION"]
+           "sample_z", "latent_prior", "generate", "labels_for", "MAX_TRUNCATION"]
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "models"
@@ -43,6 +45,7 @@ class GANInfo:
     num_classes: int
     z_dim: int
     class_names: tuple[str, ...]
+    prior: LatentPrior | None = None  # None: z ~ N(0, I); else the mixture G was trained on
 
     @property
     def conditional(self) -> bool:
@@ -60,7 +63,17 @@ def info_from_config(config: dict, name: str, source: str, path: str = "") -> GA
         names = CLASS_NAMES.get(dataset or "", ())
         names = names if len(names) == k else tuple(str(i) for i in range(k))
     title = config.get("title") if isinstance(config.get("title"), str) else name
-    return GANInfo(name, title, source, path, dataset, k, int(model.get("z_dim", 100)), tuple(names))
+    return GANInfo(name, title, source, path, dataset, k, int(model.get("z_dim", 100)), tuple(names),
+                   latent_prior(config))
+
+
+def latent_prior(config: dict) -> LatentPrior | None:
+    """The noise prior a checkpoint's G was trained on: None for N(0, I) (every checkpoint before the mixture
+    prior), else its :class:`ganviz.train.LatentPrior` (same centres: they come from the recorded seed)."""
+    model = config.get("model") or {}
+    if model.get("prior", "normal") == "normal":
+        return None
+    return ImageGANSpec.from_dict(model).latent_prior()
 
 
 def list_models(models_dir: str | Path | None = None) -> list[GANInfo]:
@@ -155,13 +168,15 @@ def load_upload(files: list[tuple[str, bytes]]) -> tuple[nn.Module, dict]:
     return G.eval(), config
 
 
-def sample_z(n: int, z_dim: int, seed: int, truncation: float | None = None) -> torch.Tensor:
+def sample_z(n: int, z_dim: int, seed: int, truncation: float | None = None,
+             prior: LatentPrior | None = None) -> torch.Tensor:
     """n latent vectors z ~ N(0, I) from ``seed``; with ``truncation`` ψ each coordinate is drawn from N(0, 1)
     truncated to [−ψ, ψ] (the truncation trick, Brock et al. 2019), by the inverse CDF Φ⁻¹(U(Φ(−ψ), Φ(ψ))).
 
     Smaller ψ trades variety for typical, cleaner samples; ψ = None (or ≥ MAX_TRUNCATION) means no truncation
     (ψ = 8 internally: P(|z| > 8) ≈ 1e-15, i.e. plain N(0, I)). One uniform draw per seed underlies every ψ, so
-    moving the slider morphs the same pictures instead of drawing new ones.
+    moving the slider morphs the same pictures instead of drawing new ones. With a mixture ``prior``,
+    z = μ_k + s·ε: the component k is drawn from the seed too, and the truncation applies to ε.
     """
     if n < 1 or z_dim < 1:
         raise ValueError("n and z_dim must be positive.")
@@ -170,7 +185,13 @@ def sample_z(n: int, z_dim: int, seed: int, truncation: float | None = None) -> 
         raise ValueError("The truncation ψ must be a positive number.")
     u = torch.rand(n, z_dim, generator=torch.Generator().manual_seed(int(seed)), dtype=torch.float64)
     lo = torch.special.ndtr(torch.tensor(-psi, dtype=torch.float64))
-    return torch.special.ndtri(lo + u * (1 - 2 * lo)).float()
+    eps = torch.special.ndtri(lo + u * (1 - 2 * lo)).float()
+    if prior is None or prior.kind == "normal":
+        return eps
+    if prior.kind != "mixture" or prior.z_dim != z_dim:
+        raise ValueError(f"Pretrained samples need a normal or a {z_dim}-d mixture prior.")
+    k = torch.randint(0, prior.components, (n,), generator=torch.Generator().manual_seed(int(seed) + 1_000_003))
+    return prior.centres[k] + prior.sd * eps
 
 
 def labels_for(n: int, num_classes: int, class_id: int | None = None) -> torch.Tensor | None:

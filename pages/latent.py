@@ -74,8 +74,11 @@ def draw(z: torch.Tensor) -> torch.Tensor:
     return pretrained.generate(G, z, y)
 
 
+prior_name = "N(0, I)" if info.prior is None else f"a mixture of {info.prior.components} Gaussians"
+
+
 def z_of(seed: int) -> torch.Tensor:
-    return pretrained.sample_z(1, d, seed)[0]
+    return pretrained.sample_z(1, d, seed, prior=info.prior)[0]
 
 
 tab_i, tab_w, tab_v, tab_s = st.tabs(["Interpolation: lerp vs slerp", "Walk along a direction",
@@ -114,12 +117,14 @@ with tab_i:
         with m2:
             ui.metric("‖z‖ slerp (middle)", float(n_s[mid]), ".2f")
         with m3:
-            ui.metric("E‖z‖, z ~ N(0, I)", latent.expected_norm(d), ".2f", help="≈ √z_dim")
-        st.caption(f"For two independent z the lerp midpoint is N(0, I/2): E‖z‖ ≈ "
-                   f"{latent.expected_norm(d, 2 ** -0.5):.2f} — a thin shell G never saw during training.")
+            ui.metric(f"E‖z‖, z ~ {prior_name}", latent.prior_norm(d, info.prior), ".2f",
+                      help="≈ √z_dim for N(0, I)")
+        st.caption(f"For two independent z the lerp midpoint has E‖z‖ ≈ {latent.prior_norm(d, info.prior, True):.2f}"
+                   f"{' (it is N(0, I/2))' if info.prior is None else ''} — a thin shell G never saw during training.")
     with f2:
         t = np.linspace(0, 1, steps)
-        st.plotly_chart(plots_latent.norms_figure(t, n_l, n_s, latent.expected_norm(d)), key=f"{P}_norms_fig")
+        st.plotly_chart(plots_latent.norms_figure(t, n_l, n_s, latent.prior_norm(d, info.prior)),
+                        key=f"{P}_norms_fig")
 
 # ----------------------------------------------------------------------------------------------- walk
 with tab_w:
@@ -154,7 +159,7 @@ with tab_v:
             pick[name] = st.multiselect(f"{name} ({meaning}): 3 exemplars", list(range(GRID)), key=f"{P}_{name}",
                                         max_selections=6, help="Indices of the numbered grid.")
         noise = st.slider("Noise on Y (± uniform)", 0.0, 1.0, step=0.05, key=f"{P}_noise")
-    z_grid = pretrained.sample_z(GRID, d, grid_seed)
+    z_grid = pretrained.sample_z(GRID, d, grid_seed, prior=info.prior)
     x_grid = draw(z_grid)
     with c2:
         st.image(plots_latent.numbered_grid(x_grid, nrow=8, scale=3),
@@ -185,7 +190,7 @@ with tab_v:
         with m1:
             ui.metric("‖Y‖", float(torch.linalg.vector_norm(y)), ".2f")
         with m2:
-            ui.metric("E‖z‖ (training shell)", latent.expected_norm(d), ".2f",
+            ui.metric("E‖z‖ (training shell)", latent.prior_norm(d, info.prior), ".2f",
                       help="With 3 exemplars each, Ā − B̄ + C̄ has per-coordinate variance 3·(1/3) = 1, so Y lands near the shell.")
 
 # ---------------------------------------------------------------------------------------- style vs class
@@ -199,7 +204,7 @@ with tab_s:
             style_seed = seed_box("Seed of the styles z", "style_seed")
         with c2:
             rows = st.slider("Styles (rows)", 1, 8, key=f"{P}_style_rows")
-        z_style = pretrained.sample_z(rows, d, style_seed)
+        z_style = pretrained.sample_z(rows, d, style_seed, prior=info.prior)
         k = info.num_classes
         z_all = z_style.repeat_interleave(k, 0)
         x_all = pretrained.generate(G, z_all, torch.arange(rows * k) % k)

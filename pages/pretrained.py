@@ -39,7 +39,8 @@ with left:
                                help="Same seed, same pictures: z is drawn from it."))
     n = st.slider("Grid size (n × n)", 2, 12, key=f"{P}_n")
     psi = st.slider("Truncation ψ (3 = off)", 0.1, pretrained.MAX_TRUNCATION, step=0.1, key=f"{P}_psi",
-                    help="Each coordinate of z is drawn from N(0, 1) cut to [−ψ, ψ] (Brock et al. 2019).")
+                    help="Each coordinate of z (of the noise around its component, for a mixture prior) is drawn "
+                         "from N(0, 1) cut to [−ψ, ψ] (Brock et al. 2019).")
 
 if picked is None:
     st.stop()
@@ -57,7 +58,7 @@ with left:
 with right:
     ncol = info.num_classes if info.conditional and class_id is None else n
     count = n * ncol
-    z = pretrained.sample_z(count, info.z_dim, seed, None if psi >= pretrained.MAX_TRUNCATION else psi)
+    z = pretrained.sample_z(count, info.z_dim, seed, None if psi >= pretrained.MAX_TRUNCATION else psi, info.prior)
     try:
         x = pretrained.generate(G, z, pretrained.labels_for(count, info.num_classes, class_id))
     except ValueError as err:
@@ -71,8 +72,10 @@ with right:
     with m2:
         ui.metric("mean ‖z‖", float(norms.mean()), ".2f", help="Average length of the latent vectors drawn.")
     with m3:
-        ui.metric("E‖z‖ (ψ off)", latent.expected_norm(info.z_dim), ".2f",
-                  help="Mean of a χ distribution with z_dim degrees of freedom, ≈ √z_dim.")
+        ui.metric("E‖z‖ (ψ off)", latent.prior_norm(info.z_dim, info.prior), ".2f",
+                  help="Mean of a χ distribution with z_dim degrees of freedom, ≈ √z_dim." if info.prior is None else
+                  f"G was trained on a mixture of {info.prior.components} Gaussians (a disconnected latent); "
+                  "mean over 8,192 seeded draws.")
     what = "one class per column" if info.conditional and class_id is None else (
         f"class “{info.class_names[class_id]}”" if class_id is not None else "unconditional")
     st.image(plots_images.upscale(grid, 2), caption=f"{info.title} · seed {seed} · ψ "

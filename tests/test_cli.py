@@ -106,3 +106,19 @@ def test_train_init_from_a_checkpoint_with_a_decay(tmp_path, capsys):
     assert main(base + ["--steps", "1", "--width", "16", "--init-from", str(tmp_path / "a"),
                         "--out", str(tmp_path / "d")]) == 2
     assert "warm-start generator does not match" in capsys.readouterr().err
+
+
+def test_train_with_a_mixture_prior_records_it(tmp_path):
+    """--prior mixture: the run's G draws z from K seeded blobs (its fixed grid noise too) and the checkpoint
+    records the prior, so the pages sample the same distribution."""
+    from ganviz import pretrained
+    out = tmp_path / "m"
+    assert main(["train", "--data", "digits8x8", "--model", "dcgan", "--width", "8", "--batch", "8", "--steps", "2",
+                 "--quiet", "--threads", "1", "--seed", "5", "--prior", "mixture", "--mixture-k", "3",
+                 "--mixture-sd", "0.2", "--out", str(out)]) == 0
+    _, _, cfg = checkpoint.load(out)
+    assert {k: cfg["model"][k] for k in ("prior", "mixture_k", "mixture_sd", "prior_seed")} == {
+        "prior": "mixture", "mixture_k": 3, "mixture_sd": 0.2, "prior_seed": 5}
+    prior = pretrained.latent_prior(cfg)
+    z = torch.randn(3, 100, generator=torch.Generator().manual_seed(5 + 7_368_787))  # LatentPrior's centres
+    assert torch.equal(prior.centres, z)

@@ -208,3 +208,12 @@ def test_live_image_run_tracks_is_and_fid_with_the_shipped_classifier():
     hist = run.snapshot().history
     assert list(hist["IS"][0]) == [2, 4] and list(hist["FID"][0]) == [2, 4]
     assert np.all((hist["IS"][1] >= 1) & (hist["IS"][1] <= 10)) and np.all(hist["FID"][1] > 0)
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"prior": 5}, "wrong type"), ({"prior": "cauchy"}, "prior"), ({"prior": "uniform"}, "prior"),
+    ({"prior": "mixture", "mixture_k": 0}, "mixture_k"), ({"prior": "mixture", "mixture_sd": -1.0}, "spread"),
+    ({"mixture_sd": True}, "wrong type")])
+def test_bad_prior_settings_are_one_sentence(bad, message):
+    with pytest.raises(ValueError, match=message):
+        ImageGANSpec.from_dict(bad)

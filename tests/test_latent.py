@@ -112,3 +112,15 @@ def test_latent_figures_carry_the_values_they_are_given():
     assert grid.shape == ((2 * 30 + 2) * 2, (5 * 30 + 2) * 2, 3)
     assert tuple(grid[2 * 2 + 1, 2 * 2 + 1]) == (255, 215, 0)      # the yellow index badge of image 0
     assert plots_latent.strip(x[:4], 3).shape == (32 * 3, (4 * 30 + 2) * 3)
+
+
+def test_prior_norm_is_the_chi_mean_for_gaussians_and_a_seeded_mean_for_mixtures():
+    from ganviz.train import LatentPrior
+    assert latent.prior_norm(100) == latent.expected_norm(100)
+    assert latent.prior_norm(100, None, midpoint=True) == pytest.approx(latent.expected_norm(100) / 2 ** 0.5)
+    prior = LatentPrior("mixture", 100, components=50, sd=0.5, seed=0)
+    other = prior.sample(20_000, torch.Generator().manual_seed(99)).norm(dim=1).mean().item()
+    assert latent.prior_norm(100, prior) == pytest.approx(other, rel=0.01)
+    pairs = prior.sample(20_000, torch.Generator().manual_seed(98))
+    mid = ((pairs[:10_000] + pairs[10_000:]) / 2).norm(dim=1).mean().item()
+    assert latent.prior_norm(100, prior, midpoint=True) == pytest.approx(mid, rel=0.01)

@@ -45,13 +45,14 @@ def test_all_four_shipped_models_are_listed_with_their_kind_and_size():
 @pytest.mark.parametrize("name", SHIPPED)
 def test_checkpoints_reproduce_reference_samples_for_a_seed(name):
     G, config = _load(name)
-    k = config["model"]["num_classes"]
-    z = pretrained.sample_z(4, 100, seed=123)
+    k, prior = config["model"]["num_classes"], pretrained.latent_prior(config)
+    z = pretrained.sample_z(4, 100, seed=123, prior=prior)
     x = pretrained.generate(G, z, pretrained.labels_for(4, k))
     assert x.shape == (4, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
     np.testing.assert_allclose(x[:, 0, 14, 10:14].flatten()[:6].numpy(), REFERENCE[name], atol=1e-4)
     G2, _ = _load(name)                       # a fresh load, same seed: bit-identical pictures
-    assert torch.equal(x, pretrained.generate(G2, pretrained.sample_z(4, 100, seed=123), pretrained.labels_for(4, k)))
+    assert torch.equal(x, pretrained.generate(G2, pretrained.sample_z(4, 100, seed=123, prior=prior),
+                                              pretrained.labels_for(4, k)))
     assert not G.training                     # BatchNorm in eval mode
 
 
@@ -73,11 +74,38 @@ def test_truncated_latents_follow_the_truncated_normal():
         pretrained.sample_z(2, 100, seed=0, truncation=-1.0)
 
 
+def test_mixture_prior_latents_are_a_centre_plus_the_truncated_noise():
+    """With a mixture prior, z = μ_k + s·ε where ε is exactly the N(0, I) (or truncated) draw of the same seed,
+    and k is one of the prior's seeded centres; checkpoints record the prior and give the same centres back."""
+    spec = ImageGANSpec(z_dim=6, prior="mixture", mixture_k=4, mixture_sd=0.1, prior_seed=3)
+    prior = pretrained.latent_prior(checkpoint.make_config(spec))
+    assert torch.equal(prior.centres, spec.latent_prior().centres) and prior.centres.shape == (4, 6)
+    assert pretrained.latent_prior(checkpoint.make_config(ImageGANSpec())) is None  # N(0, I), as before
+    for psi in (None, 0.5):
+        z = pretrained.sample_z(300, 6, seed=1, truncation=psi, prior=prior)
+        assert torch.equal(z, pretrained.sample_z(300, 6, seed=1, truncation=psi, prior=prior))
+        k = torch.cdist(z, prior.centres).argmin(1)
+        eps = pretrained.sample_z(300, 6, seed=1, truncation=psi)
+        torch.testing.assert_close((z - prior.centres[k]) / 0.1, eps, atol=1e-4, rtol=0)
+        assert len(set(k.tolist())) == 4
+    with pytest.raises(ValueError, match="mixture"):
+        pretrained.sample_z(3, 5, seed=1, prior=prior)
+
+
+def test_sample_generator_draws_from_the_checkpoints_prior():
+    from ganviz.evaluation import sample_generator
+    spec = ImageGANSpec(z_dim=8, width=8, prior="mixture", mixture_k=3, mixture_sd=0.2, prior_seed=1)
+    G, _ = build_gan(spec, seed=0)
+    config = checkpoint.make_config(spec)
+    z = pretrained.sample_z(5, 8, seed=2, prior=spec.latent_prior())
+    assert torch.equal(sample_generator(G, config, 5, seed=2), pretrained.generate(G, z))
+
+
 def _conditional_accuracy(name, per_class=20):
     G, config = _load(name)
     n = 10 * per_class
     y = pretrained.labels_for(n, 10)
-    x = pretrained.generate(G, pretrained.sample_z(n, 100, seed=0), y)
+    x = pretrained.generate(G, pretrained.sample_z(n, 100, seed=0, prior=pretrained.latent_prior(config)), y)
     return load_classifier(config["data"]["name"]).accuracy(x, y.numpy())
 
 
@@ -92,8 +120,9 @@ def test_conditional_fashion_accuracy_matches_its_model_card():
 
 
 def test_unconditional_mnist_generates_every_digit():
-    G, _ = _load("dcgan_mnist")
-    pred = load_classifier("mnist").predict(pretrained.generate(G, pretrained.sample_z(500, 100, seed=0)))
+    G, config = _load("dcgan_mnist")
+    z = pretrained.sample_z(500, 100, seed=0, prior=pretrained.latent_prior(config))
+    pred = load_classifier("mnist").predict(pretrained.generate(G, z))
     assert set(pred.tolist()) == set(range(10))
 
 
