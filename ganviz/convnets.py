@@ -356,12 +356,13 @@ def live_image_run(data, spec: ImageGANSpec, config, timeline_every: int = 50, m
 
 @torch.no_grad()
 def sample_grid(G: nn.Module, config: dict, seed: int = 0, n: int = 64):
-    """A uint8 grid of G(z) for z ~ N(0, I) drawn from ``seed`` (labels 0..K−1 repeating if conditional)."""
+    """A uint8 grid of G(z) for z ~ G's prior (N(0, I) or its mixture) drawn from ``seed`` (labels 0..K−1
+    repeating if conditional)."""
     from ganviz.data import make_grid
     spec = ImageGANSpec.from_dict(config["model"])
     k = spec.num_classes
     n = 100 if k else n
-    z = torch.randn(n, spec.z_dim, generator=torch.Generator().manual_seed(seed))
+    z = spec.latent_prior().sample(n, torch.Generator().manual_seed(seed))
     y = torch.arange(n) % k if k else None
     was = G.training
     G.eval()

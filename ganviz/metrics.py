@@ -355,10 +355,8 @@ class MetricTracker:
         z_dim = int(trainer.fixed_z.shape[1])
         if self._z is None or self._z.shape[1] != z_dim:
             g = torch.Generator().manual_seed(self.seed)
-            if getattr(trainer, "prior", "normal") == "uniform":
-                self._z = torch.rand(self.n, z_dim, generator=g) * 2 - 1
-            else:
-                self._z = torch.randn(self.n, z_dim, generator=g)
+            latent = getattr(trainer, "latent", None)  # the Trainer's prior (ganviz.train.LatentPrior)
+            self._z = latent.sample(self.n, g) if latent is not None else torch.randn(self.n, z_dim, generator=g)
         return self._z
 
     def __call__(self, trainer) -> dict[str, float]:

@@ -8,13 +8,14 @@ from ganviz.plots import images as plots_images
 from ganviz.train import TrainConfig, resolve_device
 
 P = "ti"  # widget key prefix
+IMAGE_MIXTURE_SD = 0.5  # spread of each blob of the mixture prior (the shipped unconditional models' value)
 LRS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3]
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST", "digits8x8": "sklearn 8×8 digits",
                   "upload": "Your images (upload)"}
 FAST = convnets.FAST_DCGAN
 DEFAULTS = dict(dataset="mnist", model="dcgan", width=FAST["width"], z_dim=FAST["z_dim"],
                 conditional=bool(FAST["num_classes"]), loss="nonsaturating", lr_g=FAST["lr_g"], lr_d=FAST["lr_d"],
-                batch=FAST["batch_size"], k=1, every=25, depth=0, ema=False)
+                batch=FAST["batch_size"], k=1, every=25, depth=0, ema=False, mixture=False)
 PRESETS = {  # each starts from DEFAULTS (the measured 3-minute preset, see convnets.FAST_DCGAN)
     "DCGAN digits in 3 minutes (CPU)": (
         "A narrow class-conditional DCGAN: strokes after ~200 steps, readable digits (one class per column) "
@@ -112,6 +113,11 @@ with left:
                     help="θ_EMA ← 0.999 θ_EMA + 0.001 θ_G after every G step (Yazıcı et al. 2019): the grid, the "
                          "scores and the downloaded checkpoint use the averaged G, which smooths out the "
                          "back-and-forth of the game. Training itself is unchanged.")
+    mixture = st.toggle("Disconnected latent: z from a mixture of 50 Gaussians", key=f"{P}_mixture",
+                        help=f"z = μₖ + {IMAGE_MIXTURE_SD:g}·ε with k one of 50 centres μₖ ~ N(0, I) fixed by the seed. "
+                             "A continuous G must draw in-between, ambiguous pictures where its connected noise "
+                             "space crosses from one class to another; separated blobs of noise need not — the "
+                             "shipped unconditional models use this (see the 2-D playground's best preset).")
     every = st.select_slider("Timeline: snapshot every N steps", [5, 10, 25, 50, 100, 250], key=f"{P}_every")
     has_classifier = dataset in QUALITY_DATASETS
     quality_every = st.select_slider(
@@ -120,15 +126,16 @@ with left:
         help="Scored on 2,000 samples with the shipped classifier of this dataset (see Evaluating GANs); "
              "each check costs about a second on a CPU.") if has_classifier else 0
     seed = ui.seed_input(key=f"{P}_seed")
-    st.caption("Loss, learning rates, k and batch size change live; data, networks, z, EMA, seed and timeline "
-               "interval start a new run.")
+    st.caption("Loss, learning rates, k and batch size change live; data, networks, z and its prior, EMA, seed "
+               "and timeline interval start a new run.")
     cuda = resolve_device("auto").type == "cuda"
     amp = st.toggle("bf16 autocast (CUDA)", key=f"{P}_amp", disabled=not cuda)
     compile_ = st.toggle("torch.compile (CUDA)", key=f"{P}_compile", disabled=not cuda)
 
 spec = convnets.ImageGANSpec(model=model, z_dim=z_dim, width=width, depth=depth,
                              num_classes=len(images.class_names) if conditional else 0,
-                             d_norm="layer" if loss == "wgan-gp" else "batch")
+                             d_norm="layer" if loss == "wgan-gp" else "batch",
+                             prior="mixture" if mixture else "normal", mixture_sd=IMAGE_MIXTURE_SD, prior_seed=seed)
 betas = (0.0, 0.9) if loss == "wgan-gp" else (0.5, 0.999)  # Gulrajani et al. 2017 / Radford et al. 2016
 with ui.user_errors():
     config = TrainConfig(loss=loss, lr_g=lr_g, lr_d=lr_d, betas=betas, k=k, batch_size=batch, seed=seed,

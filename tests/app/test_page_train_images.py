@@ -101,3 +101,11 @@ def test_page_runs_inside_the_app_navigation():
     assert at.selectbox(key="ti_dataset").value == "mnist" and at.radio(key="ti_model").value == "dcgan"
     assert at.toggle(key="ti_conditional").value is True  # the measured 3-minute preset (convnets.FAST_DCGAN)
     assert any("Source:" in c.value and "images" in c.value for c in at.caption)
+
+
+def test_mixture_latent_starts_a_new_run_that_trains(at):
+    at.button(key="ti_step").click().run()
+    at.toggle(key="ti_mixture").set_value(True).run()  # a new prior: new nets and a new run
+    assert not at.exception and metric_values(at)["Step"] == "0"
+    at.button(key="ti_step").click().run()
+    assert not at.exception and metric_values(at)["Step"] == "1"
