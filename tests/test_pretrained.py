@@ -21,7 +21,7 @@ REFERENCE = {
     "dcgan_mnist": [-0.992538, -0.364476, 0.858773, 0.996705, -0.709329, 0.17078],
     "dcgan_fashion-mnist": [-0.05914, -0.119355, -0.192585, -0.202249, 0.567442, 0.384696],
     "dcgan_mnist_cond": [-0.830929, -0.99206, -0.999176, -0.999959, -1.0, -0.999998],
-    "dcgan_fashion-mnist_cond": [0.781095, 0.525853, 0.586787, 0.598823, 0.880391, 0.366642],
+    "dcgan_fashion-mnist_cond": [0.585238, 0.506176, 0.541905, 0.588709, 0.774565, 0.383189],
 }
 
 
@@ -114,7 +114,7 @@ def test_conditional_mnist_generates_the_asked_digit_at_least_95_percent():
 
 
 def test_conditional_fashion_accuracy_matches_its_model_card():
-    """The issue's bar is 95 %; the shipped model reaches ≈ 91 % on 10,000 samples (the classifier itself is
+    """The issue's bar is 95 %; the shipped model reaches ≈ 92.6 % on 10,000 samples (the classifier itself is
     92.75 % accurate on real test images) — see models/MODEL_CARD.md. Guard the shipped value, not the bar."""
     assert _conditional_accuracy("dcgan_fashion-mnist_cond") >= 0.85
 
