@@ -4,6 +4,9 @@
 # Gaussians N(μ_k, 0.5² I), μ_k ~ N(0, I) drawn from the seed (--prior mixture) — for STEPS steps while both
 # learning rates decay linearly to ~0. Ambiguous samples between classes are the "bridges" a continuous G draws
 # between separated modes (bench/mode_collapse.py: the same prior lifts ring-8 from 92.7 % to 99 % HQ).
+# Result (session 3; models/MODEL_CARD.md): NOT shipped. IS rose at first (MNIST 8.40 → 8.9 after 1–2k steps) but
+# FID and class balance got worse as training went on (final MNIST IS 8.57, FID 36, max/min 1.81; Fashion IS 7.55,
+# FID 22, against round 4's 8.40 / 14 / 1.45 and 7.36 / 7.1 on the same 2,000-sample quick score).
 #
 #   scripts/mixture_shipped_cpu.sh runs/v2 runs/v4      # round-4 run folders in, round-6 folders out
 #   python scripts/eval_shipped.py runs/v4/*/step_* runs/v4/dcgan_* --quick --n 2000
