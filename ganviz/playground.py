@@ -94,8 +94,9 @@ class PlaygroundConfig:
 
     def nets_key(self) -> tuple:
         """What needs new nets (a reset) when it changes; everything else applies live (``live_changes``)."""
-        return (self.dataset, self.z_dim, self.prior, self.mixture_k if self.prior == "mixture" else 0, self.hidden_layers, self.width, self.activation,
-                self.pack, self.remedy == "spectral_norm", self.ema, self.seed)
+        return (self.dataset, self.z_dim, self.prior, self.mixture_k if self.prior == "mixture" else 0,
+                self.hidden_layers, self.width, self.activation, self.pack, self.remedy == "spectral_norm", self.ema,
+                self.seed)
 
     def live_changes(self) -> dict:
         """The settings Trainer.update accepts while a run goes on."""

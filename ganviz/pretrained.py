@@ -105,7 +105,10 @@ def list_runs(runs_dir: str | Path | None = None, limit: int = 50) -> list[GANIn
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             continue
         if isinstance(config, dict) and config.get("format") == checkpoint.FORMAT:
-            found.append(info_from_config(config, str(folder.relative_to(root)), "run", str(folder)))
+            try:
+                found.append(info_from_config(config, str(folder.relative_to(root)), "run", str(folder)))
+            except (ValueError, TypeError, AttributeError):  # a malformed model description: not a loadable run
+                continue
     return found
 
 

@@ -190,3 +190,14 @@ def test_saved_runs_are_found_and_loaded(tmp_path):
     assert torch.equal(pretrained.generate(G.eval(), z), pretrained.generate(G2, z))
     with pytest.raises(ValueError, match="need both"):
         pretrained.load(tmp_path / "missing_stem")
+    # a run trained on a mixture prior is listed with it; a folder with a malformed prior is skipped, not a crash
+    mix = ImageGANSpec(width=8, prior="mixture", mixture_k=3, prior_seed=2)
+    checkpoint.save(tmp_path / "mix_run", *build_gan(mix, seed=0), checkpoint.make_config(mix))
+    bad = tmp_path / "bad_run"
+    checkpoint.save(bad, G, D, checkpoint.make_config(spec))
+    cfg = json.loads((bad / checkpoint.CONFIG).read_text())
+    cfg["model"].update(prior="mixture", mixture_k=-4)
+    (bad / checkpoint.CONFIG).write_text(json.dumps(cfg))
+    runs = {r.name: r for r in pretrained.list_runs(tmp_path)}
+    assert set(runs) == {"my_run", "mix_run"}
+    assert torch.equal(runs["mix_run"].prior.centres, mix.latent_prior().centres) and runs["my_run"].prior is None
