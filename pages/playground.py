@@ -45,8 +45,7 @@ def widget_values(cfg: playground.PlaygroundConfig) -> dict:
     """Widget keys (without prefix) for a config."""
     d = cfg.to_dict()
     return {"dataset": d["dataset"], "z_dim": d["z_dim"], "prior": d["prior"], "mixture_k": d["mixture_k"],
-            "layers": d["hidden_layers"],
-            "width": d["width"], "act": d["activation"], "remedy": d["remedy"],
+            "layers": d["hidden_layers"], "width": d["width"], "act": d["activation"], "remedy": d["remedy"],
             "pack": d["remedy_param"] if d["remedy"] == "pacgan" else 2,
             "unroll": d["remedy_param"] if d["remedy"] == "unrolled" else 5, "loss": d["loss"],
             "opt": d["optimizer"], "lr_g": d["lr_g"], "lr_d": d["lr_d"], "beta1": d["beta1"], "k": d["k"],
@@ -146,8 +145,8 @@ else:
 
 with ui.user_errors():
     cfg = playground.PlaygroundConfig(
-        dataset=data_name, z_dim=z_dim, prior=prior, mixture_k=mixture_k, hidden_layers=layers, width=width, activation=act,
-        remedy=remedy, remedy_param=param, loss=loss, optimizer=optimizer, lr_g=lr_g, lr_d=lr_d, beta1=beta1,
+        dataset=data_name, z_dim=z_dim, prior=prior, mixture_k=mixture_k, hidden_layers=layers, width=width,
+        activation=act, remedy=remedy, remedy_param=param, loss=loss, optimizer=optimizer, lr_g=lr_g, lr_d=lr_d, beta1=beta1,
         k=k, batch_size=batch, decay_start=decay_from, decay_steps=decay_len if decay_from else 0, seed=seed)
 if cfg.effective_batch != batch:
     st.caption(f"With packing m = {cfg.pack} the batch is {cfg.effective_batch} samples ({cfg.effective_batch // cfg.pack} packs).")
