@@ -448,8 +448,9 @@ class Trainer:
 
     def warm_start(self, G: nn.Module, D: nn.Module | None) -> None:
         """Start from another run's weights (fine-tuning, e.g. a longer run with a learning-rate decay): G's
-        (and the EMA's) and D's parameters and buffers are copied from nets of the same architecture;
-        optimizers and the step count start afresh. ValueError when the shapes or names differ."""
+        (and the EMA's) and D's parameters and buffers are copied from nets of the same architecture, and the
+        optimizers start afresh (the step count and the lr schedule go on from this run's). ValueError when the
+        shapes or names differ."""
         pairs = [(G, self.G, "generator")] + ([] if D is None else [(D, self.D, "discriminator")])
         if self.G_ema is not None:
             pairs.append((G, self.G_ema, "generator"))

@@ -275,18 +275,17 @@ def test_linear_lr_decay_schedule():
 
 
 def test_warm_start_copies_weights_and_starts_optimizers_afresh():
-    """warm_start: G, its EMA and D equal the source nets; step 0, empty Adam state, lr at the schedule's start."""
+    """warm_start: G, its EMA and D equal the source nets; empty Adam state; lr from this run's schedule."""
     src = toy_trainer(seed=1)
     for _ in range(5):
         src.step()
     t = toy_trainer(seed=2, ema=0.99, decay_steps=10, lr_g=4e-3)
-    t.step()
-    t.step_count = 0
+    t.step()  # Adam has state now; the warm start drops it
     t.warm_start(src.G, src.D)
     for a, b in ((t.G, src.G), (t.G_ema, src.G), (t.D, src.D)):
         assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
     assert t.opt_g.state_dict()["state"] == {} and t.opt_d.state_dict()["state"] == {}
-    assert t.opt_g.param_groups[0]["lr"] == pytest.approx(4e-3 * t.config.lr_factor(1))
+    assert t.step_count == 1 and t.opt_g.param_groups[0]["lr"] == pytest.approx(4e-3 * t.config.lr_factor(2))
     t.step()
     assert not torch.equal(t.G.state_dict()["net.0.weight"], src.G.state_dict()["net.0.weight"])
     with pytest.raises(ValueError, match="warm-start generator does not match"):
