@@ -100,7 +100,7 @@ def test_train_init_from_a_checkpoint_with_a_decay(tmp_path, capsys):
     # two steps at lr 2e-4 (then × 0.5) move G from the warm start by far less than a fresh seed-2 G differs from it
     fresh = main(base + ["--steps", "2", "--seed", "2", "--out", str(tmp_path / "c")])
     G_c = checkpoint.load(tmp_path / "c")[0]
-    w = "net.0.weight" if "net.0.weight" in G_a.state_dict() else next(iter(G_a.state_dict()))
+    w = "project.0.weight"  # G's first layer
     moved = (G_b.state_dict()[w] - G_a.state_dict()[w]).abs().max()
     assert fresh == 0 and moved < 0.01 < (G_c.state_dict()[w] - G_a.state_dict()[w]).abs().max()
     assert main(base + ["--steps", "1", "--width", "16", "--init-from", str(tmp_path / "a"),
