@@ -5,7 +5,7 @@ import streamlit as st
 
 from ganviz import checkpoint, classifier, convnets, data, losses, metrics, ui
 from ganviz.plots import images as plots_images
-from ganviz.train import TrainConfig, resolve_device
+from ganviz.train import MIXTURE_COMPONENTS, TrainConfig, resolve_device
 
 P = "ti"  # widget key prefix
 IMAGE_MIXTURE_SD = 0.5  # spread of each blob of the mixture prior (the value tried for the shipped models)
@@ -113,8 +113,9 @@ with left:
                     help="θ_EMA ← 0.999 θ_EMA + 0.001 θ_G after every G step (Yazıcı et al. 2019): the grid, the "
                          "scores and the downloaded checkpoint use the averaged G, which smooths out the "
                          "back-and-forth of the game. Training itself is unchanged.")
-    mixture = st.toggle("Disconnected latent: z from a mixture of 50 Gaussians", key=f"{P}_mixture",
-                        help=f"z = μₖ + {IMAGE_MIXTURE_SD:g}·ε with k one of 50 centres μₖ ~ N(0, I) fixed by the seed. "
+    mixture = st.toggle(f"Disconnected latent: z from a mixture of {MIXTURE_COMPONENTS} Gaussians", key=f"{P}_mixture",
+                        help=f"z = μₖ + {IMAGE_MIXTURE_SD:g}·ε with k one of {MIXTURE_COMPONENTS} centres μₖ ~ N(0, I) "
+                             "fixed by the seed. "
                              "A continuous G must draw in-between, ambiguous pictures where its connected noise "
                              "space crosses from one class to another; separated blobs of noise need not (the 2-D "
                              "playground's best preset). On MNIST it sharpened digits at first but later hurt FID and "
@@ -136,7 +137,8 @@ with left:
 spec = convnets.ImageGANSpec(model=model, z_dim=z_dim, width=width, depth=depth,
                              num_classes=len(images.class_names) if conditional else 0,
                              d_norm="layer" if loss == "wgan-gp" else "batch",
-                             prior="mixture" if mixture else "normal", mixture_sd=IMAGE_MIXTURE_SD, prior_seed=seed)
+                             prior="mixture" if mixture else "normal", mixture_k=MIXTURE_COMPONENTS,
+                             mixture_sd=IMAGE_MIXTURE_SD, prior_seed=seed)
 betas = (0.0, 0.9) if loss == "wgan-gp" else (0.5, 0.999)  # Gulrajani et al. 2017 / Radford et al. 2016
 with ui.user_errors():
     config = TrainConfig(loss=loss, lr_g=lr_g, lr_d=lr_d, betas=betas, k=k, batch_size=batch, seed=seed,

@@ -48,7 +48,8 @@ def score(path: str, n: int, device, seed: int = 0, quick: bool = False, truncat
         s = M.evaluate(feats, probs, ref, seed=seed)
     real_is = C.reference_inception_score(dataset, "test")[0]
     hist = s.class_hist
-    out = {"run": str(path), "truncation": truncation, "dataset": dataset, "conditional": bool(k), "n": n, "IS": s.is_mean, "IS_std": s.is_std,
+    out = {"run": str(path), "truncation": truncation, "dataset": dataset, "conditional": bool(k), "n": n,
+           "IS": s.is_mean, "IS_std": s.is_std,
            "real_IS": real_is, "IS_ratio": s.is_mean / real_is, "FID": s.fid, "KID_x1e3": 1e3 * s.kid_mean,
            "precision": s.precision, "recall": s.recall, "class_hist": [float(q) for q in hist],
            "classes_generated": int((hist > 0).sum()),
