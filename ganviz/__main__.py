@@ -35,6 +35,9 @@ def _add_train(sub) -> None:
     p.add_argument("--depth", type=int, default=0, help="extra 3×3 conv blocks per resolution in the DCGAN's G and D")
     p.add_argument("--z-dim", type=int, default=100)
     p.add_argument("--conditional", action="store_true", help="class-conditional G and D (labels of the data)")
+    p.add_argument("--aux-classifier", action="store_true", help="with --conditional: D also classifies real "
+                   "images and G is trained to make the asked class (AC-GAN, Odena et al. 2017)")
+    p.add_argument("--aux-weight", type=float, default=1.0, help="weight of the auxiliary classifier's loss")
     p.add_argument("--prior", choices=("normal", "mixture"), default="normal", help="G's noise: N(0, I) or a mixture "
                    "of K Gaussians (a disconnected latent; centres drawn from --seed)")
     p.add_argument("--mixture-k", type=int, default=50, help="components of the mixture prior")
@@ -111,9 +114,10 @@ def cmd_train(args) -> int:
                         num_classes=len(images.class_names) if args.conditional else 0,
                         d_norm=args.d_norm or ("layer" if args.loss == "wgan-gp" else "batch"),
                         spectral_norm=args.spectral_norm, prior=args.prior, mixture_k=args.mixture_k,
-                        mixture_sd=args.mixture_sd, prior_seed=args.seed)
+                        mixture_sd=args.mixture_sd, prior_seed=args.seed, aux_classifier=args.aux_classifier)
     config = TrainConfig(loss=args.loss, optimizer=args.optimizer, lr_g=args.lr_g, lr_d=args.lr_d,
-                         betas=(args.beta1, args.beta2), k=args.k, ema=args.ema, batch_size=args.batch, seed=args.seed,
+                         betas=(args.beta1, args.beta2), k=args.k, ema=args.ema, aux_weight=args.aux_weight,
+                         batch_size=args.batch, seed=args.seed,
                          decay_start=args.decay_start, decay_steps=args.decay_steps,
                          device=args.device, amp=args.amp, compile=args.compile)
     trainer = build_trainer(images, spec, config, fixed_n=64)
@@ -137,6 +141,8 @@ def cmd_train(args) -> int:
                                                       "seconds": init.get("seconds")}}))
 
     fields = ["step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "images_per_s", "elapsed_s"]
+    if trainer.aux_classifier:
+        fields += ["aux_real", "aux_fake"]
     bar = None if args.quiet else _tqdm(args.steps)
     status, t0, written = 0, time.perf_counter(), 0
     with open(out / "metrics.csv", "w", newline="") as f:

@@ -40,7 +40,9 @@ class ImageGANSpec:
     plain DCGAN); num_classes: 0 = unconditional; d_norm: normalisation in D ("layer" suits WGAN-GP, whose
     penalty is per sample); spectral_norm on D's layers (Miyato et al. 2018); MLP hidden widths (the seeds' nets);
     prior: G's noise p_z, "normal" N(0, I) or "mixture" of ``mixture_k`` Gaussians N(μ_k, mixture_sd² I) with
-    centres μ_k ~ N(0, I) drawn from ``prior_seed`` (ganviz.train.LatentPrior; a disconnected latent).
+    centres μ_k ~ N(0, I) drawn from ``prior_seed`` (ganviz.train.LatentPrior; a disconnected latent);
+    aux_classifier: a class-conditional DCGAN's D also predicts the class of its input (AC-GAN, Odena et al.
+    2017; the Trainer's ``aux_weight`` sets the weight of that term).
     """
     model: str = "dcgan"
     z_dim: int = 100
@@ -55,6 +57,7 @@ class ImageGANSpec:
     mixture_k: int = 50
     mixture_sd: float = 0.1
     prior_seed: int = 0
+    aux_classifier: bool = False
 
     def __post_init__(self):
         if self.model not in MODELS:
@@ -65,6 +68,8 @@ class ImageGANSpec:
                 and 0 <= self.depth <= 4):
             raise ValueError("z_dim must be 1..1024, width 1..512, depth 0..4 and num_classes 0..1000.")
         self.latent_prior()  # validates the prior
+        if self.aux_classifier and not (self.model == "dcgan" and self.num_classes):
+            raise ValueError("The auxiliary classifier (AC-GAN) needs a class-conditional DCGAN.")
         for h in (*self.hidden_g, *self.hidden_d):
             if not 1 <= int(h) <= 8192:
                 raise ValueError(f"Hidden widths must be 1..8192, got {h}.")
@@ -96,7 +101,7 @@ class ImageGANSpec:
             raise ValueError(f"Unknown model setting(s): {', '.join(sorted(unknown))}.")
         types = {"model": str, "d_norm": str, "z_dim": int, "width": int, "depth": int, "num_classes": int,
                  "spectral_norm": bool, "hidden_g": (list, tuple), "hidden_d": (list, tuple), "prior": str,
-                 "mixture_k": int, "mixture_sd": (int, float), "prior_seed": int}
+                 "mixture_k": int, "mixture_sd": (int, float), "prior_seed": int, "aux_classifier": bool}
         for k, v in d.items():
             if not isinstance(v, types[k]) or (types[k] in (int, (int, float)) and isinstance(v, bool)):
                 raise ValueError(f"Model setting {k!r} has the wrong type ({type(v).__name__}).")
@@ -182,9 +187,11 @@ class DCGANDiscriminator(nn.Module):
     ``depth`` > 0 adds that many 3×3 conv blocks (norm, LeakyReLU) at 14×14 and at 7×7.
 
     Conditional: logit = Linear(φ) + ⟨e(y), φ⟩ (projection discriminator, Miyato & Koyama 2018).
+    ``aux_classes`` > 0 adds AC-GAN's auxiliary classifier (Odena et al. 2017): class logits = Linear(φ(x)).
     """
 
-    def __init__(self, width: int = 64, num_classes: int = 0, norm: str = "batch", depth: int = 0):
+    def __init__(self, width: int = 64, num_classes: int = 0, norm: str = "batch", depth: int = 0,
+                 aux_classes: int = 0):
         super().__init__()
         self.num_classes = num_classes
         c = 2 * width
@@ -199,15 +206,25 @@ class DCGANDiscriminator(nn.Module):
         self.refine7 = refine(c) if depth else None
         self.out = nn.Linear(c * 7 * 7, 1)
         self.embed = nn.Embedding(num_classes, c * 7 * 7) if num_classes else None
+        self.aux = nn.Linear(c * 7 * 7, aux_classes) if aux_classes else None
         self.apply(weights_init)
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def _phi(self, x: torch.Tensor) -> torch.Tensor:
         if self.refine14 is None:
-            phi = self.features(x)
-        else:
-            h = self.refine14(self.features[:2](x))
-            phi = self.features[5](self.refine7(self.features[2:5](h)))
+            return self.features(x)
+        h = self.refine14(self.features[:2](x))
+        return self.features[5](self.refine7(self.features[2:5](h)))
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        phi = self._phi(x)
         return _projection_logit(self.out(phi), phi, self.embed, y)
+
+    def forward_aux(self, x: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(real/fake logit (N, 1), auxiliary class logits (N, aux_classes)) from one pass over φ(x)."""
+        if self.aux is None:
+            raise ValueError("This discriminator has no auxiliary classifier.")
+        phi = self._phi(x)
+        return _projection_logit(self.out(phi), phi, self.embed, y), self.aux(phi)
 
 
 def _projection_logit(logit: torch.Tensor, phi: torch.Tensor, embed: nn.Embedding | None,
@@ -258,7 +275,7 @@ def build_gan(spec: ImageGANSpec, seed: int | None = None) -> tuple[nn.Module, n
     k = spec.num_classes
     if spec.model == "dcgan":
         G = DCGANGenerator(spec.z_dim, spec.width, k, spec.depth)
-        D = DCGANDiscriminator(spec.width, k, spec.d_norm, spec.depth)
+        D = DCGANDiscriminator(spec.width, k, spec.d_norm, spec.depth, k if spec.aux_classifier else 0)
     else:
         G = MLPImageGenerator(spec.z_dim, spec.hidden_g, k)
         D = MLPImageDiscriminator(spec.hidden_d, k)

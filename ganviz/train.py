@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ganviz import losses
@@ -75,6 +76,7 @@ class TrainConfig:
     pack: int = 1
     unroll: int = 0
     ema: float = 0.0
+    aux_weight: float = 1.0
     decay_start: int = 0
     decay_steps: int = 0
     seed: int = 0
@@ -97,6 +99,8 @@ class TrainConfig:
             raise ValueError("The batch size must be at least 2.")
         if self.decay_start < 0 or self.decay_steps < 0:
             raise ValueError("The learning-rate decay's start and length must be 0 or more steps.")
+        if not (math.isfinite(self.aux_weight) and self.aux_weight >= 0):
+            raise ValueError(f"The auxiliary classifier's weight must be 0 or more, got {self.aux_weight}.")
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"The EMA decay must be in [0, 1), got {self.ema}.")
         if self.pack < 1 or self.batch_size % self.pack:
@@ -188,6 +192,9 @@ class Trainer:
         self.device = resolve_device(config.device)
         self.G = generator.to(self.device)
         self.D = discriminator.to(self.device)
+        self.aux_classifier = getattr(discriminator, "aux", None) is not None  # AC-GAN (see _d_update)
+        if self.aux_classifier and (not num_classes or config.pack > 1):
+            raise ValueError("An auxiliary classifier needs class labels and no packing.")
         self.sample_real = sample_real
         self.z_dim, self.prior, self.num_classes = z_dim, self.latent.kind, num_classes
         self.rng = torch.Generator().manual_seed(config.seed)
@@ -273,6 +280,11 @@ class Trainer:
             return self._d_fwd(pack(x, m))
         return self._d_fwd(pack(x, m), y[::m])
 
+    def _D_aux(self, x, y):
+        """(D's logit, its auxiliary class logits) in one pass (AC-GAN)."""
+        out, classes = self.D.forward_aux(x, y)
+        return out.float(), classes.float()
+
     def _autocast(self):
         if self.config.amp and self.device.type == "cuda":
             return torch.autocast("cuda", dtype=torch.bfloat16)
@@ -330,9 +342,16 @@ class Trainer:
             else:
                 with torch.no_grad():
                     fake = self._G(z, y_fake)
-            out_real = self._D(real, y_real).float()
+            if self.aux_classifier:  # AC-GAN: D also learns to name the class of real images (only real: a
+                # classifier fitted to fakes would let G win with easy-to-name samples)
+                out_real, classes_real = self._D_aux(real, y_real)
+                aux_real = F.cross_entropy(classes_real, y_real)
+            else:
+                out_real = self._D(real, y_real).float()
             out_fake = self._D(fake.detach(), y_fake).float()
             loss = losses.d_loss(c.loss, out_real, out_fake)
+            if self.aux_classifier:
+                loss = loss + c.aux_weight * aux_real
             if c.loss == "wgan-gp":
                 gp = losses.gradient_penalty(lambda x: self._D(x, y_real).float(), real, fake.detach(), self.rng)
                 loss = loss + c.gp_weight * gp
@@ -348,7 +367,10 @@ class Trainer:
         # D(x), D(G(z)) as users read them: mean σ(a) for the 2014 losses, mean raw score for critics
         d_real = losses.d_output_to_prob(c.loss, out_real.detach()).mean()
         d_fake = losses.d_output_to_prob(c.loss, out_fake.detach()).mean()
-        return {"loss_d": loss.detach(), "d_real": d_real, "d_fake": d_fake, "grad_norm_d": grad_norm}
+        out = {"loss_d": loss.detach(), "d_real": d_real, "d_fake": d_fake, "grad_norm_d": grad_norm}
+        if self.aux_classifier:
+            out["aux_real"] = aux_real.detach()
+        return out
 
     def _g_update(self) -> dict:
         c = self.config
@@ -365,8 +387,13 @@ class Trainer:
             p.requires_grad_(False)
         try:
             with self._autocast():
-                out_fake = self._D(fake, y_fake).float()
-                loss = losses.g_loss(c.loss, out_fake)
+                if self.aux_classifier:  # AC-GAN: G also makes its fakes named as the asked class
+                    out_fake, classes_fake = self._D_aux(fake, y_fake)
+                    aux_fake = F.cross_entropy(classes_fake, y_fake)
+                    loss = losses.g_loss(c.loss, out_fake) + c.aux_weight * aux_fake
+                else:
+                    out_fake = self._D(fake, y_fake).float()
+                    loss = losses.g_loss(c.loss, out_fake)
             self._check("generator", loss)
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
@@ -380,7 +407,10 @@ class Trainer:
         self.opt_g.step()
         if self.G_ema is not None:
             self._update_ema()
-        return {"loss_g": loss.detach(), "grad_norm_g": grad_norm}
+        out = {"loss_g": loss.detach(), "grad_norm_g": grad_norm}
+        if self.aux_classifier:
+            out["aux_fake"] = aux_fake.detach()
+        return out
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -450,13 +480,18 @@ class Trainer:
         """Start from another run's weights (fine-tuning, e.g. a longer run with a learning-rate decay): G's
         (and the EMA's) and D's parameters and buffers are copied from nets of the same architecture, and the
         optimizers start afresh (the step count and the lr schedule go on from this run's). ValueError when the
-        shapes or names differ."""
+        shapes or names differ — except that a D without an auxiliary classifier may start an AC-GAN's D (the
+        classifier head then starts from its own initialisation)."""
         pairs = [(G, self.G, "generator")] + ([] if D is None else [(D, self.D, "discriminator")])
         if self.G_ema is not None:
             pairs.append((G, self.G_ema, "generator"))
         for src, dst, what in pairs:
             try:
-                dst.load_state_dict({k: v.to(self.device) for k, v in src.state_dict().items()})
+                state = {k: v.to(self.device) for k, v in src.state_dict().items()}
+                result = dst.load_state_dict(state, strict=False)
+                missing = [k for k in result.missing_keys if not (dst is self.D and k.startswith("aux."))]
+                if missing or result.unexpected_keys:
+                    raise RuntimeError(f"missing {missing}, unexpected {result.unexpected_keys}")
             except RuntimeError as err:
                 raise ValueError(f"The warm-start {what} does not match this run's {what}: {err}") from None
         self._build_optimizers()

@@ -217,3 +217,94 @@ def test_live_image_run_tracks_is_and_fid_with_the_shipped_classifier():
 def test_bad_prior_settings_are_one_sentence(bad, message):
     with pytest.raises(ValueError, match=message):
         ImageGANSpec.from_dict(bad)
+
+
+def _acgan_trainer(aux_weight=0.7, loss="nonsaturating"):
+    """A width-8 class-conditional DCGAN with AC-GAN's auxiliary classifier on fixed real (x, y)."""
+    torch.set_num_threads(1)
+    images = tiny_images(n=16)
+    trainer = build_trainer(images, ImageGANSpec(width=8, num_classes=10, aux_classifier=True),
+                            TrainConfig(loss=loss, batch_size=16, seed=2, aux_weight=aux_weight), fixed_n=8)
+    x = torch.as_tensor(images.images, dtype=torch.float32).unsqueeze(1) / 127.5 - 1
+    y = torch.as_tensor(images.labels)
+    trainer.sample_real = lambda n, rng: (x[:n], y[:n])  # the same real batch every time, drawing nothing
+    return trainer, x, y
+
+
+def test_acgan_discriminator_adds_class_logits_to_the_same_pass():
+    D = convnets.DCGANDiscriminator(width=8, num_classes=10, aux_classes=10)
+    x, y = torch.randn(5, 1, 28, 28), torch.arange(5)
+    logit, classes = D.forward_aux(x, y)
+    assert torch.equal(logit, D(x, y)) and classes.shape == (5, 10)
+    assert torch.allclose(classes, D.aux(D._phi(x)))
+    with pytest.raises(ValueError, match="no auxiliary classifier"):
+        convnets.DCGANDiscriminator(width=8).forward_aux(x)
+    with pytest.raises(ValueError, match="class-conditional DCGAN"):
+        ImageGANSpec(aux_classifier=True)
+    with pytest.raises(ValueError, match="class-conditional DCGAN"):
+        ImageGANSpec(model="mlp", num_classes=10, aux_classifier=True)
+    spec = ImageGANSpec(width=8, num_classes=10, aux_classifier=True)
+    assert ImageGANSpec.from_dict(spec.to_dict()) == spec and build_gan(spec)[1].aux.out_features == 10
+    assert ImageGANSpec.from_dict({"num_classes": 10}).aux_classifier is False  # old checkpoints: no classifier
+    with pytest.raises(ValueError, match="weight"):
+        TrainConfig(aux_weight=-1)
+
+
+def test_acgan_losses_add_the_weighted_cross_entropy():
+    """D: L_D + λ·CE(C(x_real), y_real) (the classifier learns from real images only); G: L_G + λ·CE(C(G(z, y)), y)
+    — each recomputed independently from the same draws of the run's generator."""
+    import torch.nn.functional as F
+    from ganviz import losses
+    lam = 0.7
+    t, x, y = _acgan_trainer(lam)
+    g = torch.Generator().set_state(t.rng.get_state())
+    z = t.latent.sample(16, g)
+    with torch.no_grad():
+        fake = t.G(z, y)
+        out_real, classes_real = t.D.forward_aux(x, y)
+        out_fake = t.D(fake, y)
+    ce_real = F.cross_entropy(classes_real, y)
+    rec = t.d_step()
+    assert rec["aux_real"] == pytest.approx(ce_real.item(), rel=1e-5)
+    assert rec["loss_d"] == pytest.approx((losses.d_loss("nonsaturating", out_real, out_fake) + lam * ce_real).item(),
+                                          rel=1e-5)
+    g = torch.Generator().set_state(t.rng.get_state())
+    z, yg = t.latent.sample(16, g), torch.randint(10, (16,), generator=g)
+    with torch.no_grad():
+        out_fake, classes_fake = t.D.forward_aux(t.G(z, yg), yg)
+    ce_fake = F.cross_entropy(classes_fake, yg)
+    rec = t.g_step()
+    assert rec["aux_fake"] == pytest.approx(ce_fake.item(), rel=1e-5)
+    assert rec["loss_g"] == pytest.approx((losses.g_loss("nonsaturating", out_fake) + lam * ce_fake).item(), rel=1e-5)
+
+
+def test_acgan_classifier_learns_the_real_labels_and_weight_zero_leaves_it_untrained():
+    """Fifty D steps on one fixed labelled batch drive the auxiliary CE far below log 10 (it memorises the 16
+    labels); with aux_weight 0 the head gets no gradient at all."""
+    t, x, y = _acgan_trainer(1.0)
+    first = t.d_step()["aux_real"]
+    assert first == pytest.approx(np.log(10), abs=0.3)
+    for _ in range(50):
+        last = t.d_step()["aux_real"]
+    assert last < 0.3 * first
+    t0, _, _ = _acgan_trainer(0.0)
+    head = t0.D.aux.weight.detach().clone()
+    for _ in range(3):
+        t0.step()
+    assert torch.equal(head, t0.D.aux.weight)
+
+
+def test_warm_start_of_an_acgan_from_a_plain_conditional_run():
+    """A conditional D without the classifier head starts an AC-GAN (the head keeps its own init); nets that
+    differ elsewhere are still refused."""
+    plain = build_trainer(tiny_images(), ImageGANSpec(width=8, num_classes=10), TrainConfig(batch_size=8, seed=1))
+    plain.step()
+    t, _, _ = _acgan_trainer()
+    head = t.D.aux.weight.detach().clone()
+    t.warm_start(plain.G, plain.D)
+    assert torch.equal(t.D.out.weight, plain.D.out.weight) and torch.equal(t.D.aux.weight, head)
+    with pytest.raises(ValueError, match="warm-start discriminator does not match"):
+        t.warm_start(plain.G, convnets.DCGANDiscriminator(width=8, num_classes=10, depth=1))
+    with pytest.raises(ValueError, match="labels"):
+        from ganviz.train import Trainer
+        Trainer(plain.G, t.D, lambda n, g: torch.zeros(n, 1, 28, 28), TrainConfig(batch_size=8), z_dim=100)
