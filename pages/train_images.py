@@ -15,7 +15,7 @@ DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST", "di
 FAST = convnets.FAST_DCGAN
 DEFAULTS = dict(dataset="mnist", model="dcgan", width=FAST["width"], z_dim=FAST["z_dim"],
                 conditional=bool(FAST["num_classes"]), loss="nonsaturating", lr_g=FAST["lr_g"], lr_d=FAST["lr_d"],
-                batch=FAST["batch_size"], k=1, every=25, depth=0, ema=False, mixture=False)
+                batch=FAST["batch_size"], k=1, every=25, depth=0, ema=False, mixture=False, aux=False)
 PRESETS = {  # each starts from DEFAULTS (the measured 3-minute preset, see convnets.FAST_DCGAN)
     "DCGAN digits in 3 minutes (CPU)": (
         "A narrow class-conditional DCGAN: strokes after ~200 steps, readable digits (one class per column) "
@@ -103,6 +103,12 @@ with left:
     z_dim = st.select_slider("z dimension", [2, 8, 16, 32, 64, 100, 128], key=f"{P}_z_dim")
     conditional = st.toggle("Class-conditional (G and D see the label)", key=f"{P}_conditional",
                             disabled=len(images.class_names) < 2) and len(images.class_names) >= 2
+    aux = st.toggle("D also names the class (AC-GAN)", key=f"{P}_aux", disabled=not (conditional and model == "dcgan"),
+                    help="An auxiliary classifier on D's features learns the real images' labels, and G is also "
+                         "trained to make its pictures named as the asked class (Odena et al. 2017): "
+                         "L_D + CE(C(x), y) and L_G + CE(C(G(z, y)), y). It makes each column more surely its "
+                         "class; the shipped conditional Fashion-MNIST model was finished this way.") \
+        and conditional and model == "dcgan"
     st.subheader("Training")
     loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get, key=f"{P}_loss")
     lr_g = st.select_slider("Learning rate of G", LRS, key=f"{P}_lr_g", format_func=lambda v: f"{v:g}")
@@ -138,7 +144,7 @@ spec = convnets.ImageGANSpec(model=model, z_dim=z_dim, width=width, depth=depth,
                              num_classes=len(images.class_names) if conditional else 0,
                              d_norm="layer" if loss == "wgan-gp" else "batch",
                              prior="mixture" if mixture else "normal", mixture_k=MIXTURE_COMPONENTS,
-                             mixture_sd=IMAGE_MIXTURE_SD, prior_seed=seed)
+                             mixture_sd=IMAGE_MIXTURE_SD, prior_seed=seed, aux_classifier=aux)
 betas = (0.0, 0.9) if loss == "wgan-gp" else (0.5, 0.999)  # Gulrajani et al. 2017 / Radford et al. 2016
 with ui.user_errors():
     config = TrainConfig(loss=loss, lr_g=lr_g, lr_d=lr_d, betas=betas, k=k, batch_size=batch, seed=seed,
@@ -199,6 +205,11 @@ with right:
                                 key=f"{P}_is_chart")
                 q2.plotly_chart(plots_images.curves_figure(hist, ("FID",), height=180, ytitle="FID (↓)"),
                                 key=f"{P}_fid_chart")
+            if "aux_real" in hist:
+                st.plotly_chart(plots_images.curves_figure(hist, ("aux_real", "aux_fake"), height=180,
+                                                           ytitle="class cross-entropy"), key=f"{P}_aux_chart")
+                st.caption("AC-GAN's classifier C on D's features: its error on real images (black) and how surely "
+                           "it names the asked class in G's pictures (green). ln 10 ≈ 2.3 is a blind guess.")
         if snap.events:
             e = snap.events[-1]
             st.warning(f"Step {e.step:,}: {e.message}", icon=":material/warning:")

@@ -15,9 +15,10 @@ from ganviz.plots.base import finite, live_figure
 
 MAX_POINTS = 2000
 COLORS = {"loss_d": "#1f77b4", "loss_g": "#2ca02c", "d_real": "#111111", "d_fake": "#2ca02c",
-          "grad_norm_d": "#1f77b4", "grad_norm_g": "#2ca02c", "event": "#d62728"}
+          "grad_norm_d": "#1f77b4", "grad_norm_g": "#2ca02c", "aux_real": "#111111", "aux_fake": "#2ca02c",
+          "event": "#d62728"}
 LABELS = {"loss_d": "D loss", "loss_g": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))",
-          "grad_norm_d": "‖∇D‖", "grad_norm_g": "‖∇G‖"}
+          "grad_norm_d": "‖∇D‖", "grad_norm_g": "‖∇G‖", "aux_real": "CE(C(x), y)", "aux_fake": "CE(C(G(z, y)), y)"}
 
 
 def downsample(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
