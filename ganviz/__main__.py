@@ -35,8 +35,9 @@ def _add_train(sub) -> None:
     p.add_argument("--depth", type=int, default=0, help="extra 3×3 conv blocks per resolution in the DCGAN's G and D")
     p.add_argument("--z-dim", type=int, default=100)
     p.add_argument("--conditional", action="store_true", help="class-conditional G and D (labels of the data)")
-    p.add_argument("--aux-classifier", action="store_true", help="with --conditional: D also classifies real "
-                   "images and G is trained to make the asked class (AC-GAN, Odena et al. 2017)")
+    p.add_argument("--aux-classifier", action="store_true", help="D also classifies the real images (their labels); "
+                   "G is trained to make the asked class (with --conditional: AC-GAN, Odena et al. 2017), or pictures "
+                   "it names surely, all classes equally often (unconditional: CatGAN's terms, Springenberg 2016)")
     p.add_argument("--aux-weight", type=float, default=1.0, help="weight of the auxiliary classifier's loss")
     p.add_argument("--prior", choices=("normal", "mixture"), default="normal", help="G's noise: N(0, I) or a mixture "
                    "of K Gaussians (a disconnected latent; centres drawn from --seed)")
@@ -114,7 +115,8 @@ def cmd_train(args) -> int:
                         num_classes=len(images.class_names) if args.conditional else 0,
                         d_norm=args.d_norm or ("layer" if args.loss == "wgan-gp" else "batch"),
                         spectral_norm=args.spectral_norm, prior=args.prior, mixture_k=args.mixture_k,
-                        mixture_sd=args.mixture_sd, prior_seed=args.seed, aux_classifier=args.aux_classifier)
+                        mixture_sd=args.mixture_sd, prior_seed=args.seed,
+                        aux_classes=len(images.class_names) if args.aux_classifier else 0)
     config = TrainConfig(loss=args.loss, optimizer=args.optimizer, lr_g=args.lr_g, lr_d=args.lr_d,
                          betas=(args.beta1, args.beta2), k=args.k, ema=args.ema, aux_weight=args.aux_weight,
                          batch_size=args.batch, seed=args.seed,

@@ -41,8 +41,10 @@ class ImageGANSpec:
     penalty is per sample); spectral_norm on D's layers (Miyato et al. 2018); MLP hidden widths (the seeds' nets);
     prior: G's noise p_z, "normal" N(0, I) or "mixture" of ``mixture_k`` Gaussians N(μ_k, mixture_sd² I) with
     centres μ_k ~ N(0, I) drawn from ``prior_seed`` (ganviz.train.LatentPrior; a disconnected latent);
-    aux_classifier: a class-conditional DCGAN's D also predicts the class of its input (AC-GAN, Odena et al.
-    2017; the Trainer's ``aux_weight`` sets the weight of that term).
+    aux_classes: > 0 gives a DCGAN's D an auxiliary classifier over that many classes of the data, trained on the
+    real images' labels; G is trained to make the asked class (conditional: AC-GAN, Odena et al. 2017) or, when
+    unconditional, pictures the classifier names surely and all classes equally often (CatGAN's generator terms,
+    Springenberg 2016). The Trainer's ``aux_weight`` weighs these terms; sampling needs no labels either way.
     """
     model: str = "dcgan"
     z_dim: int = 100
@@ -57,7 +59,7 @@ class ImageGANSpec:
     mixture_k: int = 50
     mixture_sd: float = 0.1
     prior_seed: int = 0
-    aux_classifier: bool = False
+    aux_classes: int = 0
 
     def __post_init__(self):
         if self.model not in MODELS:
@@ -68,8 +70,10 @@ class ImageGANSpec:
                 and 0 <= self.depth <= 4):
             raise ValueError("z_dim must be 1..1024, width 1..512, depth 0..4 and num_classes 0..1000.")
         self.latent_prior()  # validates the prior
-        if self.aux_classifier and not (self.model == "dcgan" and self.num_classes):
-            raise ValueError("The auxiliary classifier (AC-GAN) needs a class-conditional DCGAN.")
+        if self.aux_classes and (self.model != "dcgan" or self.aux_classes < 2
+                                 or self.num_classes not in (0, self.aux_classes)):
+            raise ValueError("The auxiliary classifier needs a DCGAN, 2 or more classes, and as many classes as a "
+                             "conditional G has.")
         for h in (*self.hidden_g, *self.hidden_d):
             if not 1 <= int(h) <= 8192:
                 raise ValueError(f"Hidden widths must be 1..8192, got {h}.")
@@ -101,7 +105,7 @@ class ImageGANSpec:
             raise ValueError(f"Unknown model setting(s): {', '.join(sorted(unknown))}.")
         types = {"model": str, "d_norm": str, "z_dim": int, "width": int, "depth": int, "num_classes": int,
                  "spectral_norm": bool, "hidden_g": (list, tuple), "hidden_d": (list, tuple), "prior": str,
-                 "mixture_k": int, "mixture_sd": (int, float), "prior_seed": int, "aux_classifier": bool}
+                 "mixture_k": int, "mixture_sd": (int, float), "prior_seed": int, "aux_classes": int}
         for k, v in d.items():
             if not isinstance(v, types[k]) or (types[k] in (int, (int, float)) and isinstance(v, bool)):
                 raise ValueError(f"Model setting {k!r} has the wrong type ({type(v).__name__}).")
@@ -275,7 +279,7 @@ def build_gan(spec: ImageGANSpec, seed: int | None = None) -> tuple[nn.Module, n
     k = spec.num_classes
     if spec.model == "dcgan":
         G = DCGANGenerator(spec.z_dim, spec.width, k, spec.depth)
-        D = DCGANDiscriminator(spec.width, k, spec.d_norm, spec.depth, k if spec.aux_classifier else 0)
+        D = DCGANDiscriminator(spec.width, k, spec.d_norm, spec.depth, spec.aux_classes)
     else:
         G = MLPImageGenerator(spec.z_dim, spec.hidden_g, k)
         D = MLPImageDiscriminator(spec.hidden_d, k)
@@ -298,11 +302,13 @@ def build_trainer(data, spec: ImageGANSpec, config, fixed_n: int = 64):
     from ganviz.data import real_sampler
     from ganviz.train import Trainer, resolve_device
 
-    if spec.num_classes and int(data.labels.max(initial=0)) >= spec.num_classes:
-        raise ValueError(f"The data has {int(data.labels.max()) + 1} classes but the model only {spec.num_classes}.")
+    classes = spec.num_classes or spec.aux_classes
+    if classes and (data.labels is None or int(data.labels.max(initial=0)) >= classes):
+        raise ValueError(f"The data has {0 if data.labels is None else int(data.labels.max()) + 1} labelled classes "
+                         f"but the model needs {classes}.")
     G, D = build_gan(spec, seed=config.seed)
     device = resolve_device(config.device)
-    sample_real = real_sampler(data.images, device, data.labels if spec.num_classes else None)
+    sample_real = real_sampler(data.images, device, data.labels if classes else None)
     return Trainer(G, D, sample_real, config, z_dim=spec.z_dim, prior=spec.latent_prior(), fixed_n=fixed_n,
                    num_classes=spec.num_classes or None)
 

@@ -171,6 +171,23 @@ def pack(x: torch.Tensor, m: int) -> torch.Tensor:
     return x if m == 1 else x.reshape(x.shape[0] // m, -1, *x.shape[2:])
 
 
+def generator_class_term(class_logits: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+    """G's auxiliary-classifier term, from D's class logits on fakes.
+
+    With asked labels y (AC-GAN, Odena et al. 2017): CE(C(G(z, y)), y). Unconditional (CatGAN's generator
+    terms, Springenberg 2016): E_z H[C(G(z))] − H[E_z C(G(z))] over the batch — each picture surely one class, all
+    classes equally often; it equals −log of the classifier's Inception Score of the batch, so it is ≥ −log K.
+    """
+    if y is not None:
+        return F.cross_entropy(class_logits, y)
+    log_p = F.log_softmax(class_logits.float(), 1)
+    p = log_p.exp()
+    conditional_entropy = -(p * log_p).sum(1).mean()
+    marginal = p.mean(0)
+    marginal_entropy = -(marginal * marginal.clamp_min(1e-12).log()).sum()
+    return conditional_entropy - marginal_entropy
+
+
 def _grad_norm(params: list[torch.Tensor]) -> torch.Tensor:
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
@@ -192,9 +209,9 @@ class Trainer:
         self.device = resolve_device(config.device)
         self.G = generator.to(self.device)
         self.D = discriminator.to(self.device)
-        self.aux_classifier = getattr(discriminator, "aux", None) is not None  # AC-GAN (see _d_update)
-        if self.aux_classifier and (not num_classes or config.pack > 1):
-            raise ValueError("An auxiliary classifier needs class labels and no packing.")
+        self.aux_classifier = getattr(discriminator, "aux", None) is not None  # see _d_update / _g_update
+        if self.aux_classifier and config.pack > 1:
+            raise ValueError("An auxiliary classifier does not work with packing.")
         self.sample_real = sample_real
         self.z_dim, self.prior, self.num_classes = z_dim, self.latent.kind, num_classes
         self.rng = torch.Generator().manual_seed(config.seed)
@@ -332,7 +349,10 @@ class Trainer:
     def _d_update(self, keep_fake: bool = False) -> dict:
         c = self.config
         n = c.batch_size
-        real, y_real = self._real(n)
+        real, labels = self._real(n)
+        if self.aux_classifier and labels is None:
+            raise ValueError("An auxiliary classifier needs the real images' labels.")
+        y_real = labels if self.num_classes else None  # what a conditional D and G see
         # conditional: fakes get the real batch's labels (the data's class balance; GP pairs match)
         z, y_fake = self.sample_z(n).to(self.device, non_blocking=True), y_real
         with self._autocast():
@@ -342,10 +362,10 @@ class Trainer:
             else:
                 with torch.no_grad():
                     fake = self._G(z, y_fake)
-            if self.aux_classifier:  # AC-GAN: D also learns to name the class of real images (only real: a
+            if self.aux_classifier:  # D's classifier C learns to name the class of real images (only real: a
                 # classifier fitted to fakes would let G win with easy-to-name samples)
                 out_real, classes_real = self._D_aux(real, y_real)
-                aux_real = F.cross_entropy(classes_real, y_real)
+                aux_real = F.cross_entropy(classes_real, labels)
             else:
                 out_real = self._D(real, y_real).float()
             out_fake = self._D(fake.detach(), y_fake).float()
@@ -387,9 +407,9 @@ class Trainer:
             p.requires_grad_(False)
         try:
             with self._autocast():
-                if self.aux_classifier:  # AC-GAN: G also makes its fakes named as the asked class
+                if self.aux_classifier:
                     out_fake, classes_fake = self._D_aux(fake, y_fake)
-                    aux_fake = F.cross_entropy(classes_fake, y_fake)
+                    aux_fake = generator_class_term(classes_fake, y_fake)
                     loss = losses.g_loss(c.loss, out_fake) + c.aux_weight * aux_fake
                 else:
                     out_fake = self._D(fake, y_fake).float()

@@ -101,14 +101,16 @@ with left:
     else:
         width, depth = 64, 0
     z_dim = st.select_slider("z dimension", [2, 8, 16, 32, 64, 100, 128], key=f"{P}_z_dim")
+    can_classify = model == "dcgan" and len(images.class_names) >= 2
     conditional = st.toggle("Class-conditional (G and D see the label)", key=f"{P}_conditional",
                             disabled=len(images.class_names) < 2) and len(images.class_names) >= 2
-    aux = st.toggle("D also names the class (AC-GAN)", key=f"{P}_aux", disabled=not (conditional and model == "dcgan"),
-                    help="An auxiliary classifier on D's features learns the real images' labels, and G is also "
-                         "trained to make its pictures named as the asked class (Odena et al. 2017): "
-                         "L_D + CE(C(x), y) and L_G + CE(C(G(z, y)), y). It makes each column more surely its "
-                         "class; the shipped conditional Fashion-MNIST model was finished this way.") \
-        and conditional and model == "dcgan"
+    aux = st.toggle("D also names the class (auxiliary classifier)", key=f"{P}_aux",
+                    disabled=not can_classify,
+                    help="A classifier C on D's features learns the real images' labels. Conditional (AC-GAN, Odena "
+                         "et al. 2017): G is also trained to make its pictures named as the asked class, "
+                         "L_G + CE(C(G(z, y)), y). Unconditional (CatGAN's terms, Springenberg 2016): G is trained "
+                         "to make pictures C names surely, all classes equally often. The shipped conditional "
+                         "Fashion-MNIST model was finished this way.") and can_classify
     st.subheader("Training")
     loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get, key=f"{P}_loss")
     lr_g = st.select_slider("Learning rate of G", LRS, key=f"{P}_lr_g", format_func=lambda v: f"{v:g}")
@@ -144,7 +146,8 @@ spec = convnets.ImageGANSpec(model=model, z_dim=z_dim, width=width, depth=depth,
                              num_classes=len(images.class_names) if conditional else 0,
                              d_norm="layer" if loss == "wgan-gp" else "batch",
                              prior="mixture" if mixture else "normal", mixture_k=MIXTURE_COMPONENTS,
-                             mixture_sd=IMAGE_MIXTURE_SD, prior_seed=seed, aux_classifier=aux)
+                             mixture_sd=IMAGE_MIXTURE_SD, prior_seed=seed,
+                             aux_classes=len(images.class_names) if aux else 0)
 betas = (0.0, 0.9) if loss == "wgan-gp" else (0.5, 0.999)  # Gulrajani et al. 2017 / Radford et al. 2016
 with ui.user_errors():
     config = TrainConfig(loss=loss, lr_g=lr_g, lr_d=lr_d, betas=betas, k=k, batch_size=batch, seed=seed,
@@ -208,8 +211,9 @@ with right:
             if "aux_real" in hist:
                 st.plotly_chart(plots_images.curves_figure(hist, ("aux_real", "aux_fake"), height=180,
                                                            ytitle="class cross-entropy"), key=f"{P}_aux_chart")
-                st.caption("AC-GAN's classifier C on D's features: its error on real images (black) and how surely "
-                           "it names the asked class in G's pictures (green). ln 10 ≈ 2.3 is a blind guess.")
+                st.caption("The classifier C on D's features: its error on real images (black, ln 10 ≈ 2.3 is a blind "
+                           "guess) and G's term (green): CE(C(G(z, y)), y) when conditional, E H[C(G(z))] − "
+                           "H[E C(G(z))] = −log of C's Inception Score of the fakes when not (−ln 10 at best).")
         if snap.events:
             e = snap.events[-1]
             st.warning(f"Step {e.step:,}: {e.message}", icon=":material/warning:")

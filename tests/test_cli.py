@@ -125,18 +125,18 @@ def test_train_with_a_mixture_prior_records_it(tmp_path):
 
 
 def test_train_an_acgan_from_a_conditional_checkpoint(tmp_path, capsys):
-    """--conditional --aux-classifier: AC-GAN (the config says so, metrics.csv logs both classifier losses, the
-    checkpoint's D has the head); it may start from a plain conditional run; without --conditional, one sentence."""
+    """--conditional --aux-classifier: AC-GAN (the config says so, metrics.csv logs both classifier terms, the
+    checkpoint's D has the head); it may start from a plain conditional run; an MLP gets one sentence."""
     base = ["train", "--data", "digits8x8", "--model", "dcgan", "--width", "8", "--batch", "8", "--quiet",
             "--threads", "1", "--sample-every", "2", "--log-every", "2", "--conditional"]
     assert main(base + ["--steps", "2", "--out", str(tmp_path / "plain")]) == 0
     assert main(base + ["--steps", "4", "--aux-classifier", "--aux-weight", "0.5",
                         "--init-from", str(tmp_path / "plain"), "--out", str(tmp_path / "ac")]) == 0
     G, D, cfg = checkpoint.load(tmp_path / "ac")
-    assert cfg["model"]["aux_classifier"] is True and cfg["train"]["aux_weight"] == 0.5
+    assert cfg["model"]["aux_classes"] == 10 and cfg["train"]["aux_weight"] == 0.5
     assert D.aux.out_features == 10
     rows = list(csv.DictReader(open(tmp_path / "ac" / "metrics.csv")))
     assert len(rows) == 2 and all(0 < float(r["aux_real"]) < 10 and 0 < float(r["aux_fake"]) < 10 for r in rows)
-    assert main(["train", "--data", "digits8x8", "--width", "8", "--steps", "1", "--quiet", "--aux-classifier",
+    assert main(["train", "--data", "digits8x8", "--model", "mlp", "--steps", "1", "--quiet", "--aux-classifier",
                  "--out", str(tmp_path / "bad")]) == 2
-    assert "class-conditional DCGAN" in capsys.readouterr().err
+    assert "auxiliary classifier needs a DCGAN" in capsys.readouterr().err

@@ -219,11 +219,11 @@ def test_bad_prior_settings_are_one_sentence(bad, message):
         ImageGANSpec.from_dict(bad)
 
 
-def _acgan_trainer(aux_weight=0.7, loss="nonsaturating"):
-    """A width-8 class-conditional DCGAN with AC-GAN's auxiliary classifier on fixed real (x, y)."""
+def _acgan_trainer(aux_weight=0.7, loss="nonsaturating", conditional=True):
+    """A width-8 DCGAN whose D has an auxiliary classifier (AC-GAN when conditional) on fixed real (x, y)."""
     torch.set_num_threads(1)
     images = tiny_images(n=16)
-    trainer = build_trainer(images, ImageGANSpec(width=8, num_classes=10, aux_classifier=True),
+    trainer = build_trainer(images, ImageGANSpec(width=8, num_classes=10 if conditional else 0, aux_classes=10),
                             TrainConfig(loss=loss, batch_size=16, seed=2, aux_weight=aux_weight), fixed_n=8)
     x = torch.as_tensor(images.images, dtype=torch.float32).unsqueeze(1) / 127.5 - 1
     y = torch.as_tensor(images.labels)
@@ -239,13 +239,12 @@ def test_acgan_discriminator_adds_class_logits_to_the_same_pass():
     assert torch.allclose(classes, D.aux(D._phi(x)))
     with pytest.raises(ValueError, match="no auxiliary classifier"):
         convnets.DCGANDiscriminator(width=8).forward_aux(x)
-    with pytest.raises(ValueError, match="class-conditional DCGAN"):
-        ImageGANSpec(aux_classifier=True)
-    with pytest.raises(ValueError, match="class-conditional DCGAN"):
-        ImageGANSpec(model="mlp", num_classes=10, aux_classifier=True)
-    spec = ImageGANSpec(width=8, num_classes=10, aux_classifier=True)
+    for bad in (dict(model="mlp", aux_classes=10), dict(aux_classes=1), dict(num_classes=10, aux_classes=5)):
+        with pytest.raises(ValueError, match="auxiliary classifier needs a DCGAN"):
+            ImageGANSpec(**bad)
+    spec = ImageGANSpec(width=8, num_classes=10, aux_classes=10)
     assert ImageGANSpec.from_dict(spec.to_dict()) == spec and build_gan(spec)[1].aux.out_features == 10
-    assert ImageGANSpec.from_dict({"num_classes": 10}).aux_classifier is False  # old checkpoints: no classifier
+    assert ImageGANSpec.from_dict({"num_classes": 10}).aux_classes == 0  # old checkpoints: no classifier
     with pytest.raises(ValueError, match="weight"):
         TrainConfig(aux_weight=-1)
 
@@ -305,6 +304,42 @@ def test_warm_start_of_an_acgan_from_a_plain_conditional_run():
     assert torch.equal(t.D.out.weight, plain.D.out.weight) and torch.equal(t.D.aux.weight, head)
     with pytest.raises(ValueError, match="warm-start discriminator does not match"):
         t.warm_start(plain.G, convnets.DCGANDiscriminator(width=8, num_classes=10, depth=1))
+    from ganviz.train import Trainer
+    unlabelled = Trainer(plain.G, t.D, lambda n, g: torch.zeros(n, 1, 28, 28), TrainConfig(batch_size=8), z_dim=100)
     with pytest.raises(ValueError, match="labels"):
-        from ganviz.train import Trainer
-        Trainer(plain.G, t.D, lambda n, g: torch.zeros(n, 1, 28, 28), TrainConfig(batch_size=8), z_dim=100)
+        unlabelled.step()
+
+
+def test_catgan_term_is_minus_log_inception_score_of_the_batch():
+    """Unconditional G term: E H[p(y|x)] − H[E p(y|x)] = −log IS of the batch (Salimans et al. 2016, one split),
+    checked against scipy; −log K for sure, balanced predictions, 0 when every picture gets the same p."""
+    from scipy.stats import entropy
+    from ganviz.train import generator_class_term
+    logits = torch.randn(64, 10, generator=torch.Generator().manual_seed(0)) * 3
+    p = torch.softmax(logits.double(), 1).numpy()
+    is_batch = np.exp(np.mean([entropy(row, p.mean(0)) for row in p]))
+    assert generator_class_term(logits, None).item() == pytest.approx(-np.log(is_batch), rel=1e-5)
+    sure = torch.eye(10).repeat(3, 1) * 60
+    assert generator_class_term(sure, None).item() == pytest.approx(-np.log(10), abs=1e-6)
+    assert generator_class_term(logits[:1].repeat(8, 1), None).item() == pytest.approx(0, abs=1e-6)
+    y = torch.arange(64) % 10
+    assert torch.allclose(generator_class_term(logits, y), torch.nn.functional.cross_entropy(logits, y))
+
+
+def test_unconditional_g_with_the_classifier_trains_on_labels_it_never_sees():
+    """Unconditional aux classifier: D's head learns the real labels while G and D take no y; the recorded G term
+    equals the CatGAN terms recomputed from the same draws."""
+    from ganviz.train import generator_class_term
+    t, x, y = _acgan_trainer(1.0, conditional=False)
+    assert t.G.num_classes == 0 and t.D.embed is None
+    t.d_step()
+    g = torch.Generator().set_state(t.rng.get_state())
+    z = t.latent.sample(16, g)
+    with torch.no_grad():
+        _, classes_fake = t.D.forward_aux(t.G(z))
+    rec = t.g_step()
+    assert rec["aux_fake"] == pytest.approx(generator_class_term(classes_fake, None).item(), rel=1e-5)
+    first = t.d_step()["aux_real"]
+    for _ in range(40):
+        last = t.d_step()["aux_real"]
+    assert last < 0.3 * first

@@ -112,8 +112,8 @@ def test_mixture_latent_starts_a_new_run_that_trains(at):
 
 
 def test_acgan_toggle_needs_a_conditional_dcgan_and_plots_the_classifier(at):
-    """The AC-GAN toggle is off-limits for the unconditional MLP; on a conditional DCGAN it starts a new run whose
-    D has the auxiliary classifier, and its two cross-entropies are plotted once it trains."""
+    """The classifier toggle is off-limits for the MLP; on a conditional DCGAN (AC-GAN) it starts a new run whose
+    D has the auxiliary classifier, and its two terms are plotted once it trains."""
     assert at.toggle(key="ti_aux").disabled
     at.radio(key="ti_model").set_value("dcgan").run()
     at.select_slider(key="ti_width").set_value(16)
@@ -123,4 +123,4 @@ def test_acgan_toggle_needs_a_conditional_dcgan_and_plots_the_classifier(at):
     for _ in range(2):
         at.button(key="ti_step").click().run()
     assert not at.exception and metric_values(at)["Step"] == "2"
-    assert any("AC-GAN's classifier" in c.value for c in at.caption)  # drawn only when the history has C's losses
+    assert any("classifier C on D's features" in c.value for c in at.caption)  # drawn only when the history has C's losses
