@@ -99,4 +99,11 @@ def describe(config: dict, info: GANInfo) -> str:
                      "in ganviz's classifier space")
     if info.conditional:
         parts.append(f"class-conditional ({info.num_classes} classes)")
+    if info.prior is not None:
+        parts.append(f"noise from a mixture of {info.prior.components} Gaussians (a disconnected latent)")
+    model = config.get("model") if isinstance(config.get("model"), dict) else {}
+    if isinstance(model.get("aux_classes"), int) and model["aux_classes"] > 0:
+        parts.append("D had a classifier of the real labels and G was trained to make the asked class (AC-GAN)"
+                     if info.conditional else "D had a classifier of the real labels and G was trained to make "
+                     "pictures it names surely, all classes equally often (CatGAN's terms); sampling needs no label")
     return "; ".join(parts) + "." if parts else ""
