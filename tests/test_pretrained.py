@@ -21,7 +21,7 @@ REFERENCE = {
     "dcgan_mnist": [-0.992538, -0.364476, 0.858773, 0.996705, -0.709329, 0.17078],
     "dcgan_fashion-mnist": [-0.05914, -0.119355, -0.192585, -0.202249, 0.567442, 0.384696],
     "dcgan_mnist_cond": [-0.830929, -0.99206, -0.999176, -0.999959, -1.0, -0.999998],
-    "dcgan_fashion-mnist_cond": [0.585238, 0.506176, 0.541905, 0.588709, 0.774565, 0.383189],
+    "dcgan_fashion-mnist_cond": [0.627947, 0.519166, 0.583386, 0.602471, 0.76511, 0.429411],
 }
 
 
@@ -113,10 +113,10 @@ def test_conditional_mnist_generates_the_asked_digit_at_least_95_percent():
     assert _conditional_accuracy("dcgan_mnist_cond") >= 0.95
 
 
-def test_conditional_fashion_accuracy_matches_its_model_card():
-    """The issue's bar is 95 %; the shipped model reaches ≈ 92.6 % on 10,000 samples (the classifier itself is
-    92.75 % accurate on real test images) — see models/MODEL_CARD.md. Guard the shipped value, not the bar."""
-    assert _conditional_accuracy("dcgan_fashion-mnist_cond") >= 0.85
+def test_conditional_fashion_generates_the_asked_class_at_least_95_percent():
+    """1,000 samples (100 per class); on 10,000 the model card measures 95.9 % (the classifier itself is 92.75 %
+    accurate on real test images)."""
+    assert _conditional_accuracy("dcgan_fashion-mnist_cond", per_class=100) >= 0.95
 
 
 def test_unconditional_mnist_generates_every_digit():
