@@ -43,6 +43,8 @@ def _add_train(sub) -> None:
                    "of K Gaussians (a disconnected latent; centres drawn from --seed)")
     p.add_argument("--mixture-k", type=int, default=50, help="components of the mixture prior")
     p.add_argument("--mixture-sd", type=float, default=0.1, help="standard deviation of each mixture component")
+    p.add_argument("--prior-seed", type=int, default=None, help="seed of the mixture's centres (default: --seed); "
+                   "going on from a mixture-prior run needs that run's prior")
     p.add_argument("--d-norm", choices=D_NORMS, default=None, help="normalisation in D (default: layer for "
                    "wgan-gp, batch otherwise)")
     p.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in D")
@@ -115,7 +117,7 @@ def cmd_train(args) -> int:
                         num_classes=len(images.class_names) if args.conditional else 0,
                         d_norm=args.d_norm or ("layer" if args.loss == "wgan-gp" else "batch"),
                         spectral_norm=args.spectral_norm, prior=args.prior, mixture_k=args.mixture_k,
-                        mixture_sd=args.mixture_sd, prior_seed=args.seed,
+                        mixture_sd=args.mixture_sd, prior_seed=args.seed if args.prior_seed is None else args.prior_seed,
                         aux_classes=len(images.class_names) if args.aux_classifier else 0)
     config = TrainConfig(loss=args.loss, optimizer=args.optimizer, lr_g=args.lr_g, lr_d=args.lr_d,
                          betas=(args.beta1, args.beta2), k=args.k, ema=args.ema, aux_weight=args.aux_weight,
@@ -126,6 +128,12 @@ def cmd_train(args) -> int:
     init = None
     if args.init_from:
         G0, D0, init = pretrained.load_with_discriminator(args.init_from)
+        source = pretrained.latent_prior(init)
+        if source is not None and not (spec.prior == "mixture" and torch.equal(source.centres, trainer.latent.centres)
+                                       and source.sd == trainer.latent.sd):
+            raise ValueError(f"{args.init_from} was trained on a mixture of {source.components} Gaussians (sd "
+                             f"{source.sd:g}, prior seed {init['model'].get('prior_seed', 0)}): pass the same --prior, "
+                             "--mixture-k, --mixture-sd and --prior-seed to go on from it.")
         trainer.warm_start(G0, D0)
     if args.threads or trainer.cpu_threads:  # the same CPU thread policy as the app's LiveRun workers
         torch.set_num_threads(args.threads or trainer.cpu_threads)

@@ -140,3 +140,17 @@ def test_train_an_acgan_from_a_conditional_checkpoint(tmp_path, capsys):
     assert main(["train", "--data", "digits8x8", "--model", "mlp", "--steps", "1", "--quiet", "--aux-classifier",
                  "--out", str(tmp_path / "bad")]) == 2
     assert "auxiliary classifier needs a DCGAN" in capsys.readouterr().err
+
+
+def test_going_on_from_a_mixture_prior_run_needs_its_prior(tmp_path, capsys):
+    """A mixture-prior run's G only makes sense on its own centres: --init-from refuses another prior (one
+    sentence) and accepts the same K, sd and --prior-seed under a different training seed."""
+    base = ["train", "--data", "digits8x8", "--model", "dcgan", "--width", "8", "--batch", "8", "--quiet",
+            "--threads", "1", "--steps", "1", "--prior", "mixture", "--mixture-k", "3", "--mixture-sd", "0.2"]
+    assert main(base + ["--seed", "5", "--out", str(tmp_path / "a")]) == 0
+    assert main(base + ["--seed", "6", "--init-from", str(tmp_path / "a"), "--out", str(tmp_path / "b")]) == 2
+    assert "pass the same --prior, --mixture-k, --mixture-sd and --prior-seed" in capsys.readouterr().err
+    assert main(base + ["--seed", "6", "--prior-seed", "5", "--init-from", str(tmp_path / "a"),
+                        "--out", str(tmp_path / "c")]) == 0
+    cfg = checkpoint.load(tmp_path / "c")[2]
+    assert cfg["model"]["prior_seed"] == 5 and cfg["train"]["seed"] == 6
