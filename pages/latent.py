@@ -17,7 +17,7 @@ DEFAULTS = dict(seed_a=1, seed_b=2, steps=9, walk_seed=0, dir_seed=3, walk_range
                 A=[0, 1, 2], B=[3, 4, 5], C=[6, 7, 8], noise=0.25, style_seed=0, style_rows=4, cls=0)
 PRESETS = {
     "Slerp vs lerp on digits": ("The lerp path dips to ‖z‖ ≈ 7 mid-way and its frames fade; slerp keeps ‖z‖ ≈ 10.",
-                                dict(model="dcgan_mnist", seed_a=1, seed_b=2, steps=11)),
+                                dict(model="dcgan_mnist_gaussian", seed_a=1, seed_b=2, steps=11)),
     "Long walk on Fashion": ("Far along one direction G leaves the shell it was trained on: garments dissolve.",
                              dict(model="dcgan_fashion-mnist", walk_range=15.0, dir_seed=5)),
     # exemplars picked by stroke mass and slant of the 24 sevens of seed 0: thick upright − thin upright + thin
@@ -50,7 +50,7 @@ ui.preset_bar(P, PRESETS, DEFAULTS, "Presets (one click):", adapt=ui_latent.pres
 
 top = st.columns([1.3, 1, 2])
 with top[0]:
-    picked = ui_latent.choose_generator(P)
+    picked = ui_latent.choose_generator(P, default="dcgan_mnist_gaussian")  # z ~ N(0, I): the shell of White 2016
 if picked is None:
     st.stop()
 G, config, info = picked

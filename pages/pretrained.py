@@ -12,6 +12,10 @@ DEFAULTS = dict(n=8, psi=pretrained.MAX_TRUNCATION, cls="All classes", seed=0)
 PRESETS = {
     "Digits": ("The unconditional MNIST DCGAN: one seed, one grid of digits — the same grid every time.",
                dict(model="dcgan_mnist")),
+    "Digits, Gaussian latent": ("The same nets before round 7, with z ~ N(0, I): look for in-between shapes, half one "
+                                "digit and half another, where the connected noise crosses between classes — the "
+                                "shipped model's disconnected latent and classifier avoid them (IS 8.6 vs 9.3).",
+                                dict(model="dcgan_mnist_gaussian")),
     "Fashion": ("The unconditional Fashion-MNIST DCGAN.", dict(model="dcgan_fashion-mnist")),
     "One digit, many styles": ("A conditional G asked for 7s: the class is fixed, z chooses the handwriting.",
                                dict(model="dcgan_mnist_cond", cls="7", n=10)),

@@ -37,7 +37,7 @@ CPU_HARDWARE_5 = ("then the project's 2-core CPU box (AMD EPYC), torch 2.13.0+cp
 # classifier in D (and, unconditional, a mixture latent): scripts/aux_uncond_shipped_cpu.sh, scripts/acgan_shipped_cpu.sh.
 ROUND7 = ("python -m ganviz train --data-dir .device/data/gan --model dcgan --width 64 --aux-classifier --steps 4000 "
           "--decay-steps 4000 --ema 0.999 --threads 1 --quiet --log-every 100")
-ROUND7_UNCOND = (f"{ROUND7} --depth 1 --batch 64 --prior mixture --mixture-k 50 --mixture-sd 0.5 --aux-weight 2.0 "
+ROUND7_UNCOND = (f"{ROUND7} --depth 1 --batch 64 --prior mixture --mixture-k 500 --mixture-sd 0.5 --aux-weight 1.0 "
                  "--sample-every 500 --save-every 500")
 CPU_HARDWARE_7 = ("then the project's 2-core CPU box (AMD EPYC), torch 2.13.0+cpu, Python 3.11, one torch thread, "
                   "3–4 processes sharing the two cores")
@@ -65,15 +65,18 @@ ROUND5_FASHION_COND = (f"{FINETUNE} --depth 0 --batch 128 --data fashion-mnist -
 
 CHOSEN = {
     "dcgan_mnist": Choice(
-        "v5/dcgan_mnist", "DCGAN · MNIST",
-        f"{ROUND4_MNIST} && {ROUND7_UNCOND} --data mnist --seed 20 --loss hinge --spectral-norm --d-norm none "
-        "--lr-g 1e-4 --lr-d 4e-4 --beta1 0.0 --beta2 0.9 --init-from runs/v2/dcgan_mnist --out runs/v5/dcgan_mnist",
+        "v5/dcgan_mnist_k500", "DCGAN · MNIST",
+        f"{ROUND4_MNIST} && {ROUND7_UNCOND} --data mnist --seed 23 --loss hinge --spectral-norm --d-norm none "
+        "--lr-g 1e-4 --lr-d 4e-4 --beta1 0.0 --beta2 0.9 --init-from runs/v2/dcgan_mnist --out runs/v5/dcgan_mnist_k500",
         "scripts/train_shipped_cpu.sh, then scripts/aux_uncond_shipped_cpu.sh", f"{CPU_HARDWARE}; {CPU_HARDWARE_7}"),
     "dcgan_fashion-mnist": Choice(
-        "v5/dcgan_fashion-mnist", "DCGAN · Fashion-MNIST",
-        f"{ROUND4_FASHION} && {ROUND7_UNCOND} --data fashion-mnist --seed 21 --loss nonsaturating --lr-g 2e-4 "
-        "--lr-d 2e-4 --beta1 0.5 --init-from runs/v2/dcgan_fashion-mnist --out runs/v5/dcgan_fashion-mnist",
+        "v5/dcgan_fashion-mnist_k500", "DCGAN · Fashion-MNIST",
+        f"{ROUND4_FASHION} && {ROUND7_UNCOND} --data fashion-mnist --seed 28 --loss nonsaturating --lr-g 2e-4 "
+        "--lr-d 2e-4 --beta1 0.5 --init-from runs/v2/dcgan_fashion-mnist --out runs/v5/dcgan_fashion-mnist_k500",
         "scripts/train_shipped_cpu.sh, then scripts/aux_uncond_shipped_cpu.sh", f"{CPU_HARDWARE}; {CPU_HARDWARE_7}"),
+    # round 4 stays shipped beside it: the same nets with z ~ N(0, I), for the pages' lerp vs slerp and in-between digits
+    "dcgan_mnist_gaussian": Choice("v2/dcgan_mnist", "DCGAN · MNIST, Gaussian latent (round 4)", ROUND4_MNIST,
+                                   "scripts/train_shipped_cpu.sh", CPU_HARDWARE),
     "dcgan_mnist_cond": Choice(
         "shipped/dcgan_mnist_cond_s0", "Conditional DCGAN · MNIST",
         f"{GPU} --data mnist --conditional --width 64 --steps 6000 --seed 0 --loss nonsaturating --lr-g 2e-4 "

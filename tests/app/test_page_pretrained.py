@@ -17,7 +17,18 @@ def _num(at, label):
     return float(metric_values(at)[label])
 
 
+def test_the_default_mixture_model_shows_its_own_expected_norm(at):
+    """dcgan_mnist draws z = μ_k + s·ε: E‖z‖ ≈ mean_k √(‖μ_k‖² + s²·d) (‖·‖ concentrates in 100 dimensions)."""
+    from ganviz import pretrained
+    prior = pretrained.latent_prior(pretrained.load(pretrained.MODELS_DIR / "dcgan_mnist")[1])
+    expected = (prior.centres.pow(2).sum(1) + prior.sd ** 2 * 100).sqrt().mean().item()
+    assert _num(at, "E‖z‖ (ψ off)") == pytest.approx(expected, abs=0.05)
+    assert _num(at, "mean ‖z‖") == pytest.approx(expected, abs=0.3)
+
+
 def test_truncation_grid_size_and_seed_change_the_shown_numbers(at):
+    at.button(key="pt_preset_1").click().run()       # "Digits, Gaussian latent": z ~ N(0, I)
+    assert not at.exception
     assert _num(at, "Images") == 64
     assert _num(at, "E‖z‖ (ψ off)") == pytest.approx(latent.expected_norm(100), abs=0.01)
     assert _num(at, "mean ‖z‖") == pytest.approx(10.0, abs=0.3)
@@ -34,12 +45,12 @@ def test_truncation_grid_size_and_seed_change_the_shown_numbers(at):
 
 
 def test_conditional_preset_shows_a_class_picker(at):
-    at.button(key="pt_preset_2").click().run()       # "One digit, many styles"
+    at.button(key="pt_preset_3").click().run()       # "One digit, many styles"
     assert not at.exception
     assert at.selectbox(key="pt_cls").value == "7" and _num(at, "Images") == 100
     at.selectbox(key="pt_cls").set_value("All classes").run()
     assert not at.exception and _num(at, "Images") == 100   # 10 rows × one class per column
-    at.button(key="pt_preset_1").click().run()       # "Fashion", unconditional: no class picker
+    at.button(key="pt_preset_2").click().run()       # "Fashion", unconditional: no class picker
     assert not at.exception and not any(s.key == "pt_cls" for s in at.selectbox)
 
 
