@@ -5,10 +5,10 @@ import streamlit as st
 
 from ganviz import checkpoint, classifier, convnets, data, losses, metrics, ui
 from ganviz.plots import images as plots_images
-from ganviz.train import MIXTURE_COMPONENTS, TrainConfig, resolve_device
+from ganviz.train import TrainConfig, resolve_device
 
 P = "ti"  # widget key prefix
-IMAGE_MIXTURE_SD = 0.5  # spread of each blob of the mixture prior (the value tried for the shipped models)
+IMAGE_MIXTURE_K, IMAGE_MIXTURE_SD = 500, 0.5  # the mixture prior of the shipped unconditional models (round 7)
 LRS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3]
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST", "digits8x8": "sklearn 8×8 digits",
                   "upload": "Your images (upload)"}
@@ -109,8 +109,9 @@ with left:
                     help="A classifier C on D's features learns the real images' labels. Conditional (AC-GAN, Odena "
                          "et al. 2017): G is also trained to make its pictures named as the asked class, "
                          "L_G + CE(C(G(z, y)), y). Unconditional (CatGAN's terms, Springenberg 2016): G is trained "
-                         "to make pictures C names surely, all classes equally often. The shipped conditional "
-                         "Fashion-MNIST model was finished this way.") and can_classify
+                         "to make pictures C names surely, all classes equally often. The shipped unconditional "
+                         "models (with the disconnected latent below) and the conditional Fashion-MNIST model were "
+                         "finished this way.") and can_classify
     st.subheader("Training")
     loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get, key=f"{P}_loss")
     lr_g = st.select_slider("Learning rate of G", LRS, key=f"{P}_lr_g", format_func=lambda v: f"{v:g}")
@@ -121,13 +122,14 @@ with left:
                     help="θ_EMA ← 0.999 θ_EMA + 0.001 θ_G after every G step (Yazıcı et al. 2019): the grid, the "
                          "scores and the downloaded checkpoint use the averaged G, which smooths out the "
                          "back-and-forth of the game. Training itself is unchanged.")
-    mixture = st.toggle(f"Disconnected latent: z from a mixture of {MIXTURE_COMPONENTS} Gaussians", key=f"{P}_mixture",
-                        help=f"z = μₖ + {IMAGE_MIXTURE_SD:g}·ε with k one of {MIXTURE_COMPONENTS} centres μₖ ~ N(0, I) "
+    mixture = st.toggle(f"Disconnected latent: z from a mixture of {IMAGE_MIXTURE_K} Gaussians", key=f"{P}_mixture",
+                        help=f"z = μₖ + {IMAGE_MIXTURE_SD:g}·ε with k one of {IMAGE_MIXTURE_K} centres μₖ ~ N(0, I) "
                              "fixed by the seed. "
                              "A continuous G must draw in-between, ambiguous pictures where its connected noise "
                              "space crosses from one class to another; separated blobs of noise need not (the 2-D "
-                             "playground's best preset). On MNIST it sharpened digits at first but later hurt FID and "
-                             "class balance (models/MODEL_CARD.md).")
+                             "playground's best preset). With the classifier toggle above it is how the shipped "
+                             "unconditional models were finished; 50 narrow blobs lost most of the variety "
+                             "(models/MODEL_CARD.md).")
     every = st.select_slider("Timeline: snapshot every N steps", [5, 10, 25, 50, 100, 250], key=f"{P}_every")
     has_classifier = dataset in QUALITY_DATASETS
     quality_every = st.select_slider(
@@ -145,7 +147,7 @@ with left:
 spec = convnets.ImageGANSpec(model=model, z_dim=z_dim, width=width, depth=depth,
                              num_classes=len(images.class_names) if conditional else 0,
                              d_norm="layer" if loss == "wgan-gp" else "batch",
-                             prior="mixture" if mixture else "normal", mixture_k=MIXTURE_COMPONENTS,
+                             prior="mixture" if mixture else "normal", mixture_k=IMAGE_MIXTURE_K,
                              mixture_sd=IMAGE_MIXTURE_SD, prior_seed=seed,
                              aux_classes=len(images.class_names) if aux else 0)
 betas = (0.0, 0.9) if loss == "wgan-gp" else (0.5, 0.999)  # Gulrajani et al. 2017 / Radford et al. 2016
