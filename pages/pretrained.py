@@ -86,10 +86,17 @@ with right:
              f"{'off' if psi >= pretrained.MAX_TRUNCATION else psi} · {what}")
     st.download_button("Download PNG", plots_images.png_bytes(grid, 3), file_name=f"{info.name}_seed{seed}.png",
                        mime="image/png", key=f"{P}_download")
-    ui.formula(r"z_i \sim \mathcal{N}(0,1)\ \text{cut to}\ [-\psi,\ \psi],\qquad x = G(z\,[,\,y])",
-               "Truncation (Brock et al. 2019) trades diversity for typicality; ψ = 3 is practically no truncation. "
-               "It does not buy a better score: as ψ shrinks fewer distinct classes appear, so IS falls and FID rises "
-               "(see “Evaluating GANs”).")
+    if info.prior is None:
+        ui.formula(r"z_i \sim \mathcal{N}(0,1)\ \text{cut to}\ [-\psi,\ \psi],\qquad x = G(z\,[,\,y])",
+                   "Truncation (Brock et al. 2019) trades diversity for typicality; ψ = 3 is practically no "
+                   "truncation. On an unconditional model it does not buy a better score: as ψ shrinks fewer "
+                   "distinct classes appear, so IS falls and FID rises (see “Evaluating GANs”).")
+    else:
+        ui.formula(r"z = \mu_k + s\,\varepsilon,\quad k \sim \mathcal{U}\{1..K\},\quad \varepsilon_i \sim "
+                   r"\mathcal{N}(0,1)\ \text{cut to}\ [-\psi,\ \psi],\qquad x = G(z)",
+                   f"This model's noise is a mixture of K = {info.prior.components} blobs (s = {info.prior.sd:g}); "
+                   "ψ cuts only the noise around each blob's centre, so every class keeps appearing: pictures get "
+                   "more typical (IS rises) and less varied (FID rises too) — models/MODEL_CARD.md has the numbers.")
     desc = ui_latent.describe(config, info)
     if desc:
         st.caption(desc)

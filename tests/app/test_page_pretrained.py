@@ -24,11 +24,12 @@ def test_the_default_mixture_model_shows_its_own_expected_norm(at):
     expected = (prior.centres.pow(2).sum(1) + prior.sd ** 2 * 100).sqrt().mean().item()
     assert _num(at, "E‖z‖ (ψ off)") == pytest.approx(expected, abs=0.05)
     assert _num(at, "mean ‖z‖") == pytest.approx(expected, abs=0.3)
+    assert any(r"\mu_k + s" in x.value for x in at.latex)  # the page writes the mixture's formula
 
 
 def test_truncation_grid_size_and_seed_change_the_shown_numbers(at):
     at.button(key="pt_preset_1").click().run()       # "Digits, Gaussian latent": z ~ N(0, I)
-    assert not at.exception
+    assert not at.exception and not any(r"\mu_k" in x.value for x in at.latex)
     assert _num(at, "Images") == 64
     assert _num(at, "E‖z‖ (ψ off)") == pytest.approx(latent.expected_norm(100), abs=0.01)
     assert _num(at, "mean ‖z‖") == pytest.approx(10.0, abs=0.3)
