@@ -20,7 +20,7 @@ SHIPPED = ("dcgan_mnist", "dcgan_mnist_gaussian", "dcgan_fashion-mnist", "dcgan_
 REFERENCE = {
     "dcgan_mnist": [-1.0, -0.999993, -0.897682, 0.044483, 0.816174, 0.96992],
     "dcgan_mnist_gaussian": [-0.992538, -0.364476, 0.858773, 0.996705, -0.709329, 0.17078],
-    "dcgan_fashion-mnist": [-0.05914, -0.119355, -0.192585, -0.202249, 0.567442, 0.384696],
+    "dcgan_fashion-mnist": [0.527917, 0.382768, 0.463752, 0.434335, -0.349449, -0.788688],
     "dcgan_mnist_cond": [-0.830929, -0.99206, -0.999176, -0.999959, -1.0, -0.999998],
     "dcgan_fashion-mnist_cond": [0.627947, 0.519166, 0.583386, 0.602471, 0.76511, 0.429411],
 }
@@ -127,7 +127,7 @@ def test_unconditional_mnist_generates_every_digit():
     assert set(pred.tolist()) == set(range(10))
 
 
-@pytest.mark.parametrize("name, bar", [("dcgan_mnist", 0.95)])
+@pytest.mark.parametrize("name, bar", [("dcgan_mnist", 0.95), ("dcgan_fashion-mnist", 0.9)])
 def test_unconditional_models_meet_their_inception_score_bar(name, bar):
     """The issue's bars as the card measures them — 10,000 samples, IS over 10 splits — but from seed 1, not the
     card's seed 0: IS ≥ bar × the real test set's IS with the same classifier; MNIST also max/min class share ≤ 1.5.
