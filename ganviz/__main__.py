@@ -117,7 +117,8 @@ def cmd_train(args) -> int:
                         num_classes=len(images.class_names) if args.conditional else 0,
                         d_norm=args.d_norm or ("layer" if args.loss == "wgan-gp" else "batch"),
                         spectral_norm=args.spectral_norm, prior=args.prior, mixture_k=args.mixture_k,
-                        mixture_sd=args.mixture_sd, prior_seed=args.seed if args.prior_seed is None else args.prior_seed,
+                        mixture_sd=args.mixture_sd,
+                        prior_seed=args.seed if args.prior_seed is None else args.prior_seed,
                         aux_classes=len(images.class_names) if args.aux_classifier else 0)
     config = TrainConfig(loss=args.loss, optimizer=args.optimizer, lr_g=args.lr_g, lr_d=args.lr_d,
                          betas=(args.beta1, args.beta2), k=args.k, ema=args.ema, aux_weight=args.aux_weight,

@@ -191,7 +191,7 @@ class DCGANDiscriminator(nn.Module):
     ``depth`` > 0 adds that many 3×3 conv blocks (norm, LeakyReLU) at 14×14 and at 7×7.
 
     Conditional: logit = Linear(φ) + ⟨e(y), φ⟩ (projection discriminator, Miyato & Koyama 2018).
-    ``aux_classes`` > 0 adds AC-GAN's auxiliary classifier (Odena et al. 2017): class logits = Linear(φ(x)).
+    ``aux_classes`` > 0 adds an auxiliary classifier (AC-GAN, Odena et al. 2017): class logits = Linear(φ(x)).
     """
 
     def __init__(self, width: int = 64, num_classes: int = 0, norm: str = "batch", depth: int = 0,
@@ -302,10 +302,9 @@ def build_trainer(data, spec: ImageGANSpec, config, fixed_n: int = 64):
     from ganviz.data import real_sampler
     from ganviz.train import Trainer, resolve_device
 
-    classes = spec.num_classes or spec.aux_classes
-    if classes and (data.labels is None or int(data.labels.max(initial=0)) >= classes):
-        raise ValueError(f"The data has {0 if data.labels is None else int(data.labels.max()) + 1} labelled classes "
-                         f"but the model needs {classes}.")
+    classes = spec.num_classes or spec.aux_classes  # the labels a conditional G/D or D's classifier learns
+    if classes and int(data.labels.max(initial=0)) >= classes:
+        raise ValueError(f"The data has {int(data.labels.max()) + 1} classes but the model only {classes}.")
     G, D = build_gan(spec, seed=config.seed)
     device = resolve_device(config.device)
     sample_real = real_sampler(data.images, device, data.labels if classes else None)

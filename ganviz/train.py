@@ -298,7 +298,7 @@ class Trainer:
         return self._d_fwd(pack(x, m), y[::m])
 
     def _D_aux(self, x, y):
-        """(D's logit, its auxiliary class logits) in one pass (AC-GAN)."""
+        """(D's logit, its auxiliary classifier's class logits) from one pass over D's features."""
         out, classes = self.D.forward_aux(x, y)
         return out.float(), classes.float()
 
@@ -362,8 +362,8 @@ class Trainer:
             else:
                 with torch.no_grad():
                     fake = self._G(z, y_fake)
-            if self.aux_classifier:  # D's classifier C learns to name the class of real images (only real: a
-                # classifier fitted to fakes would let G win with easy-to-name samples)
+            if self.aux_classifier:  # D's classifier C learns the real images' labels — real images only: the
+                # original AC-GAN also fits C to fakes, which pulls G toward easy-to-classify samples (Shu et al. 2017)
                 out_real, classes_real = self._D_aux(real, y_real)
                 aux_real = F.cross_entropy(classes_real, labels)
             else:
@@ -500,8 +500,8 @@ class Trainer:
         """Start from another run's weights (fine-tuning, e.g. a longer run with a learning-rate decay): G's
         (and the EMA's) and D's parameters and buffers are copied from nets of the same architecture, and the
         optimizers start afresh (the step count and the lr schedule go on from this run's). ValueError when the
-        shapes or names differ — except that a D without an auxiliary classifier may start an AC-GAN's D (the
-        classifier head then starts from its own initialisation)."""
+        shapes or names differ — except that a D without an auxiliary classifier may start a D with one (the
+        classifier head then keeps its own initialisation)."""
         pairs = [(G, self.G, "generator")] + ([] if D is None else [(D, self.D, "discriminator")])
         if self.G_ema is not None:
             pairs.append((G, self.G_ema, "generator"))

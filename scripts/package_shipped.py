@@ -59,22 +59,24 @@ class Choice:
     hardware: str
 
 
-ROUND5_FASHION_COND = (f"{FINETUNE} --depth 0 --batch 128 --data fashion-mnist --conditional --seed 12 --loss nonsaturating "
-                       "--lr-g 2e-4 --lr-d 2e-4 --beta1 0.5 --init-from runs/sweep/dcgan_fashion-mnist_cond_ns_long "
+ROUND5_FASHION_COND = (f"{FINETUNE} --depth 0 --batch 128 --data fashion-mnist --conditional --seed 12 "
+                       "--loss nonsaturating --lr-g 2e-4 --lr-d 2e-4 --beta1 0.5 --init-from runs/sweep/dcgan_fashion-mnist_cond_ns_long "
                        "--out runs/v3/dcgan_fashion-mnist_cond")
 
 CHOSEN = {
     "dcgan_mnist": Choice(
         "v5/dcgan_mnist_k500", "DCGAN · MNIST",
         f"{ROUND4_MNIST} && {ROUND7_UNCOND} --data mnist --seed 23 --loss hinge --spectral-norm --d-norm none "
-        "--lr-g 1e-4 --lr-d 4e-4 --beta1 0.0 --beta2 0.9 --init-from runs/v2/dcgan_mnist --out runs/v5/dcgan_mnist_k500",
+        "--lr-g 1e-4 --lr-d 4e-4 --beta1 0.0 --beta2 0.9 --init-from runs/v2/dcgan_mnist "
+        "--out runs/v5/dcgan_mnist_k500",
         "scripts/train_shipped_cpu.sh, then scripts/aux_uncond_shipped_cpu.sh", f"{CPU_HARDWARE}; {CPU_HARDWARE_7}"),
     "dcgan_fashion-mnist": Choice(
         "v5/dcgan_fashion-mnist_k500", "DCGAN · Fashion-MNIST",
         f"{ROUND4_FASHION} && {ROUND7_UNCOND} --data fashion-mnist --seed 28 --loss nonsaturating --lr-g 2e-4 "
         "--lr-d 2e-4 --beta1 0.5 --init-from runs/v2/dcgan_fashion-mnist --out runs/v5/dcgan_fashion-mnist_k500",
         "scripts/train_shipped_cpu.sh, then scripts/aux_uncond_shipped_cpu.sh", f"{CPU_HARDWARE}; {CPU_HARDWARE_7}"),
-    # round 4 stays shipped beside it: the same nets with z ~ N(0, I), for the pages' lerp vs slerp and in-between digits
+    # round 4 stays shipped beside it: the same nets with z ~ N(0, I), for the pages' lerp vs slerp and in-between
+    # digits
     "dcgan_mnist_gaussian": Choice("v2/dcgan_mnist", "DCGAN · MNIST, Gaussian latent (round 4)", ROUND4_MNIST,
                                    "scripts/train_shipped_cpu.sh", CPU_HARDWARE),
     "dcgan_mnist_cond": Choice(

@@ -18,7 +18,8 @@ COLORS = {"loss_d": "#1f77b4", "loss_g": "#2ca02c", "d_real": "#111111", "d_fake
           "grad_norm_d": "#1f77b4", "grad_norm_g": "#2ca02c", "aux_real": "#111111", "aux_fake": "#2ca02c",
           "event": "#d62728"}
 LABELS = {"loss_d": "D loss", "loss_g": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))",
-          "grad_norm_d": "‖∇D‖", "grad_norm_g": "‖∇G‖", "aux_real": "C on real", "aux_fake": "G's class term"}
+          "grad_norm_d": "‖∇D‖", "grad_norm_g": "‖∇G‖", "aux_real": "C on real",
+          "aux_fake": "G's class term"}
 
 
 def downsample(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:

@@ -123,4 +123,4 @@ def test_acgan_toggle_needs_a_conditional_dcgan_and_plots_the_classifier(at):
     for _ in range(2):
         at.button(key="ti_step").click().run()
     assert not at.exception and metric_values(at)["Step"] == "2"
-    assert any("classifier C on D's features" in c.value for c in at.caption)  # drawn only when the history has C's losses
+    assert any("classifier C on D's features" in c.value for c in at.caption)  # drawn once C's losses are recorded
