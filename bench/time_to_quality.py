@@ -5,7 +5,10 @@ ganviz.train.cpu_threads_for) for ``--seconds`` of wall time, and every ``--ever
 2,000 samples with the shipped MNIST classifier (scoring time is not counted). Prints the first wall time at
 which classifier-IS ≥ ``--target`` and the ratio to the 180 s budget (issue: IS ≥ 7 within 3 minutes).
 
-    python bench/time_to_quality.py [--preset conditional|unconditional] [--seconds 180] [--every 20]
+    python bench/time_to_quality.py [--preset conditional|unconditional|sharpened] [--seconds 180] [--every 20]
+
+"sharpened" is the page's "Unconditional, sharpened" preset: unconditional G, the shipped models' mixture latent
+(convnets.IMAGE_MIXTURE) and an auxiliary classifier in D.
 """
 from __future__ import annotations
 
@@ -22,21 +25,23 @@ from ganviz.train import TrainConfig  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--preset", choices=("conditional", "unconditional"), default="conditional")
+    ap.add_argument("--preset", choices=("conditional", "unconditional", "sharpened"), default="conditional")
     ap.add_argument("--seconds", type=float, default=180.0)
     ap.add_argument("--every", type=float, default=20.0)
     ap.add_argument("--target", type=float, default=7.0)
     args = ap.parse_args()
 
     fast = convnets.FAST_DCGAN
+    sharpened = dict(prior="mixture", aux_classes=10, **convnets.IMAGE_MIXTURE) if args.preset == "sharpened" else {}
     spec = convnets.ImageGANSpec(model="dcgan", z_dim=fast["z_dim"], width=fast["width"],
-                                 num_classes=fast["num_classes"] if args.preset == "conditional" else 0)
+                                 num_classes=fast["num_classes"] if args.preset == "conditional" else 0, **sharpened)
     config = TrainConfig(lr_g=fast["lr_g"], lr_d=fast["lr_d"], batch_size=fast["batch_size"], seed=0)
     images = data.load_images("mnist")
     clf = classifier.load_classifier("mnist")
     tracker = metrics.make_tracker(clf, classifier.load_reference("mnist", "test"), n=2000)
     run = convnets.live_image_run(images, spec, replace(config), timeline_every=10_000)
-    print(f"preset: DCGAN width {spec.width}, {'conditional' if spec.num_classes else 'unconditional'}, "
+    print(f"preset: DCGAN width {spec.width}, {'conditional' if spec.num_classes else 'unconditional'}"
+          f"{', mixture latent + classifier in D' if sharpened else ''}, "
           f"batch {config.batch_size}; data: {images.source}")
     print(f"{'wall s':>8}{'steps':>8}{'IS':>8}{'FID':>9}")
     trained, reached = 0.0, None

@@ -120,6 +120,8 @@ class ImageGANSpec:
 #: and 8.7 after 1,200 (≈ 45 CPU-s). Unconditional, the same nets reach 5.7 at 1,200 steps and level off near
 #: 6.3–6.4 (2,400–4,800 steps), under-drawing some digits; with lr_g = 2e-4 they reach 5.5 at 2,100 steps.
 FAST_DCGAN = {"width": 32, "z_dim": 100, "num_classes": 10, "lr_g": 5e-4, "lr_d": 2e-4, "batch_size": 64}
+#: The disconnected latent of the shipped unconditional DCGANs (round 7, models/MODEL_CARD.md): 500 blobs of sd 0.5.
+IMAGE_MIXTURE = {"mixture_k": 500, "mixture_sd": 0.5}
 
 
 def weights_init(m: nn.Module) -> None:

@@ -124,3 +124,15 @@ def test_acgan_toggle_needs_a_conditional_dcgan_and_plots_the_classifier(at):
         at.button(key="ti_step").click().run()
     assert not at.exception and metric_values(at)["Step"] == "2"
     assert any("classifier C on D's features" in c.value for c in at.caption)  # drawn once C's losses are recorded
+
+
+def test_sharpened_unconditional_preset_sets_the_recipe_and_trains(at):
+    """One click: unconditional DCGAN, mixture latent and D's classifier; the run steps and plots C's terms."""
+    at.button(key="ti_preset_2").click().run()
+    assert not at.exception
+    assert at.toggle(key="ti_conditional").value is False and at.radio(key="ti_model").value == "dcgan"
+    assert at.toggle(key="ti_mixture").value is True and at.toggle(key="ti_aux").value is True
+    at.selectbox(key="ti_dataset").set_value("digits8x8").run()  # keep the steps small
+    at.button(key="ti_step").click().run()
+    assert not at.exception and metric_values(at)["Step"] == "1"
+    assert any("classifier C on D's features" in c.value for c in at.caption)
