@@ -7,20 +7,19 @@ which classifier-IS ≥ ``--target`` and the ratio to the 180 s budget (issue: I
 
     python bench/time_to_quality.py [--preset conditional|unconditional|sharpened] [--seconds 180] [--every 20]
 
-"sharpened" is the page's "Unconditional, sharpened" preset: unconditional G, the shipped models' mixture latent
-(convnets.IMAGE_MIXTURE) and an auxiliary classifier in D.
+Each preset is the page's recipe (ganviz/recipes/presets.py): "conditional" is digits_fast, "unconditional"
+digits_unconditional, "sharpened" digits_sharpened (unconditional G, the shipped models' mixture latent and an
+auxiliary classifier in D).
 """
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ganviz import classifier, convnets, data, metrics  # noqa: E402
-from ganviz.train import TrainConfig  # noqa: E402
+from ganviz import classifier, convnets, data, metrics, recipes
+
+RECIPE = {"conditional": "digits_fast", "unconditional": "digits_unconditional", "sharpened": "digits_sharpened"}
 
 
 def main() -> None:
@@ -31,12 +30,9 @@ def main() -> None:
     ap.add_argument("--target", type=float, default=7.0)
     args = ap.parse_args()
 
-    fast = convnets.FAST_DCGAN
-    sharpened = dict(prior="mixture", aux_classes=10, **convnets.IMAGE_MIXTURE) if args.preset == "sharpened" else {}
-    spec = convnets.ImageGANSpec(model="dcgan", z_dim=fast["z_dim"], width=fast["width"],
-                                 num_classes=fast["num_classes"] if args.preset == "conditional" else 0, **sharpened)
-    config = TrainConfig(lr_g=fast["lr_g"], lr_d=fast["lr_d"], batch_size=fast["batch_size"], seed=0)
     images = data.load_images("mnist")
+    spec, config = recipes.build(recipes.resolve(RECIPE[args.preset]), len(images.class_names))
+    sharpened = args.preset == "sharpened"
     clf = classifier.load_classifier("mnist")
     tracker = metrics.make_tracker(clf, classifier.load_reference("mnist", "test"), n=2000)
     run = convnets.live_image_run(images, spec, replace(config), timeline_every=10_000)

@@ -1,6 +1,8 @@
-"""Command line: ``python -m ganviz train | download`` (+ subcommands from ``ganviz/cli_*.py`` plug-ins).
+"""Command line: ``python -m ganviz train | recipes | reproduce | download`` (+ ``ganviz/cli_*.py`` plug-ins).
 
     python -m ganviz train --data mnist --model dcgan --steps 5000 --out runs/x
+    python -m ganviz train --recipe digits_fast --loss wgan --out runs/y     # a named run, one field overridden
+    python -m ganviz reproduce dcgan_mnist --runs runs                      # a shipped model, stage by stage
     python -m ganviz download fashion-mnist
 
 Plug-ins: every module ``ganviz/cli_<name>.py`` exposing ``register(subparsers)`` is imported and may add
@@ -14,69 +16,122 @@ import importlib
 import pkgutil
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 
 import ganviz
 
 
-def _add_train(sub) -> None:
-    from ganviz.convnets import D_NORMS, MODELS
-    from ganviz.data import DATASETS
-    from ganviz.losses import LOSSES
+def add_settings_flags(p: argparse.ArgumentParser) -> None:
+    """One flag per field of :class:`ganviz.recipes.Settings`, each defaulting to None ("not given"): the recipe's
+    value, else the dataclasses' default shown in the help."""
+    from ganviz.recipes import Settings, flag
+    types = {int: int, float: float, str: str}
+    for f in fields(Settings):
+        meta = f.metadata
+        default = meta["default"]
+        shown = "" if default is None else f" (default: {default})"
+        kind = _annotation(f)
+        names = list(meta.get("flags", ())) or [flag(f.name)]
+        if flag(f.name) not in names:
+            names.append(flag(f.name))
+        if kind is bool:
+            p.add_argument(*names, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
+                           help=meta["help"] + shown)
+        else:
+            p.add_argument(*names, dest=f.name, type=types[kind], default=None, choices=meta.get("choices"),
+                           help=meta["help"] + shown)
 
+
+def _annotation(f) -> type:
+    """bool / int / float / str from a Settings field's annotation ("int | None")."""
+    text = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    return {"bool": bool, "int": int, "float": float, "str": str}[text.split("|")[0].strip()]
+
+
+def settings_from_args(args):
+    """The run's :class:`ganviz.recipes.Settings`: ``--recipe``'s, overridden by every flag given."""
+    from ganviz import recipes
+    return recipes.resolve(getattr(args, "recipe", None),
+                           **{f.name: getattr(args, f.name, None) for f in fields(recipes.Settings)})
+
+
+def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train an image GAN headless (the same Trainer as the app)",
                        description="Train an MLP GAN or DCGAN on 28×28 images; writes a checkpoint "
                                    "(model.safetensors + config.json, and the same as checkpoint.zip for the "
-                                   "app's 'Load a checkpoint'), sample grids, timeline.gif and metrics.csv.")
-    p.add_argument("--data", default="mnist", help=f"{' | '.join(DATASETS)}, or a .zip/.npz/.npy of your images")
-    p.add_argument("--data-dir", default=None, help="folder with the IDX files (default: the usual sources)")
-    p.add_argument("--model", choices=MODELS, default="dcgan")
-    p.add_argument("--width", type=int, default=64, help="DCGAN base channels (64: G 0.78 M, D 0.14 M params)")
-    p.add_argument("--depth", type=int, default=0, help="extra 3×3 conv blocks per resolution in the DCGAN's G and D")
-    p.add_argument("--z-dim", type=int, default=100)
-    p.add_argument("--conditional", action="store_true", help="class-conditional G and D (labels of the data)")
-    p.add_argument("--aux-classifier", action="store_true", help="D also classifies the real images (their labels); "
-                   "G is trained to make the asked class (with --conditional: AC-GAN, Odena et al. 2017), or pictures "
-                   "it names surely, all classes equally often (unconditional: CatGAN's terms, Springenberg 2016)")
-    p.add_argument("--aux-weight", type=float, default=1.0, help="weight of the auxiliary classifier's loss")
-    p.add_argument("--prior", choices=("normal", "mixture"), default="normal", help="G's noise: N(0, I) or a mixture "
-                   "of K Gaussians (a disconnected latent; centres drawn from --seed)")
-    p.add_argument("--mixture-k", type=int, default=50, help="components of the mixture prior")
-    p.add_argument("--mixture-sd", type=float, default=0.1, help="standard deviation of each mixture component")
-    p.add_argument("--prior-seed", type=int, default=None, help="seed of the mixture's centres (default: --seed); "
-                   "going on from a mixture-prior run needs that run's prior")
-    p.add_argument("--d-norm", choices=D_NORMS, default=None, help="normalisation in D (default: layer for "
-                   "wgan-gp, batch otherwise)")
-    p.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in D")
-    p.add_argument("--loss", choices=LOSSES, default="nonsaturating")
-    p.add_argument("--optimizer", choices=("adam", "sgd", "rmsprop"), default="adam")
-    p.add_argument("--lr-g", type=float, default=2e-4)
-    p.add_argument("--lr-d", type=float, default=2e-4)
-    p.add_argument("--beta1", type=float, default=0.5)
-    p.add_argument("--beta2", type=float, default=0.999)
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--k", type=int, default=1, help="D steps per G step")
-    p.add_argument("--ema", type=float, default=0.0, help="EMA decay of G's weights, e.g. 0.999 (0: off); the "
-                   "checkpoint and sample grids use the averaged G")
-    p.add_argument("--decay-start", type=int, default=0, help="step where both learning rates start to decay "
-                   "linearly (with --decay-steps)")
-    p.add_argument("--decay-steps", type=int, default=0, help="length of the linear learning-rate decay (0: none)")
-    p.add_argument("--init-from", default=None, help="checkpoint folder, .zip or models/ stem to start from (same nets; its G "
-                   "and D weights, fresh optimizers), e.g. to go on training a run with a decay")
-    p.add_argument("--steps", type=int, default=5000)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
-    p.add_argument("--amp", action="store_true", help="bf16 autocast (CUDA only)")
-    p.add_argument("--compile", action="store_true", help="torch.compile the nets (CUDA only)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: the app's choice, "
-                   "ganviz.train.cpu_threads_for; on a busy machine 1 is often fastest)")
-    p.add_argument("--sample-every", type=int, default=500, help="write a PNG sample grid every N steps")
-    p.add_argument("--log-every", type=int, default=10, help="write a metrics.csv row every N steps")
-    p.add_argument("--save-every", type=int, default=0, help="also save a checkpoint in OUT/step_N every N steps "
-                   "(0: only the final one)")
+                                   "app's 'Load a checkpoint'), sample grids, timeline.gif and metrics.csv. "
+                                   "Under torchrun it trains data-parallel (one process per GPU).")
+    p.add_argument("--recipe", default=None, help="a named run (python -m ganviz recipes lists them); the flags "
+                   "below override its fields")
+    add_settings_flags(p)
+    p.add_argument("--init-from", default=None, help="checkpoint folder, .zip or models/ stem to start from (same "
+                   "nets; its G and D weights, fresh optimizers), e.g. to go on training a run with a decay")
+    p.add_argument("--sync-bn", action="store_true", help="under torchrun: one BatchNorm over the global batch "
+                   "(SyncBatchNorm) instead of per-process statistics")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
+
+
+def _add_recipes(sub) -> None:
+    p = sub.add_parser("recipes", help="list the named runs, or show one's settings and stages",
+                       description="The recipes of ganviz/recipes/: the page's presets and the shipped models.")
+    p.add_argument("name", nargs="?", default=None)
+    p.set_defaults(func=cmd_recipes)
+    p = sub.add_parser("reproduce", help="train a shipped model again: every stage of its recipe in turn",
+                       description="Run a recipe's stages in order, each in RUNS/NAME/STAGE and each going on "
+                                   "from the stage it names (--init-from); the flags override every stage's fields "
+                                   "(e.g. --data-dir, --device, or --steps 2 to try the chain).")
+    p.add_argument("name")
+    p.add_argument("--runs", default="runs", help="root of the run folders (default: runs)")
+    p.add_argument("--dry-run", action="store_true", help="print the commands only")
+    add_settings_flags(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_reproduce)
+
+
+def stage_commands(name: str, runs: str = "runs", **overrides) -> list[list[str]]:
+    """``ganviz train`` argv of each stage of recipe ``name``: out RUNS/NAME/STAGE, --init-from the stage it
+    goes on from, every field the stage sets (then ``overrides``)."""
+    from ganviz import recipes
+    recipe = recipes.get(name)
+    if not recipe.stages:
+        raise ValueError(f"Recipe {name} has no stages; train it with: python -m ganviz train --recipe {name}.")
+    out = []
+    for stage in recipe.stages:
+        argv = ["train", *recipes.to_argv(stage.settings.override(**overrides)), "--out", f"{runs}/{name}/{stage.name}"]
+        if stage.init_from:
+            argv += ["--init-from", f"{runs}/{name}/{stage.init_from}"]
+        out.append(argv)
+    return out
+
+
+def cmd_recipes(args) -> int:
+    from ganviz import recipes
+    if args.name is None:
+        for name, r in recipes.all_recipes().items():
+            print(f"{name:28s} {r.title}" + (f" ({len(r.stages)} stages)" if len(r.stages) > 1 else ""))
+        return 0
+    r = recipes.get(args.name)
+    print(f"{r.name}: {r.title}\npython -m ganviz train --recipe {r.name} = "
+          f"python -m ganviz train {' '.join(recipes.to_argv(r.settings))}")
+    for argv in stage_commands(r.name) if r.stages else ():
+        print("python -m ganviz " + " ".join(argv))
+    return 0
+
+
+def cmd_reproduce(args) -> int:
+    from ganviz import recipes
+    overrides = {f.name: getattr(args, f.name) for f in fields(recipes.Settings)}
+    commands = stage_commands(args.name, args.runs, **overrides)
+    for argv in commands:
+        print("python -m ganviz " + " ".join(argv + (["--quiet"] if args.quiet else [])), file=sys.stderr)
+        if not args.dry_run:
+            status = main(argv + (["--quiet"] if args.quiet else []))
+            if status:
+                return status
+    return 0
 
 
 def _add_download(sub) -> None:
@@ -105,26 +160,19 @@ def cmd_train(args) -> int:
     import torch
     from PIL import Image
 
-    from ganviz import checkpoint, pretrained
-    from ganviz.convnets import GridTimeline, ImageGANSpec, build_trainer
+    from ganviz import checkpoint, pretrained, recipes
+    from ganviz.convnets import GridTimeline, build_trainer
     from ganviz.data import make_grid
-    from ganviz.train import Diverged, TrainConfig
+    from ganviz.train import Diverged
 
+    settings = settings_from_args(args)
+    run = {n: settings.value(n) for n in ("data", "data_dir", "steps", "sample_every", "log_every", "save_every",
+                                          "threads")}
+    args = argparse.Namespace(**{**vars(args), **run})
     if args.steps < 1 or args.sample_every < 1 or args.log_every < 1 or args.save_every < 0:
         raise ValueError("--steps, --sample-every and --log-every must be at least 1, --save-every 0 or more.")
     images = _load_data(args)
-    spec = ImageGANSpec(model=args.model, z_dim=args.z_dim, width=args.width, depth=args.depth,
-                        num_classes=len(images.class_names) if args.conditional else 0,
-                        d_norm=args.d_norm or ("layer" if args.loss == "wgan-gp" else "batch"),
-                        spectral_norm=args.spectral_norm, prior=args.prior, mixture_k=args.mixture_k,
-                        mixture_sd=args.mixture_sd,
-                        prior_seed=args.seed if args.prior_seed is None else args.prior_seed,
-                        aux_classes=len(images.class_names) if args.aux_classifier else 0)
-    config = TrainConfig(loss=args.loss, optimizer=args.optimizer, lr_g=args.lr_g, lr_d=args.lr_d,
-                         betas=(args.beta1, args.beta2), k=args.k, ema=args.ema, aux_weight=args.aux_weight,
-                         batch_size=args.batch, seed=args.seed,
-                         decay_start=args.decay_start, decay_steps=args.decay_steps,
-                         device=args.device, amp=args.amp, compile=args.compile)
+    spec, config = recipes.build(settings, len(images.class_names))
     trainer = build_trainer(images, spec, config, fixed_n=64)
     init = None
     if args.init_from:
@@ -225,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ganviz", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_train(sub)
+    _add_recipes(sub)
     _add_download(sub)
     for mod in sorted(m.name for m in pkgutil.iter_modules(ganviz.__path__) if m.name.startswith("cli_")):
         module = importlib.import_module(f"ganviz.{mod}")

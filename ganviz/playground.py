@@ -86,7 +86,7 @@ class PlaygroundConfig:
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(loss=self.effective_loss, optimizer=self.optimizer, lr_g=self.lr_g, lr_d=self.lr_d,
-                           betas=(self.beta1, 0.999 if self.effective_loss != "wgan-gp" else 0.9), k=self.k,
+                           betas=(self.beta1, losses.training_defaults(self.effective_loss)["beta2"]), k=self.k,
                            batch_size=self.effective_batch, pack=self.pack,
                            unroll=self.remedy_param if self.remedy == "unrolled" else 0, ema=self.ema,
                            decay_start=self.decay_start, decay_steps=self.decay_steps, seed=self.seed,

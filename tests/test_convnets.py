@@ -185,13 +185,13 @@ def test_fast_dcgan_preset_learns_digits():
     except FileNotFoundError:
         pytest.skip("no shipped MNIST classifier in models/")
     torch.set_num_threads(1)
-    fast = convnets.FAST_DCGAN
-    spec = ImageGANSpec(width=fast["width"], z_dim=fast["z_dim"], num_classes=fast["num_classes"])
-    trainer = build_trainer(load_images("mnist"), spec,
-                            TrainConfig(lr_g=fast["lr_g"], lr_d=fast["lr_d"], batch_size=fast["batch_size"]))
+    from ganviz import recipes
+    images = load_images("mnist")
+    spec, config = recipes.build(recipes.resolve("digits_fast"), len(images.class_names))
+    trainer = build_trainer(images, spec, config)
     for _ in range(1200):
         trainer.step()
-    z = torch.randn(2000, fast["z_dim"], generator=torch.Generator().manual_seed(1))
+    z = torch.randn(2000, spec.z_dim, generator=torch.Generator().manual_seed(1))
     _, probs = clf.extract(trainer.generate(z, torch.arange(2000) % 10))
     score, _ = metrics.inception_score(probs)
     assert score >= 7.5
