@@ -14,7 +14,7 @@ Starts `streamlit run app.py` (headless, free port) and drives Debian's Chromium
    process; windows alternate so both see the same machine load. The server's resident memory is reported
    before and after.
 
-    python bench/browser_latency.py [--quick] [--samples 10] [--seconds 10] [--rounds 2] [--parts slider,live]
+    python -m bench.browser_latency [--quick] [--samples 10] [--seconds 10] [--rounds 2] [--parts slider,live]
 
 Prints a table and RESULT lines (JSON) for bench/run_all.py.
 """
@@ -24,18 +24,14 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
-
-from ganviz import sitemap  # noqa: E402
-from tests.e2e.conftest import (CHROMIUM, focus_slider, keyed, read_step, start_server, stop_server,  # noqa: E402
+from ganviz import sitemap
+from tests.e2e.conftest import (CHROMIUM, focus_slider, keyed, read_step, start_server, stop_server,
                                 wait_label, wait_ready, wait_step)
 
 SLIDER_GOAL_MS, REFRESH_GOAL_MS, RATIO_GOAL = 300.0, 250.0, 0.9

@@ -21,12 +21,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from ganviz import classifier as C
+from ganviz import data
+from ganviz import metrics as M
 
-from ganviz import classifier as C  # noqa: E402
-from ganviz import data  # noqa: E402
-from ganviz import metrics as M  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 BUDGET_S = 10.0
 PUBLISHED_MNIST_IS = 9.88  # ± 0.06, MNIST test set with an MNIST CNN (ChunyuanLI/MNIST_Inception_Score)

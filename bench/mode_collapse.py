@@ -17,18 +17,16 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from ganviz import toy  # noqa: E402
-from ganviz.playground import PlaygroundConfig, build_trainer  # noqa: E402
+from ganviz import toy
+from ganviz.playground import PlaygroundConfig, build_trainer
 
 N_EVAL = 2500
 PROTOCOL = PlaygroundConfig(z_dim=256, hidden_layers=2, width=128, activation="tanh", loss="nonsaturating",

@@ -14,18 +14,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from streamlit.runtime.scriptrunner import script_runner
+from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.chdir(ROOT)
-
-from streamlit.runtime.scriptrunner import script_runner  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
+os.chdir(ROOT)  # the pages read models/ and pages/ from the repository root
 
 _SCRIPT_MS: list[float] = []  # wall time of each script run
 _SCRIPT_CPU_MS: list[float] = []  # CPU time of the script thread (not inflated by waiting for a busy CPU)

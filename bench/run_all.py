@@ -83,7 +83,7 @@ def parse(script: str, out: str) -> list[dict]:
 
 
 def run(script: str, quick: bool, timeout: float) -> tuple[list[dict], str, float]:
-    cmd = [sys.executable, str(BENCH / script), *(QUICK.get(script, []) if quick else [])]
+    cmd = [sys.executable, "-m", f"bench.{Path(script).stem}", *(QUICK.get(script, []) if quick else [])]
     t0 = time.perf_counter()
     try:
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)

@@ -16,17 +16,15 @@ import argparse
 import json
 import re
 import statistics
-import sys
 import threading
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ganviz import playground, toy  # noqa: E402
+from ganviz import playground, toy
 from ganviz.plots import toy as plots_toy
-from ganviz.live import LiveRun  # noqa: E402
+from ganviz.live import LiveRun
 
 GOAL_MB = 20.0
 

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import threading
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ganviz.live import LiveRun  # noqa: E402
-from ganviz.nets import MLPDiscriminator, MLPGenerator  # noqa: E402
-from ganviz.train import Trainer, TrainConfig, seed_all  # noqa: E402
+from ganviz.live import LiveRun
+from ganviz.nets import MLPDiscriminator, MLPGenerator
+from ganviz.train import Trainer, TrainConfig, seed_all
 
 BATCH, Z_DIM = 512, 256
 

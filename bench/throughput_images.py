@@ -21,18 +21,15 @@ load 6–10: MLP 2,459 vs 202 img/s, DCGAN 472 vs 53 img/s, 1 vs 2 threads).
 from __future__ import annotations
 
 import argparse
-import sys
 import threading
 import time
 from contextlib import nullcontext
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ganviz import convnets, data  # noqa: E402
-from ganviz.train import TrainConfig, resolve_device  # noqa: E402
+from ganviz import convnets, data
+from ganviz.train import TrainConfig, resolve_device
 
 SPECS = {"mlp": convnets.ImageGANSpec(model="mlp"), "dcgan": convnets.ImageGANSpec(model="dcgan", width=64)}
 

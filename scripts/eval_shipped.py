@@ -18,12 +18,11 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ganviz import classifier as C  # noqa: E402
-from ganviz import evaluation as E  # noqa: E402
-from ganviz import metrics as M  # noqa: E402
-from ganviz import pretrained  # noqa: E402
-from ganviz.train import resolve_device  # noqa: E402
+from ganviz import classifier as C
+from ganviz import evaluation as E
+from ganviz import metrics as M
+from ganviz import pretrained
+from ganviz.train import resolve_device
 
 IS_BAR = {"mnist": 0.95, "fashion-mnist": 0.9}
 

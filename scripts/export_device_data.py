@@ -20,8 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ganviz import data  # noqa: E402
+from ganviz import data
 
 MNIST_TEST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 FASHION = Path("/usr/share/datasets/fashion-mnist")

@@ -1,8 +1,5 @@
 import os
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-os.chdir(ROOT)  # AppTest paths and pages/ resolve from the repo root
+os.chdir(ROOT)  # AppTest paths and pages/ resolve from the repo root (ganviz is importable: pytest.ini's pythonpath)
