@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib
+import os
 import pkgutil
 import sys
 import time
@@ -157,13 +158,7 @@ def _load_data(args):
 
 
 def cmd_train(args) -> int:
-    import torch
-    from PIL import Image
-
-    from ganviz import checkpoint, pretrained, recipes
-    from ganviz.convnets import GridTimeline, build_trainer
-    from ganviz.data import make_grid
-    from ganviz.train import Diverged
+    from ganviz import distributed, recipes
 
     settings = settings_from_args(args)
     run = {n: settings.value(n) for n in ("data", "data_dir", "steps", "sample_every", "log_every", "save_every",
@@ -173,6 +168,27 @@ def cmd_train(args) -> int:
         raise ValueError("--steps, --sample-every and --log-every must be at least 1, --save-every 0 or more.")
     images = _load_data(args)
     spec, config = recipes.build(settings, len(images.class_names))
+    proc = distributed.from_env()
+    if args.sync_bn and proc.world_size == 1:
+        raise ValueError("--sync-bn needs several processes: start the run with torchrun --nproc-per-node N.")
+    proc = distributed.setup(config.device)
+    try:
+        return _train(args, images, spec, config, proc)
+    finally:
+        distributed.teardown()
+
+
+def _train(args, images, spec, config, proc) -> int:
+    """The run of cmd_train: the one Trainer, data-parallel when ``proc`` is one of several torchrun processes
+    (rank 0 alone writes the metrics, grids and checkpoints and shows the progress bar)."""
+    import torch
+    from PIL import Image
+
+    from ganviz import checkpoint, pretrained
+    from ganviz.convnets import GridTimeline, build_trainer
+    from ganviz.data import make_grid
+    from ganviz.train import Diverged
+
     trainer = build_trainer(images, spec, config, fixed_n=64)
     init = None
     if args.init_from:
@@ -184,12 +200,19 @@ def cmd_train(args) -> int:
                              f"{source.sd:g}, prior seed {init['model'].get('prior_seed', 0)}): pass the same --prior, "
                              "--mixture-k, --mixture-sd and --prior-seed to go on from it.")
         trainer.warm_start(G0, D0)
+    if proc.world_size > 1:
+        trainer.distribute(proc.rank, proc.world_size, sync_batchnorm=args.sync_bn)
     if args.threads or trainer.cpu_threads:  # the same CPU thread policy as the app's LiveRun workers
         torch.set_num_threads(args.threads or trainer.cpu_threads)
     out = Path(args.out)
-    (out / "samples").mkdir(parents=True, exist_ok=True)
-    timeline = GridTimeline(every=args.sample_every, max_frames=10_000).attach(trainer)
-    print(f"{images.source}\nModel {spec.model} on {trainer.device}; writing to {out}", file=sys.stderr)
+    main_proc = proc.main
+    if main_proc:
+        (out / "samples").mkdir(parents=True, exist_ok=True)
+    timeline = GridTimeline(every=args.sample_every, max_frames=10_000)
+    if main_proc:
+        timeline.attach(trainer)
+        where = f"{proc.world_size} processes (DistributedDataParallel), rank 0 " if proc.world_size > 1 else ""
+        print(f"{images.source}\nModel {spec.model} on {where}{trainer.device}; writing to {out}", file=sys.stderr)
 
     def run_config() -> dict:
         return checkpoint.make_config(
@@ -202,9 +225,9 @@ def cmd_train(args) -> int:
     fields = ["step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "images_per_s", "elapsed_s"]
     if trainer.aux_classifier:
         fields += ["aux_real", "aux_fake"]
-    bar = None if args.quiet else _tqdm(args.steps)
+    bar = None if args.quiet or not main_proc else _tqdm(args.steps)
     status, t0, written = 0, time.perf_counter(), 0
-    with open(out / "metrics.csv", "w", newline="") as f:
+    with open(out / "metrics.csv" if main_proc else os.devnull, "w", newline="") as f:
         writer = csv.DictWriter(f, fields, extrasaction="ignore")
         writer.writeheader()
         try:
@@ -223,7 +246,7 @@ def cmd_train(args) -> int:
                 for step, grid in timeline.frames()[written:]:
                     Image.fromarray(grid).save(out / "samples" / f"step_{step:06d}.png")
                     written += 1
-                if args.save_every and s % args.save_every == 0 and s < args.steps:
+                if main_proc and args.save_every and s % args.save_every == 0 and s < args.steps:
                     checkpoint.save(out / f"step_{s:06d}", trainer.sampling_G, trainer.D, run_config())
         except Diverged as err:
             print(f"\n{err}", file=sys.stderr)
@@ -231,6 +254,8 @@ def cmd_train(args) -> int:
         finally:
             if bar is not None:
                 bar.close()
+    if not main_proc:
+        return status
     Image.fromarray(make_grid(trainer.generate())).save(out / "samples" / "final.png")
     frames = [Image.fromarray(g) for _, g in timeline.frames()]
     if len(frames) > 1:

@@ -7,6 +7,7 @@ Every page, the CLI, the benchmarks and the tests drive this same :class:`Traine
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import os
 from contextlib import nullcontext
@@ -219,6 +220,8 @@ class Trainer:
         self.fixed_y = torch.arange(fixed_n) % num_classes if num_classes else None
         self._g_fwd = torch.compile(self.G) if config.compile and self.device.type == "cuda" else self.G
         self._d_fwd = torch.compile(self.D) if config.compile and self.device.type == "cuda" else self.D
+        self._d_fwd_g = self._d_fwd  # D as G's step calls it (never through DistributedDataParallel)
+        self.rank, self.world_size = 0, 1  # see distribute()
         self._build_optimizers()
         self._set_lrs(config.lr_factor(1))
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.ema > 0 else None
@@ -272,6 +275,44 @@ class Trainer:
         """Record ``fn(trainer)`` (a float, or a dict of floats) in the history every ``every`` steps."""
         self._metrics.append((name, fn, every))
 
+    def distribute(self, rank: int, world_size: int, sync_batchnorm: bool = False) -> None:
+        """Data-parallel training over ``world_size`` processes (torch.distributed initialised, e.g. by torchrun).
+
+        G and D are wrapped separately in DistributedDataParallel (gradients averaged over the processes; D's
+        forward in G's step stays unwrapped, as D's weights get no gradient there). ``config.batch_size`` stays the
+        global batch: every process draws it from the same seeded generator and trains on its 1/world_size slice,
+        so the processes together see exactly a single process's minibatches, and the recorded losses are the
+        global batch's means. BatchNorm normalises each process's slice unless ``sync_batchnorm`` (CUDA only:
+        torch's SyncBatchNorm), which normalises over the global batch. Call before the first step."""
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        c = self.config
+        if self.step_count:
+            raise ValueError("Distribute a run before its first step.")
+        if world_size < 1 or not 0 <= rank < world_size:
+            raise ValueError(f"Rank {rank} is not one of {world_size} processes.")
+        if c.batch_size % world_size or (c.batch_size // world_size) % c.pack or c.batch_size // world_size < 2:
+            raise ValueError(f"The batch size ({c.batch_size}) must split into {world_size} equal parts of at least 2 "
+                             "(each a multiple of the packing degree).")
+        if sync_batchnorm:
+            if self.device.type != "cuda":
+                raise ValueError("SyncBatchNorm needs CUDA devices; on CPUs BatchNorm stays per process.")
+            self.G = nn.SyncBatchNorm.convert_sync_batchnorm(self.G)
+            self.D = nn.SyncBatchNorm.convert_sync_batchnorm(self.D)
+            self._build_optimizers()
+            self._set_lrs(c.lr_factor(1))
+            if self.G_ema is not None:
+                self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        ids = [self.device.index if self.device.index is not None else torch.cuda.current_device()] \
+            if self.device.type == "cuda" else None
+        # BatchNorm's running statistics stay each process's own (no broadcast in every forward)
+        quiet = {"forward_sync_buffers": False} if "forward_sync_buffers" in inspect.signature(DDP).parameters \
+            else {"broadcast_buffers": False}
+        g, d = (DDP(net, device_ids=ids, **quiet) for net in (self.G, self.D))
+        compiled = c.compile and self.device.type == "cuda"
+        self._g_fwd, self._d_fwd = (torch.compile(g), torch.compile(d)) if compiled else (g, d)
+        self._d_fwd_g = torch.compile(self.D) if compiled else self.D
+        self.rank, self.world_size = rank, world_size
+
     # ---- sampling -----------------------------------------------------------------------------
     def sample_z(self, n: int) -> torch.Tensor:
         """z ~ p_z (:class:`LatentPrior`) from the run's seeded generator (on CPU, so every device agrees)."""
@@ -291,11 +332,19 @@ class Trainer:
     def _G(self, z, y):
         return self._g_fwd(z) if y is None else self._g_fwd(z, y)
 
-    def _D(self, x, y):
+    def _D(self, x, y, g_step: bool = False):
         m = self.config.pack
+        fwd = self._d_fwd_g if g_step else self._d_fwd
         if y is None:
-            return self._d_fwd(pack(x, m))
-        return self._d_fwd(pack(x, m), y[::m])
+            return fwd(pack(x, m))
+        return fwd(pack(x, m), y[::m])
+
+    def _shard(self, t: torch.Tensor | None) -> torch.Tensor | None:
+        """This process's slice of a global batch (all of it in a single process)."""
+        if self.world_size == 1 or t is None:
+            return t
+        n = t.shape[0] // self.world_size
+        return t[self.rank * n:(self.rank + 1) * n]
 
     def _D_aux(self, x, y):
         """(D's logit, its auxiliary classifier's class logits) from one pass over D's features."""
@@ -350,11 +399,12 @@ class Trainer:
         c = self.config
         n = c.batch_size
         real, labels = self._real(n)
+        real, labels = self._shard(real), self._shard(labels)  # distributed: this rank's part of the global batch
         if self.aux_classifier and labels is None:
             raise ValueError("An auxiliary classifier needs the real images' labels.")
         y_real = labels if self.num_classes else None  # what a conditional D and G see
         # conditional: fakes get the real batch's labels (the data's class balance; GP pairs match)
-        z, y_fake = self.sample_z(n).to(self.device, non_blocking=True), y_real
+        z, y_fake = self._shard(self.sample_z(n)).to(self.device, non_blocking=True), y_real
         with self._autocast():
             if keep_fake:  # this fake is reused by the next G step (as pytorch/examples dcgan does)
                 fake = self._G(z, y_fake)
@@ -399,7 +449,7 @@ class Trainer:
             fake, y_fake = self._reuse
         else:
             n = c.batch_size
-            z, y_fake = self.sample_z(n).to(self.device, non_blocking=True), self._labels(n)
+            z, y_fake = self._shard(self.sample_z(n)).to(self.device, non_blocking=True), self._shard(self._labels(n))
             with self._autocast():
                 fake = self._G(z, y_fake)
         self._reuse = None
@@ -412,7 +462,7 @@ class Trainer:
                     aux_fake = generator_class_term(classes_fake, y_fake)
                     loss = losses.g_loss(c.loss, out_fake) + c.aux_weight * aux_fake
                 else:
-                    out_fake = self._D(fake, y_fake).float()
+                    out_fake = self._D(fake, y_fake, g_step=True).float()
                     loss = losses.g_loss(c.loss, out_fake)
             self._check("generator", loss)
             self.opt_g.zero_grad(set_to_none=True)
@@ -476,7 +526,11 @@ class Trainer:
     def _finish(self, out: dict) -> dict:
         self.step_count += 1
         names = list(out)
-        values = torch.stack([v.float().reshape(()) for v in out.values()]).tolist()
+        values = torch.stack([v.float().reshape(()) for v in out.values()])
+        if self.world_size > 1:  # the global batch's means (equal shards: the mean of the ranks' means)
+            torch.distributed.all_reduce(values)
+            values = values / self.world_size
+        values = values.tolist()
         rec = dict(zip(names, values))
         prob = self.config.loss in losses.PROBABILISTIC
         for name, fn, every in self._metrics:
