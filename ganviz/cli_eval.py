@@ -108,14 +108,14 @@ def cmd_eval(args) -> int:
     import numpy as np
 
     from ganviz import classifier as C
-    from ganviz import data as D
+    from ganviz import data as datasets
     from ganviz import evaluation as E
     from ganviz import metrics as M
     from ganviz import pretrained
     device = _setup(args)
     if args.real:
         dataset = args.data or "mnist"
-        what = D.load_images(dataset, args.real, args.source)
+        what = datasets.load_images(dataset, args.real, args.source)
         keep = np.random.default_rng(args.seed).choice(len(what), min(args.n, len(what)), replace=False)
         images, label = what.images[keep], f"{len(keep):,} images of {what.source}"
     else:

@@ -1,6 +1,6 @@
 """Image GAN nets for 28×28 grayscale: DCGAN-28 and the MLP GAN, optionally class-conditional.
 
-DCGAN-28 follows the DCGAN guidelines (Radford et al. 2016; FACTS.md §2): strided (transposed)
+DCGAN-28 follows the DCGAN guidelines (Radford et al. 2016): strided (transposed)
 convolutions instead of pooling, BatchNorm in G and D (not on G's output nor D's input), ReLU in G with a
 tanh output, LeakyReLU(0.2) in D, weights N(0, 0.02), BatchNorm weights N(1, 0.02) with zero bias. The
 28×28 shape is the TF-tutorial variant: a dense projection to 7×7, then 7→14→28 (G 0.78 M, D 0.14 M params
@@ -87,8 +87,8 @@ class ImageGANSpec:
 
     def latent_prior(self):
         """G's noise prior as a :class:`ganviz.train.LatentPrior`."""
-        from ganviz.train import PRIORS, LatentPrior
-        if self.prior not in PRIORS or self.prior == "uniform":
+        from ganviz.train import LATENT_PRIORS, LatentPrior
+        if self.prior not in LATENT_PRIORS or self.prior == "uniform":
             raise ValueError(f"Unknown image-GAN prior {self.prior!r}; choose normal or mixture.")
         if not 1 <= self.mixture_k <= 10_000:
             raise ValueError("mixture_k must be 1..10000.")

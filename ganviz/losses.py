@@ -1,7 +1,7 @@
 """GAN losses as pure functions of the discriminator's raw output (logit or critic score).
 
 Conventions: D maps x to a raw score ``a``. For the 2014 losses D(x) = σ(a). Each ``d_loss`` is what D
-*minimises*; each ``g_loss`` is what G minimises. Formulas: ../shared/reference/FACTS.md §1.
+*minimises*; each ``g_loss`` is what G minimises.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Failure detectors that label a run's timeline (ganhacks; FACTS.md §2, §4).
+"""Failure detectors that label a run's timeline (ganhacks, Chintala et al. 2016).
 
 Each detector looks at the recent history and fires once when its condition starts to hold; it re-arms
 once the condition has cleared. Events are data (step, kind, message) for the UI to mark on charts.

@@ -13,7 +13,7 @@ import torch
 
 from ganviz import losses, nets
 from ganviz.toy import DATASETS, Toy2D, diversity, mode_metrics
-from ganviz.train import MIXTURE_COMPONENTS, PRIORS, LatentPrior, TrainConfig, Trainer, pack, seed_all
+from ganviz.train import LATENT_PRIORS, MIXTURE_COMPONENTS, LatentPrior, TrainConfig, Trainer, pack, seed_all
 
 REMEDIES = {
     "none": "None",
@@ -63,8 +63,8 @@ class PlaygroundConfig:
             raise ValueError("Unrolling needs between 1 and 20 steps.")
         if self.z_dim < 1 or self.hidden_layers < 1 or self.width < 1:
             raise ValueError("The noise dimension, the number of layers and their width must be at least 1.")
-        if self.prior not in PRIORS:
-            raise ValueError(f"Unknown prior {self.prior!r}; choose one of {', '.join(PRIORS)}.")
+        if self.prior not in LATENT_PRIORS:
+            raise ValueError(f"Unknown prior {self.prior!r}; choose one of {', '.join(LATENT_PRIORS)}.")
         if not 1 <= self.mixture_k <= 1000:
             raise ValueError("The mixture prior needs between 1 and 1,000 components.")
         if self.activation not in ACTIVATIONS:
@@ -159,7 +159,7 @@ def _pack_degree(trainer) -> int:
 
 
 @torch.no_grad()
-def d_on_grid(trainer, extent: tuple[float, float], n: int = 64) -> tuple[np.ndarray, np.ndarray]:
+def d_on_plane(trainer, extent: tuple[float, float], n: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """D's displayed output (σ(a) or the critic score) on an n×n grid over extent², shape (n, n), row = y.
 
     With PacGAN packing m, D reads m samples at once; a point's value is D of m copies of that point.
@@ -213,7 +213,7 @@ class PlaygroundView:
         fake = fake_t.numpy()
         finite = bool(np.isfinite(fake).all())
         grad = -g_loss_gradient(trainer, fake_t[: self.n_arrows]).numpy() if finite else np.zeros((0, 2))
-        axis, d_grid = d_on_grid(trainer, self.dataset.extent, self.grid_n)
+        axis, d_grid = d_on_plane(trainer, self.dataset.extent, self.grid_n)
         lines = self._lines
         manifold = trainer.generate(lines.reshape(-1, lines.shape[-1])).numpy().reshape(lines.shape[0], -1, 2)
         return {"step": trainer.step_count, "real": self.real, "fake": fake, "grad": grad,

@@ -6,7 +6,7 @@ Shipped GANs are pairs ``models/<name>.safetensors`` + ``models/<name>.json`` (a
 :mod:`ganviz.checkpoint` (safetensors only, validated; ValueError with one clear sentence otherwise).
 
 Sampling is done with BatchNorm in eval mode (running statistics), so a single image or an interpolation frame
-does not depend on the rest of its batch (Radford et al. 2016; FACTS.md §2).
+does not depend on the rest of its batch (Radford et al. 2016).
 """
 from __future__ import annotations
 

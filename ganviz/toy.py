@@ -2,7 +2,7 @@
 
 Every dataset is a sampler ``sample(n, generator) -> Tensor (n, 2)`` driven by a seeded
 ``torch.Generator`` (same seed, same points). Mixtures of Gaussians also expose their mode
-``centres`` and ``sigma`` so that mode coverage can be measured (FACTS.md §4):
+``centres`` and ``sigma`` so that mode coverage can be measured:
 
 - ring-8: 8 Gaussians at radius 2, angles 2πk/8, k = 0..7, σ = 0.02 (VEEGAN / PacGAN / GDPP).
 - grid-25: 25 Gaussians at {−4, −2, 0, 2, 4}², σ = 0.05 (VEEGAN / PacGAN / GDPP).
@@ -67,7 +67,7 @@ def gaussian_mixture(name: str, label: str, story: str, centres: np.ndarray, sig
 
 
 def ring8() -> Toy2D:
-    """Ring-8: 8 Gaussians at radius 2, angles 2πk/8 for k = 0..7, σ = 0.02 (VEEGAN; FACTS §4)."""
+    """Ring-8: 8 Gaussians at radius 2, angles 2πk/8 for k = 0..7, σ = 0.02 (VEEGAN, Srivastava et al. 2017)."""
     angles = 2 * np.pi * np.arange(8) / 8  # not linspace(0, 2π, 8): that repeats the mode at angle 0
     centres = 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     return gaussian_mixture("ring-8", "Ring of 8 Gaussians",
@@ -75,7 +75,7 @@ def ring8() -> Toy2D:
 
 
 def grid25() -> Toy2D:
-    """Grid-25: 25 Gaussians at {−4, −2, 0, 2, 4}², σ = 0.05 (VEEGAN; FACTS §4)."""
+    """Grid-25: 25 Gaussians at {−4, −2, 0, 2, 4}², σ = 0.05 (VEEGAN, Srivastava et al. 2017)."""
     ticks = np.array([-4.0, -2.0, 0.0, 2.0, 4.0])
     centres = np.array([(x, y) for x in ticks for y in ticks])
     return gaussian_mixture("grid-25", "Grid of 25 Gaussians",
@@ -214,7 +214,7 @@ def load_points_csv(data: bytes | str, max_rows: int = MAX_CSV_ROWS) -> Toy2D:
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Mode metrics (VEEGAN, Srivastava et al. 2017 §5; PacGAN, Lin et al. 2018 §5; FACTS.md §4)
+# Mode metrics (VEEGAN, Srivastava et al. 2017 §5; PacGAN, Lin et al. 2018 §5)
 
 
 def nearest_mode(samples: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -233,7 +233,7 @@ def mode_metrics(samples, centres, sigma: float, strict_share: float = STRICT_SH
     - modes_covered: modes that are the nearest mode of ≥ 1 HQ sample (the published definition).
     - modes_covered_strict: modes holding ≥ strict_share (1 %) of all samples as HQ samples.
     - reverse_kl: KL(q ‖ uniform) = Σ_k q_k log(K q_k), q_k = share of ALL samples whose nearest mode is k
-      (PacGAN §5 / FACTS §4: every sample is assigned to its nearest mode, HQ or not). 0 when the samples
+      (PacGAN §5: every sample is assigned to its nearest mode, HQ or not). 0 when the samples
       spread evenly over the modes, log K when they all sit at one mode.
     Non-finite samples count as low quality and are left out of q; at least one must be finite.
     """

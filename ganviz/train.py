@@ -23,7 +23,7 @@ from ganviz.history import History
 from ganviz.monitor import Event, Monitor
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
-PRIORS = ("normal", "uniform", "mixture")
+LATENT_PRIORS = ("normal", "uniform", "mixture")
 MIXTURE_COMPONENTS = 50   # K of the mixture prior (more than the modes of ring-8 / grid-25)
 MIXTURE_SD = 0.1          # each component's standard deviation, against centres drawn from N(0, I)
 #: Settings a running game may change without new nets.
@@ -43,8 +43,8 @@ class LatentPrior:
 
     def __init__(self, kind: str = "normal", z_dim: int = 2, components: int = MIXTURE_COMPONENTS,
                  sd: float = MIXTURE_SD, seed: int = 0):
-        if kind not in PRIORS:
-            raise ValueError(f"Unknown prior {kind!r}; choose one of {', '.join(PRIORS)}.")
+        if kind not in LATENT_PRIORS:
+            raise ValueError(f"Unknown prior {kind!r}; choose one of {', '.join(LATENT_PRIORS)}.")
         if kind == "mixture" and not (components >= 1 and math.isfinite(sd) and sd > 0):
             raise ValueError("The mixture prior needs at least 1 component and a positive spread.")
         self.kind, self.z_dim, self.components, self.sd = kind, z_dim, components, sd

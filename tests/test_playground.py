@@ -47,7 +47,7 @@ def test_d_on_grid_closed_form(pack):
     t = linear_trainer("nonsaturating", pack)
     lin = t.D.net[0]
     w, b = lin.weight.detach()[0].double(), lin.bias.detach()[0].double()
-    axis, d = playground.d_on_grid(t, (-3, 3), n=5)
+    axis, d = playground.d_on_plane(t, (-3, 3), n=5)
     np.testing.assert_allclose(axis, np.linspace(-3, 3, 5), atol=1e-6)
     wsum = w.reshape(pack, 2).sum(0).numpy()  # m copies of the point
     xx, yy = np.meshgrid(axis, axis)

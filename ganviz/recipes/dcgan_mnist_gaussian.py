@@ -3,5 +3,5 @@ latent page's lerp vs slerp and its in-between digits (``python -m ganviz reprod
 from ganviz.recipes import Recipe
 from ganviz.recipes.dcgan_mnist import RECIPES as MNIST
 
-RECIPES = (Recipe("dcgan_mnist_gaussian", "DCGAN · MNIST, Gaussian latent (round 4)", stages=MNIST[0].stages[:1],
+RECIPES = (Recipe("dcgan_mnist_gaussian", "DCGAN · MNIST, Gaussian latent", stages=MNIST[0].stages[:1],
                   notes=__doc__),)
