@@ -28,10 +28,10 @@ from contextlib import nullcontext
 import torch
 import torch.nn.functional as F
 
-from ganviz import convnets, data
+from ganviz import convnets, data, recipes
 from ganviz.train import TrainConfig, resolve_device
 
-SPECS = {"mlp": convnets.ImageGANSpec(model="mlp"), "dcgan": convnets.ImageGANSpec(model="dcgan", width=64)}
+SPECS = {m: recipes.build(recipes.resolve(model=m, width=64), 0)[0] for m in ("mlp", "dcgan")}  # ganviz.recipes
 
 
 def sync(device: torch.device) -> None:
@@ -187,7 +187,8 @@ def main() -> None:
     print(f"device {device} ({torch.cuda.get_device_name(0) if device.type == 'cuda' else f'{torch.get_num_threads()} threads'})"
           f", batch {args.batch}, amp {args.amp}, compile {args.compile}, data: {images.source}")
     for name in args.models:
-        config = TrainConfig(batch_size=args.batch, device=args.device, amp=args.amp, compile=args.compile)
+        config = recipes.build(recipes.resolve(model=name, batch_size=args.batch, device=args.device, amp=args.amp,
+                                               compile=args.compile), 0)[1]
         steps = args.steps or {"mlp": 60, "dcgan": 15}[name] * (10 if device.type == "cuda" else 1)
         ours, ref, cpu_ratio = trainer_vs_reference(name, images, config, steps, args.rounds)
         print(f"{name:6s} Trainer {ours:9,.0f} img/s | reference loop {ref:9,.0f} img/s | ratio {ours / ref:.3f}"
