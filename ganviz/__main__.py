@@ -262,7 +262,8 @@ def _train(args, images, spec, config, proc) -> int:
         frames[0].save(out / "timeline.gif", save_all=True, append_images=frames[1:], duration=200, loop=0)
     cfg = run_config()
     checkpoint.save(out, trainer.sampling_G, trainer.D, cfg)
-    (out / "checkpoint.zip").write_bytes(checkpoint.to_zip(trainer.sampling_G, trainer.D, cfg))  # for the app's uploader
+    # the same as one file for the app's uploader
+    (out / "checkpoint.zip").write_bytes(checkpoint.to_zip(trainer.sampling_G, trainer.D, cfg))
     print(f"Done: {trainer.step_count} steps in {time.perf_counter() - t0:.1f} s; checkpoint (+ checkpoint.zip "
           f"for the app), samples/ and metrics.csv in {out}", file=sys.stderr)
     return status

@@ -116,7 +116,7 @@ def test_stage_lists_equal_what_the_shipped_models_record(name):
     ours = stage_commands(name, "R")
     assert len(recorded) == len(ours) == len(recipe.stages)
     outs = {}
-    for stage, theirs, mine in zip(recipe.stages, recorded, ours):
+    for stage, theirs, mine in zip(recipe.stages, recorded, ours, strict=True):
         theirs, t = _without(theirs, "--out", "--init-from")
         mine, m = _without(mine[1:], "--out", "--init-from")
         assert cli_build(mine) == cli_build(theirs)

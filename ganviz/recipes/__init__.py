@@ -4,8 +4,8 @@ the benchmarks and the tests.
 A run is described by flat :class:`Settings` — the command line's names (``--lr-g`` is ``lr_g``), each ``None``
 until a recipe or a flag sets it. :func:`build` turns them into the nets' :class:`ganviz.convnets.ImageGANSpec`
 and the frozen :class:`ganviz.train.TrainConfig`; what nobody set comes from those dataclasses' defaults, except
-where the loss asks for another optimiser (:func:`ganviz.losses.training_defaults`). Every module of this package defines ``RECIPES``, a
-tuple of :class:`Recipe`: ``presets`` holds the "Train on images" page's presets, and one file per shipped model
+where the loss asks for another optimiser (:func:`ganviz.losses.training_defaults`). Every module of this package
+defines ``RECIPES``, a tuple of :class:`Recipe`: ``presets`` holds the "Train on images" page's presets, and one file per shipped model
 in ``models/`` lists the chained stages that trained it (``python -m ganviz reproduce dcgan_mnist``).
 
     python -m ganviz train --recipe digits_fast --loss wgan --out runs/x     # the recipe, one field overridden
@@ -88,7 +88,7 @@ class Settings:
     save_every: int | None = _f("also save a checkpoint in OUT/step_N every N steps (0: only the final one)", 0)
 
     def value(self, name: str):
-        """The field's value, or its default when unset (loss-dependent defaults: :func:`ganviz.losses.training_defaults`)."""
+        """The field's value, or its default when unset (the loss's own: :func:`ganviz.losses.training_defaults`)."""
         v = getattr(self, name)
         if v is not None:
             return v

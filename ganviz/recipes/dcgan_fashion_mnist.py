@@ -13,5 +13,6 @@ RECIPES = (Recipe(
     stages=(Stage("round4", ROUND4, recorded_out="runs/v2/dcgan_fashion-mnist",
                   hardware=f"{CPU_BOX}; three runs shared the two cores (two after step 4,000)"),
             Stage("round7", ROUND4.override(**ROUND7, save_every=500, seed=28), init_from="round4",
-                  recorded_out="runs/v5/dcgan_fashion-mnist_k500", hardware=f"{CPU_BOX}; 3–4 processes shared the cores")),
+                  recorded_out="runs/v5/dcgan_fashion-mnist_k500",
+                  hardware=f"{CPU_BOX}; 3–4 processes shared the cores")),
     notes=__doc__),)

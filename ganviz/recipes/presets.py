@@ -17,7 +17,8 @@ DIGITS_FAST = settings(data="mnist", model="dcgan", width=32, depth=0, z_dim=100
 
 RECIPES = (
     Recipe("digits_fast", "DCGAN digits in 3 minutes (CPU)", DIGITS_FAST),
-    Recipe("digits_unconditional", "Unconditional DCGAN (Radford et al. 2016)", DIGITS_FAST.override(conditional=False)),
+    Recipe("digits_unconditional", "Unconditional DCGAN (Radford et al. 2016)",
+           DIGITS_FAST.override(conditional=False)),
     Recipe("digits_sharpened", "Unconditional, sharpened (shipped models' recipe)",
            DIGITS_FAST.override(conditional=False, prior="mixture", aux_classifier=True, **PAGE_MIXTURE)),
     Recipe("mlp_digits", "MLP GAN digits (the 2014 seeds' nets)",
