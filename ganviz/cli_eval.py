@@ -1,6 +1,6 @@
 """CLI plug-in: ``python -m ganviz train-classifier`` and ``python -m ganviz eval``.
 
-    python -m ganviz train-classifier --data mnist --source ../shared/data --threads 1
+    python -m ganviz train-classifier --data mnist --source DIR --threads 1   # DIR/mnist: the official IDX files
     python -m ganviz train-classifier --data fashion-mnist --device cuda
     python -m ganviz eval --run runs/x                  # a run folder of `python -m ganviz train`
     python -m ganviz eval --model models/dcgan_mnist    # a models/ pair <stem>.json + <stem>.safetensors
@@ -22,7 +22,7 @@ def register(sub) -> None:
     p.add_argument("--data", choices=("mnist", "fashion-mnist"), required=True)
     p.add_argument("--out", default=None, help="output stem (default: models/classifier_<data>)")
     p.add_argument("--source", default=None,
-                   help="folder with the IDX files (MNIST: the official test set, e.g. ../shared/data; "
+                   help="folder with the IDX files (MNIST: DIR/mnist holding the official test set; "
                         "Fashion-MNIST: default Debian's /usr/share/datasets/fashion-mnist or the cache)")
     p.add_argument("--epochs", type=int, default=None, help="default: 30")
     p.add_argument("--batch-size", type=int, default=128)
