@@ -41,7 +41,7 @@ from ganviz.train import cpu_threads_for, resolve_device, seed_all
 
 __all__ = ["VAESpec", "VAEConfig", "ConvVAE", "VAETrainer", "gaussian_kl", "bernoulli_log_likelihood", "elbo_terms",
            "build_vae_trainer", "save_vae", "load_vae", "vae_path", "list_vaes", "decode_samples", "reconstruct",
-           "encode_mean", "FORMAT", "VERSION", "LIVE_FIELDS"]
+           "encode_mean", "live_view", "live_vae_run", "FORMAT", "VERSION", "LIVE_FIELDS"]
 
 FORMAT, VERSION = "ganviz-vae", 1
 LIVE_FIELDS = ("lr", "beta", "batch_size")
@@ -343,3 +343,21 @@ def load_vae(stem: str | os.PathLike) -> tuple[ConvVAE, dict]:
         raise ValueError(f"{w_path.name} has unexpected tensors, e.g. {extra[0]!r}.")
     _load_into(vae, "VAE", tensors, "VAE")
     return vae.eval(), config
+
+
+# ------------------------------------------------------------------------------------------------ live
+def live_view(trainer: VAETrainer) -> dict:
+    """What the page draws of a live run: ``samples`` (decoder means on the fixed prior draws, 8×8 grid) and
+    ``recon`` (two rows: 8 fixed real images above their reconstructions)."""
+    from ganviz.data import make_grid
+    x = trainer.fixed_x[:8]
+    return {"samples": make_grid(trainer.generate()[:64], 8),
+            "recon": make_grid(torch.cat([x, trainer.reconstruct(x)]), 8)}
+
+
+def live_vae_run(images: np.ndarray, spec: VAESpec, config: VAEConfig):
+    """A :class:`ganviz.live.LiveRun` of :func:`build_vae_trainer` (a picklable partial) with :func:`live_view`."""
+    from functools import partial
+
+    from ganviz.live import LiveRun
+    return LiveRun(partial(build_vae_trainer, np.asarray(images), spec, config), live_view)
