@@ -14,6 +14,7 @@ from scipy.special import expit, xlogy
 
 from ganviz import data, metrics, pretrained, vae, vae_gan
 from ganviz.plots import vae as plots_vae
+from tests.helpers import validated
 
 SHIPPED = ("mnist", "fashion-mnist")
 
@@ -163,9 +164,9 @@ def test_nearest_distances_against_brute_force():
     d, i = vae_gan.nearest_distances(q, ref, batch_size=5)
     a, b = q.reshape(13, -1) / 255.0, ref.reshape(40, -1) / 255.0
     full = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1))
-    np.testing.assert_allclose(d, full.min(1), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(d, full.min(1), rtol=1e-7, atol=1e-6)  # float32 pixels, float64 sums
     assert np.array_equal(i, full.argmin(1))
-    assert d[3] == 0.0 and i[3] == 17 and i[4] == 5
+    assert d[3] < 1e-6 and i[3] == 17 and i[4] == 5
 
 
 def _kendall_brute(x):
@@ -203,14 +204,13 @@ def test_table_rows_have_no_nan_on_screen():
 
 
 def test_elbo_figure_draws_the_history():
-    import plotly.graph_objects as go
     hist = {"recon": (np.arange(1, 6), np.arange(5.0)), "kl": (np.arange(1, 6), np.ones(5)),
             "neg_elbo": (np.arange(1, 6), np.arange(5.0) + 1)}
-    fig = go.Figure(plots_vae.elbo_figure(hist).to_dict())  # validated
+    fig = validated(plots_vae.elbo_figure(hist))
     assert [list(t.y) for t in fig.data] == [[1, 2, 3, 4, 5], [0, 1, 2, 3, 4], [1, 1, 1, 1, 1]]
     assert fig.data[2].yaxis == "y2"
     h = {"step": [1, 2], "neg_elbo": [3.0, 2.0], "loss_d": [1.0, 1.2], "loss_g": [0.7, 0.9]}
-    fig = go.Figure(plots_vae.optimisation_figure(h, h).to_dict())
+    fig = validated(plots_vae.optimisation_figure(h, h))
     assert [t.xaxis for t in fig.data] == ["x", "x2", "x2"]
 
 
@@ -295,12 +295,13 @@ def test_shipped_vae_is_small_safetensors_with_its_command(dataset):
 
 @pytest.mark.parametrize("dataset", SHIPPED)
 def test_shipped_vae_reproduces_its_recorded_elbo_on_a_subset(dataset):
-    """−ELBO of 1,000 training images (one ε each) ≈ the recorded end of training (chunk mean of the last steps)."""
+    """−ELBO of 1,000 random training images (one ε each) ≈ the recorded end of training (chunk mean of the last steps)."""
     model, cfg = vae.load_vae(vae.vae_path(dataset))
     try:
-        images = data.load_images(dataset, "train").images[:1000]
+        images = data.load_images(dataset, "train").images
     except FileNotFoundError:
         pytest.skip(f"no {dataset} training images here")
+    images = images[np.random.default_rng(0).choice(len(images), 1000, replace=False)]  # all classes
     x = vae.to_unit(data.to_tensor(images))
     eps = torch.randn(len(x), model.spec.z_dim, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
