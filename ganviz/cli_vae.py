@@ -12,9 +12,6 @@ import shlex
 import sys
 import time
 
-HISTORY_POINTS = 400
-
-
 def register(sub) -> None:
     p = sub.add_parser("train-vae", help="train the convolutional VAE (Kingma & Welling 2014) headless",
                        description="Train the small convolutional VAE on 28×28 images with Adam on −ELBO; writes "
@@ -33,18 +30,6 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, help="output stem, e.g. models/vae_mnist")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_train_vae)
-
-
-def history_summary(history: dict, points: int = HISTORY_POINTS) -> dict:
-    """Each series as at most ``points`` chunk means (the trend without the minibatch noise), plus the steps."""
-    from ganviz.plots.images import downsample
-    out = {}
-    for name in ("recon", "kl", "neg_elbo"):
-        steps, values = history[name]
-        s, v = downsample(steps, values, points)
-        out["step"] = [int(x) for x in s]
-        out[name] = [round(float(x), 4) for x in v]
-    return out
 
 
 def cmd_train_vae(args) -> int:
@@ -76,6 +61,6 @@ def cmd_train_vae(args) -> int:
         "command": command, "threads": args.threads,
         "hardware": f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
                     f"Python {platform.python_version()}, {args.threads} torch thread(s)",
-        "history": history_summary(trainer.history.arrays())})
+        "history": vae.history_summary(trainer.history.arrays())})
     print(f"Done: {trainer.step_count} steps in {seconds} s", file=sys.stderr)
     return 0

@@ -41,7 +41,7 @@ from ganviz.train import cpu_threads_for, resolve_device, seed_all
 
 __all__ = ["VAESpec", "VAEConfig", "ConvVAE", "VAETrainer", "gaussian_kl", "bernoulli_log_likelihood", "elbo_terms",
            "build_vae_trainer", "save_vae", "load_vae", "vae_path", "list_vaes", "decode_samples", "reconstruct",
-           "encode_mean", "live_view", "live_vae_run", "FORMAT", "VERSION", "LIVE_FIELDS"]
+           "encode_mean", "chunk_means", "history_summary", "live_view", "live_vae_run", "FORMAT", "VERSION", "LIVE_FIELDS"]
 
 FORMAT, VERSION = "ganviz-vae", 1
 LIVE_FIELDS = ("lr", "beta", "batch_size")
@@ -343,6 +343,28 @@ def load_vae(stem: str | os.PathLike) -> tuple[ConvVAE, dict]:
         raise ValueError(f"{w_path.name} has unexpected tensors, e.g. {extra[0]!r}.")
     _load_into(vae, "VAE", tensors, "VAE")
     return vae.eval(), config
+
+
+# --------------------------------------------------------------------------------------------- history
+def chunk_means(steps, values, points: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``points`` (last step, mean value) pairs over equal chunks of a series (the trend without the
+    minibatch noise); a shorter series comes back unchanged."""
+    steps, values = np.asarray(steps), np.asarray(values, np.float64)
+    if len(steps) <= points:
+        return steps, values
+    edges = np.linspace(0, len(steps), points + 1).astype(int)
+    return steps[edges[1:] - 1], np.add.reduceat(values, edges[:-1]) / np.diff(edges)
+
+
+def history_summary(history: dict, points: int = 400) -> dict:
+    """The ELBO terms of a run's history as chunk means: {"step": [...], "recon": [...], "kl": [...],
+    "neg_elbo": [...]} (what the shipped VAEs' JSON keeps)."""
+    out = {}
+    for name in ("recon", "kl", "neg_elbo"):
+        s, v = chunk_means(*history[name], points)
+        out["step"] = [int(x) for x in s]
+        out[name] = [round(float(x), 4) for x in v]
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ live

@@ -26,7 +26,6 @@ sys.path.insert(0, str(ROOT))
 from ganviz import classifier as C  # noqa: E402
 from ganviz import convnets, data, pretrained, vae, vae_gan  # noqa: E402
 from ganviz import evaluation as E  # noqa: E402
-from ganviz.plots.images import downsample  # noqa: E402
 from ganviz.train import TrainConfig  # noqa: E402
 
 MNIST_TEST = ROOT.parent / "shared" / "data" / "mnist"
@@ -94,7 +93,7 @@ def main() -> int:
                "gan_g": vae_gan.trend(hist["loss_g"][1]), "vae_steps": int(vcfg["step"]), "gan_steps": args.gan_steps}
         gan_curves = {}
         for name in ("loss_d", "loss_g"):
-            s, v = downsample(*hist[name], 400)
+            s, v = vae.chunk_means(*hist[name], 400)
             gan_curves["step"], gan_curves[name] = [int(a) for a in s], [round(float(b), 4) for b in v]
         out[dataset] = {
             "n": args.n, "seed": args.seed, "threshold": threshold, "sets": sets, "optimisation": opt,

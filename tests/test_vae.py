@@ -328,3 +328,13 @@ def test_table_figures_reproduce_on_a_subset(dataset):
     real = result["sets"]["real"]
     assert vae_row["sharpness"] < real["sharpness"] and result["sets"]["gan"]["sharpness"] > vae_row["sharpness"]
     assert result["optimisation"]["vae"]["tau"] < -0.5
+
+
+def test_chunk_means_against_a_loop():
+    steps, values = np.arange(1, 1001), np.random.default_rng(3).standard_normal(1000)
+    s, v = vae.chunk_means(steps, values, 7)
+    edges = np.linspace(0, 1000, 8).astype(int)
+    assert list(s) == [steps[b - 1] for b in edges[1:]]
+    np.testing.assert_allclose(v, [values[a:b].mean() for a, b in zip(edges[:-1], edges[1:])])
+    s2, v2 = vae.chunk_means(steps[:5], values[:5], 7)
+    assert np.array_equal(s2, steps[:5]) and np.array_equal(v2, values[:5])
