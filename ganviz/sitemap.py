@@ -34,6 +34,11 @@ SECTIONS = {
         ("evaluation.py", "Evaluating GANs", ":material/analytics:",
          "IS, FID, KID, precision and recall computed offline — and what each does and does not notice."),
     ],
+    "Beyond the 2014 GAN": [
+        ("vae.py", "VAE vs GAN, measured", ":material/compare:",
+         "A VAE beside the DCGAN of the same data: samples, reconstructions, interpolations, and the textbook "
+         "comparison table as measured numbers; train a VAE live."),
+    ],
 }
 
 
