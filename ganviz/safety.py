@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import struct
 import warnings
+from pathlib import Path
 
 __all__ = ["UploadError", "RASTER_FORMATS", "sniff_format", "open_raster", "check_zip_entries", "refusal"]
 
@@ -28,6 +29,7 @@ _SIGNATURES = (  # (format, offset, bytes): the files' magic numbers
 )
 _PROGRAMS = ((b"%!PS", "PostScript"), (b"\xc5\xd0\xd3\xc6", "PostScript"), (b"%PDF", "PDF"))
 MAX_MESSAGE = 300
+_PACKAGE = Path(__file__).resolve().parent
 
 
 class UploadError(ValueError):
@@ -39,13 +41,23 @@ class UploadError(ValueError):
 
 
 def refusal(err: BaseException, what: str) -> UploadError:
-    """``err`` as an UploadError: kept if it already is one (or a ValueError of ours), else a generic sentence
-    about ``what`` — an unexpected exception's text (paths, reprs) never reaches the page."""
+    """``err`` as an UploadError: kept if it already is one, or if it is a ValueError raised by ganviz's own code
+    (those are written as sentences); else a generic sentence about ``what`` — the text of an exception from a
+    library (paths, reprs, decoder internals) never reaches the page."""
     if isinstance(err, UploadError):
         return err
+    if type(err) is ValueError and _raised_by_ganviz(err):
+        return UploadError(str(err))
     if isinstance(err, MemoryError):
         return UploadError(f"{what} needs more memory than this server allows for an upload.")
     return UploadError(f"{what} could not be read (it is damaged or not in a supported format).")
+
+
+def _raised_by_ganviz(err: BaseException) -> bool:
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and Path(tb.tb_frame.f_code.co_filename).resolve().parent.is_relative_to(_PACKAGE)
 
 
 def quote(name: str, limit: int = 60) -> str:
