@@ -31,6 +31,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ganviz import settings
 from ganviz.safety import UploadError, check_zip_entries, open_raster, quote, refusal
 
 __all__ = [
@@ -151,7 +152,7 @@ def _idx_pair(folder: Path, split: str) -> tuple[Path, Path] | None:
 # ------------------------------------------------------------------------------------------- sources
 def cache_dir(name: str | None = None) -> Path:
     """``$GANVIZ_CACHE`` or ``~/.cache/ganviz`` (``/<name>`` for one dataset)."""
-    root = Path(os.environ.get("GANVIZ_CACHE") or Path.home() / ".cache" / "ganviz")
+    root = settings.cache_root() or Path.home() / ".cache" / "ganviz"
     return root / name if name else root
 
 
@@ -169,7 +170,7 @@ def available_sources(name: str, split: str = "train", source: str | os.PathLike
     if name == "digits8x8":
         return [("sklearn", None)]
     folders: list[tuple[str, Path]] = []
-    for kind, root in (("folder", source), ("folder", os.environ.get("GANVIZ_DATA"))):
+    for kind, root in (("folder", source), ("folder", settings.data_dir())):
         if root:
             folders += [(kind, Path(root).expanduser() / name), (kind, Path(root).expanduser())]
     folders.append(("cache", cache_dir(name)))
@@ -275,7 +276,8 @@ def download(name: str, dest: str | os.PathLike | None = None, mirror: str | Non
         raise ValueError(f"Only {' and '.join(MD5)} can be downloaded, not {name!r}.")
     dest = Path(dest) if dest else cache_dir(name)
     dest.mkdir(parents=True, exist_ok=True)
-    bases = (mirror,) if mirror else ((os.environ["GANVIZ_MIRROR"],) if os.environ.get("GANVIZ_MIRROR") else MIRRORS[name])
+    env_mirror = settings.mirror()
+    bases = (mirror,) if mirror else ((env_mirror,) if env_mirror else MIRRORS[name])
     for fname, md5 in MD5[name].items():
         target = dest / fname
         if target.is_file() and _md5_file(target) == md5:
