@@ -32,13 +32,13 @@ import numpy as np
 import torch
 
 from ganviz import settings
-from ganviz.safety import UploadError, check_zip_entries, open_raster, quote, refusal
+from ganviz.safety import UploadError, check_zip_entries, open_raster, quote, raster_size, refusal
 
 __all__ = [
     "DATASETS", "CLASS_NAMES", "ImageSet", "read_idx", "load_images", "available_sources", "cache_dir",
     "download", "MD5", "MIRRORS", "load_upload", "to_tensor", "to_uint8", "make_grid", "real_sampler",
     "MAX_UPLOAD_BYTES", "MAX_UPLOAD_IMAGES", "MAX_IMAGE_PIXELS", "MAX_UNCOMPRESSED_BYTES", "MAX_UPLOAD_PIXELS",
-    "MAX_CLASSES", "MAX_ZIP_ENTRIES", "UploadError",
+    "MAX_ZIP_IMAGES", "MAX_CLASSES", "MAX_ZIP_ENTRIES", "UploadError",
 ]
 
 DATASETS = ("mnist", "fashion-mnist", "digits8x8")
@@ -79,14 +79,16 @@ MAX_IDX_BYTES = 1 << 30            # 1 GiB of decoded data: far above the 47 MB 
 MAX_DOWNLOAD_BYTES = 64 << 20      # the largest official file is 26.4 MB
 MAX_UPLOAD_BYTES = 64 << 20        # uploaded zip / npz / npy file
 MAX_UNCOMPRESSED_BYTES = 256 << 20  # zip members / npz arrays, decompressed, all together
-MAX_UPLOAD_IMAGES = 70_000
+MAX_UPLOAD_IMAGES = 70_000        # images of an .npy / .npz array
+MAX_ZIP_IMAGES = 60_000           # pictures in a zip: each costs ~60 µs of Pillow (open + convert), ~4 CPU-s in all
 MAX_IMAGE_PIXELS = 4096 * 4096     # one uploaded image, before it is shrunk to 28×28
 MAX_UPLOAD_PIXELS = 100_000_000    # all images of one upload (70,000 MNIST digits are 55 M); ~1 CPU-s to decode
 MAX_MEMBER_BYTES = 32 << 20        # one picture in the zip (a 4096² RGB PNG of noise is ~48 MB: shrink it first)
 MAX_ARRAY_BYTES = 128 << 20        # one .npy array (or one array of an .npz)
-MAX_ZIP_ENTRIES = 80_000           # entries (files and folders) of an uploaded zip, counted before zipfile parses it
+MAX_ZIP_ENTRIES = 70_000           # entries (files and folders) of an uploaded zip, counted before zipfile parses it
 MAX_CLASSES = 1000                 # class folders (the nets' num_classes limit)
 HEADER_BYTES = 64 << 10            # what is read of each picture to check its header
+MAX_KEPT_BYTES = 64 << 20          # small pictures read whole while checking headers, kept for decoding
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 MAX_ZIP_RATIO = 200                # compression ratio above which a zip member counts as a bomb
 SIDE = 28
@@ -343,7 +345,7 @@ def load_upload(data: bytes, filename: str) -> ImageSet:
     an .npz archive (``np.load(allow_pickle=False)``) of shape (N, H, W), (N, H, W, C) or (N, 784). Pictures are
     opened only by their own raster decoder, after a magic-byte check (never EPS/PostScript, which would start
     Ghostscript; see :mod:`ganviz.safety`). Caps, all checked before decoding: MAX_UPLOAD_BYTES compressed,
-    MAX_UNCOMPRESSED_BYTES decompressed, MAX_ZIP_ENTRIES entries, MAX_UPLOAD_IMAGES images, MAX_CLASSES class
+    MAX_UNCOMPRESSED_BYTES decompressed, MAX_ZIP_ENTRIES entries, MAX_ZIP_IMAGES pictures (MAX_UPLOAD_IMAGES in an array), MAX_CLASSES class
     folders, MAX_IMAGE_PIXELS per image and MAX_UPLOAD_PIXELS in all, so an upload costs a bounded amount of memory
     and CPU time, linear in its number of files. Any problem raises :class:`ganviz.safety.UploadError` (a
     ValueError) with one clear sentence.
@@ -394,8 +396,9 @@ def _images_from_zip(data: bytes) -> tuple[np.ndarray, np.ndarray | None, tuple[
                and not Path(i.filename).name.startswith(".")]
     if not members:
         raise UploadError("The zip holds no files.")
-    if len(members) > MAX_UPLOAD_IMAGES:
-        raise UploadError(f"The zip holds {len(members):,} files; the limit is {MAX_UPLOAD_IMAGES:,} images.")
+    if len(members) > MAX_ZIP_IMAGES:
+        raise UploadError(f"The zip holds {len(members):,} files; the limit is {MAX_ZIP_IMAGES:,} images (an .npy "
+                          "array can hold more).")
     if sum(i.file_size for i in members) > MAX_UNCOMPRESSED_BYTES or any(
             i.file_size > MAX_ZIP_RATIO * max(i.compress_size, 1) + 4096 for i in members):
         raise UploadError("The zip expands to far more data than it holds (a zip bomb?); refusing it.")
@@ -414,33 +417,41 @@ def _images_from_zip(data: bytes) -> tuple[np.ndarray, np.ndarray | None, tuple[
     relabel = np.empty(len(index), np.int64)
     relabel[[index[f] for f in folders]] = np.arange(len(folders))
     labels = relabel[np.asarray(parents, np.int64)]
-    # pass 1: every picture's header (signature, format, size) before any pixel is decoded
-    total = 0
-    for info in members:
+    # pass 1: every picture's header (signature, format, size) before any pixel is decoded; small pictures are kept
+    total, kept, cache = 0, 0, {}
+    for k, info in enumerate(members):
         head = _read_member(zf, info, HEADER_BYTES)
-        try:
-            img = open_raster(head, info.filename, MAX_IMAGE_PIXELS)
-        except UploadError:
-            if len(head) >= info.file_size:
-                raise
-            img = open_raster(_read_member(zf, info, MAX_MEMBER_BYTES), info.filename, MAX_IMAGE_PIXELS)
-        total += img.size[0] * img.size[1]
+        size = raster_size(head)
+        if size is None:  # BMP, WebP, or a JPEG with long metadata first: Pillow reads the header
+            whole = head if len(head) >= info.file_size else _read_member(zf, info, MAX_MEMBER_BYTES)
+            img = open_raster(whole, info.filename, MAX_IMAGE_PIXELS)
+            size = (img.format, *img.size)
+        _, w, h = size
+        if w < 1 or h < 1 or w * h > MAX_IMAGE_PIXELS:
+            raise UploadError(f"{quote(info.filename)} is {w}×{h} pixels; the limit is {MAX_IMAGE_PIXELS:,} pixels "
+                              "per image.")
+        total += w * h
         if total > MAX_UPLOAD_PIXELS:
             raise UploadError(f"The zip's images hold more than {MAX_UPLOAD_PIXELS:,} pixels in all; "
                               "shrink them (28×28 is enough) or upload fewer.")
+        if len(head) >= info.file_size and kept + len(head) <= MAX_KEPT_BYTES:
+            cache[k], kept = head, kept + len(head)
     # pass 2: decode, one member at a time, within the decompressed-bytes budget
     images = np.zeros((len(members), SIDE, SIDE), np.uint8)
-    budget = MAX_UNCOMPRESSED_BYTES
+    budget, total = MAX_UNCOMPRESSED_BYTES, 0
     for k, info in enumerate(members):
-        raw = _read_member(zf, info, min(info.file_size, budget) + 1)
+        raw = cache.pop(k, None)
+        if raw is None:
+            raw = _read_member(zf, info, min(info.file_size, budget) + 1)
         budget -= len(raw)
         if len(raw) > info.file_size or budget < 0:
             raise UploadError("The zip expands to far more data than it declares; refusing it.")
         img = open_raster(raw, info.filename, MAX_IMAGE_PIXELS)
+        total += img.size[0] * img.size[1]
+        if total > MAX_UPLOAD_PIXELS:  # Pillow's sizes, in case they differ from the headers read above
+            raise UploadError(f"The zip's images hold more than {MAX_UPLOAD_PIXELS:,} pixels in all.")
         try:
             images[k] = _to_28x28_gray(img)
-        except UploadError:
-            raise
         except Exception as e:  # noqa: BLE001 - a truncated or corrupt picture, whatever the decoder raises
             raise UploadError(f"{quote(info.filename)} in the zip is not a readable PNG, JPEG, BMP, GIF or WebP "
                               "image (it is damaged).") from e
@@ -455,7 +466,9 @@ def _to_28x28_gray(img) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         img = img.convert("L")
-    return np.asarray(ImageOps.fit(img, (SIDE, SIDE), Image.LANCZOS), dtype=np.uint8)
+    if img.size != (SIDE, SIDE):
+        img = ImageOps.fit(img, (SIDE, SIDE), Image.LANCZOS)
+    return np.asarray(img, dtype=np.uint8)
 
 
 def _read_npy(raw: bytes, name: str) -> np.ndarray:

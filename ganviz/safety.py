@@ -15,7 +15,7 @@ import struct
 import warnings
 from pathlib import Path
 
-__all__ = ["UploadError", "RASTER_FORMATS", "sniff_format", "open_raster", "check_zip_entries", "refusal"]
+__all__ = ["UploadError", "RASTER_FORMATS", "sniff_format", "raster_size", "open_raster", "check_zip_entries", "refusal"]
 
 #: The formats an uploaded picture may have: plain raster formats whose decoders never start a process.
 RASTER_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
@@ -71,6 +71,40 @@ def sniff_format(head: bytes) -> str | None:
     for fmt, offset, magic in _SIGNATURES:
         if head[offset:offset + len(magic)] == magic and (fmt != "WEBP" or head[:4] == b"RIFF"):
             return fmt
+    return None
+
+
+_JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def raster_size(head: bytes) -> tuple[str, int, int] | None:
+    """(format, width, height) from the first bytes of a PNG (IHDR), GIF (logical screen) or JPEG (SOF marker)
+    without Pillow; None when ``head`` is another format or too short to tell (the caller then asks Pillow)."""
+    fmt = sniff_format(head[:16])
+    try:
+        if fmt == "PNG" and head[12:16] == b"IHDR":
+            w, h = struct.unpack_from(">II", head, 16)
+            return fmt, w, h
+        if fmt == "GIF":
+            w, h = struct.unpack_from("<HH", head, 6)
+            return fmt, w, h
+        if fmt == "JPEG":
+            i = 2
+            while i + 9 <= len(head):
+                if head[i] != 0xFF:
+                    return None
+                marker = head[i + 1]
+                if marker == 0xFF:  # fill byte
+                    i += 1
+                elif marker in _JPEG_SOF:
+                    h, w = struct.unpack_from(">HH", head, i + 5)
+                    return fmt, w, h
+                elif marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+                    i += 2
+                else:
+                    i += 2 + struct.unpack_from(">H", head, i + 2)[0]
+    except struct.error:
+        return None
     return None
 
 

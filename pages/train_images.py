@@ -71,7 +71,7 @@ with left:
     dataset = st.selectbox("Dataset", list(DATASET_LABELS), format_func=DATASET_LABELS.get, key=f"{P}_dataset")
     images = None
     if dataset == "upload":
-        up = st.file_uploader("A .zip of PNG/JPEG images (sub-folders = classes), or an .npy/.npz array",
+        up = st.file_uploader("A .zip of PNG/JPEG/BMP/GIF/WebP images (sub-folders = classes), or an .npy/.npz array",
                               type=["zip", "npz", "npy"], key=f"{P}_upload")
         if up is not None:
             with ui.user_errors():
