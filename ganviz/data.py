@@ -345,9 +345,9 @@ def load_upload(data: bytes, filename: str) -> ImageSet:
     an .npz archive (``np.load(allow_pickle=False)``) of shape (N, H, W), (N, H, W, C) or (N, 784). Pictures are
     opened only by their own raster decoder, after a magic-byte check (never EPS/PostScript, which would start
     Ghostscript; see :mod:`ganviz.safety`). Caps, all checked before decoding: MAX_UPLOAD_BYTES compressed,
-    MAX_UNCOMPRESSED_BYTES decompressed, MAX_ZIP_ENTRIES entries, MAX_ZIP_IMAGES pictures (MAX_UPLOAD_IMAGES in an array), MAX_CLASSES class
-    folders, MAX_IMAGE_PIXELS per image and MAX_UPLOAD_PIXELS in all, so an upload costs a bounded amount of memory
-    and CPU time, linear in its number of files. Any problem raises :class:`ganviz.safety.UploadError` (a
+    MAX_UNCOMPRESSED_BYTES decompressed, MAX_ZIP_ENTRIES entries, MAX_ZIP_IMAGES pictures (MAX_UPLOAD_IMAGES in
+    an array), MAX_CLASSES class folders, MAX_IMAGE_PIXELS per image and MAX_UPLOAD_PIXELS in all, so an upload
+    costs a bounded amount of memory and CPU time, linear in its number of files. Any problem raises :class:`ganviz.safety.UploadError` (a
     ValueError) with one clear sentence.
     """
     try:
