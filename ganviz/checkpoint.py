@@ -194,7 +194,8 @@ def _load_into(net: nn.Module, prefix: str, tensors: dict, what: str) -> None:
             raise UploadError(f"Tensor {prefix}.{k} has dtype {v.dtype}, expected {ref.dtype}.")
         if v.dtype.is_floating_point and not bool(torch.isfinite(v).all()):
             raise UploadError(f"Tensor {prefix}.{k} contains NaN or infinite values.")
-        state[k] = v.to(ref.dtype).contiguous()
+        # a copy: safetensors' tensors view immutable bytes, and BatchNorm or training writes into its tensors
+        state[k] = v.to(ref.dtype, copy=True, memory_format=torch.contiguous_format)
     net.load_state_dict(state, strict=True, assign=True)
     if any(t.is_meta for t in (*net.parameters(), *net.buffers())):
         raise UploadError(f"The {what} weights do not fill every tensor of its nets.")
