@@ -211,8 +211,8 @@ def probe(G: nn.Module, D: nn.Module | None, spec: ImageGANSpec, n: int = PROBE_
     def watch(prefix: str, net: nn.Module) -> list:
         def hook(module, _inputs, out, name=None):
             outs = out if isinstance(out, (tuple, list)) else (out,)
-            if not bad and any(isinstance(o, torch.Tensor) and o.is_floating_point() and not bool(torch.isfinite(o).all())
-                               for o in outs):
+            if not bad and any(isinstance(o, torch.Tensor) and o.is_floating_point()
+                               and not bool(torch.isfinite(o).all()) for o in outs):
                 bad.append(f"{prefix}.{module._probe_name}" if module._probe_name else prefix)
         handles = []
         for name, m in net.named_modules():

@@ -347,8 +347,8 @@ def load_upload(data: bytes, filename: str) -> ImageSet:
     Ghostscript; see :mod:`ganviz.safety`). Caps, all checked before decoding: MAX_UPLOAD_BYTES compressed,
     MAX_UNCOMPRESSED_BYTES decompressed, MAX_ZIP_ENTRIES entries, MAX_ZIP_IMAGES pictures (MAX_UPLOAD_IMAGES in
     an array), MAX_CLASSES class folders, MAX_IMAGE_PIXELS per image and MAX_UPLOAD_PIXELS in all, so an upload
-    costs a bounded amount of memory and CPU time, linear in its number of files. Any problem raises :class:`ganviz.safety.UploadError` (a
-    ValueError) with one clear sentence.
+    costs a bounded amount of memory and CPU time, linear in its number of files. Any problem raises
+    :class:`ganviz.safety.UploadError` (a ValueError) with one clear sentence.
     """
     try:
         return _load_upload(data, filename)

@@ -15,7 +15,8 @@ import struct
 import warnings
 from pathlib import Path
 
-__all__ = ["UploadError", "RASTER_FORMATS", "sniff_format", "raster_size", "open_raster", "check_zip_entries", "refusal"]
+__all__ = ["UploadError", "RASTER_FORMATS", "sniff_format", "raster_size", "open_raster", "check_zip_entries",
+           "refusal", "quote"]
 
 #: The formats an uploaded picture may have: plain raster formats whose decoders never start a process.
 RASTER_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP")

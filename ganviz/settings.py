@@ -63,7 +63,8 @@ def _check_mirror() -> tuple[str | None, str | None]:
     if raw is None:
         return None, None
     if not raw.lower().startswith(("http://", "https://")) or any(c.isspace() for c in raw):
-        return None, "GANVIZ_MIRROR must be an http:// or https:// address; it is ignored (the official mirrors are used)."
+        return None, ("GANVIZ_MIRROR must be an http:// or https:// address; it is ignored (the official mirrors "
+                      "are used).")
     return raw, None
 
 

@@ -191,7 +191,8 @@ def parse_points_csv(data: bytes | str, max_rows: int = MAX_CSV_ROWS, max_bytes:
                 try:
                     values.append(float(cell.strip()))
                 except ValueError:
-                    raise UploadError(f"Data row {n} has a value that is not a number: {cell.strip()[:20]!r}.") from None
+                    raise UploadError(f"Data row {n} has a value that is not a number: "
+                                      f"{cell.strip()[:20]!r}.") from None
     except UnicodeDecodeError:
         raise UploadError("The file is not a UTF-8 text CSV file.") from None
     if n == 0:

@@ -771,8 +771,8 @@ def test_defect8_divergence_messages_and_tiles_show_no_raw_numbers():
     run.stop()
     assert snap.state == "paused" and snap.error, "the run did not diverge: the test has lost its point"
     assert re.fullmatch(r"The (discriminator|generator) loss diverged: it (overflowed|became undefined \(0/0 or "
-                        r"∞ − ∞\)) at step \d+ \(minimax loss, SGD, lr_d 0\.1, lr_g 0\.1\) — lower the learning "
-                        r"rate or switch to Adam, and reset\.", snap.error), snap.error
+                        r"∞ − ∞\)) at step \d+ \(minimax loss, SGD, lr_d 0\.1, lr_g 0\.1\) — lower the "
+                        r"learning rate or switch to Adam, and reset\.", snap.error), snap.error
     shown = [fmt(v, spec) for _, vals in snap.history.values() for v in vals for spec in (".4f", "+.2f", ".3f")]
     assert shown and all(not re.search(r"nan|inf|\d{10}", s) for s in shown)
     assert fmt(-22498605351508950254029373440.0, ".3f") == "-2.25e+28" and fmt(7.7e18, "+.2f") == "+7.7e+18"

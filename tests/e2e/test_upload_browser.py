@@ -5,6 +5,7 @@ so the test means the same with or without a real Ghostscript on the machine: th
 sentence, no exception, and nothing in victim/ may change.
 """
 import io
+import os
 import shutil
 import zipfile
 
@@ -39,7 +40,6 @@ def eps_zip(folder) -> bytes:
 
 def test_eps_zip_upload_is_refused_and_touches_nothing(browser, victim, shot):
     folder, bin_dir = victim
-    import os
     tmp = folder.parent / "tmp"
     tmp.mkdir()
     proc, server = start_server({"PATH": f"{bin_dir}:{os.environ.get('PATH', '')}", "TMPDIR": str(tmp)})
