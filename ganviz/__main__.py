@@ -310,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from ganviz import settings
+    settings.report()
     try:
         return int(args.func(args) or 0)
     except (ValueError, FileNotFoundError, ConnectionError) as err:

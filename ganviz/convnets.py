@@ -22,13 +22,16 @@ from torch import nn
 from ganviz import nets
 
 __all__ = ["MODELS", "D_NORMS", "ImageGANSpec", "DCGANGenerator", "DCGANDiscriminator",
-           "MLPImageGenerator", "MLPImageDiscriminator", "weights_init", "build_gan", "count_parameters",
+           "MLPImageGenerator", "MLPImageDiscriminator", "weights_init", "build_gan", "build_gan_meta", "spec_size",
+           "count_parameters",
            "build_trainer", "GridTimeline", "live_image_run", "sample_grid"]
 
 MODELS = ("dcgan", "mlp")
 D_NORMS = ("batch", "layer", "none")
 IMAGE_SHAPE = (1, 28, 28)
 IMAGE_DIM = 28 * 28
+MAX_HIDDEN_LAYERS = 8           # MLP hidden layers per net (the seeds' nets have 2)
+MAX_MIXTURE_VALUES = 1 << 20    # numbers in a mixture prior's centres (the shipped models' 500 × 100 = 50,000)
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,16 @@ class ImageGANSpec:
         if not (1 <= self.z_dim <= 1024 and 1 <= self.width <= 512 and 0 <= self.num_classes <= 1000
                 and 0 <= self.depth <= 4):
             raise ValueError("z_dim must be 1..1024, width 1..512, depth 0..4 and num_classes 0..1000.")
+        if self.prior == "mixture" and self.mixture_k * self.z_dim > MAX_MIXTURE_VALUES:
+            raise ValueError(f"The mixture prior's centres (mixture_k × z_dim) must hold at most "
+                             f"{MAX_MIXTURE_VALUES:,} numbers.")
         self.latent_prior()  # validates the prior
         if self.aux_classes and (self.model != "dcgan" or self.aux_classes < 2
                                  or self.num_classes not in (0, self.aux_classes)):
             raise ValueError("The auxiliary classifier needs a DCGAN, 2 or more classes, and as many classes as a "
                              "conditional G has.")
+        if len(self.hidden_g) > MAX_HIDDEN_LAYERS or len(self.hidden_d) > MAX_HIDDEN_LAYERS:
+            raise ValueError(f"An MLP may have at most {MAX_HIDDEN_LAYERS} hidden layers.")
         for h in (*self.hidden_g, *self.hidden_d):
             if not 1 <= int(h) <= 8192:
                 raise ValueError(f"Hidden widths must be 1..8192, got {h}.")
@@ -283,6 +291,18 @@ def build_gan(spec: ImageGANSpec, seed: int | None = None) -> tuple[nn.Module, n
 def count_parameters(module: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def build_gan_meta(spec: ImageGANSpec) -> tuple[nn.Module, nn.Module]:
+    """(G, D) for ``spec`` on PyTorch's "meta" device: every shape and dtype, no memory for the numbers — to size
+    a net from a config before allocating it, or to load weights into (``load_state_dict(..., assign=True)``)."""
+    with torch.device("meta"):
+        return build_gan(spec)
+
+
+def spec_size(spec: ImageGANSpec) -> int:
+    """Numbers (parameters and buffers) in G and D together, counted on the meta device (nothing allocated)."""
+    return sum(t.numel() for net in build_gan_meta(spec) for t in net.state_dict().values())
 
 
 def build_trainer(data, spec: ImageGANSpec, config, fixed_n: int = 64):

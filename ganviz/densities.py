@@ -319,6 +319,9 @@ def _is_number(field: str) -> bool:
     return True
 
 
+MAX_ABS_VALUE = 1e18  # |x| beyond which x² overflows float32 (3.4e38)
+
+
 def parse_samples_csv(data: bytes | str, max_rows: int = 1_000_000, max_bytes: int = 32 * 2**20,
                       notes: list[str] | None = None) -> np.ndarray:
     """Parse a user's CSV of 1-D samples (first column; one optional header line) into a float64 array.
@@ -326,7 +329,7 @@ def parse_samples_csv(data: bytes | str, max_rows: int = 1_000_000, max_bytes: i
     Caps instead of hanging: only the first ``max_bytes`` bytes and the first ``max_rows`` rows are read.
     NaN/inf entries are dropped. Every such adjustment appends one sentence to ``notes`` (if given).
     Raises ValueError with one sentence for empty files, non-UTF-8 bytes, text in a data row, fewer than 2
-    finite values, or values that are all equal.
+    finite values, values beyond ±MAX_ABS_VALUE, or values that are all equal.
     """
     notes = notes if notes is not None else []
     if isinstance(data, str):
@@ -360,6 +363,10 @@ def parse_samples_csv(data: bytes | str, max_rows: int = 1_000_000, max_bytes: i
     if bad.any():
         notes.append(f"Dropped {int(bad.sum()):,} NaN or infinite values.")
         x = x[~bad]
+    if x.size and np.abs(x).max() > MAX_ABS_VALUE:
+        big = float(x[np.argmax(np.abs(x) > MAX_ABS_VALUE)])
+        raise ValueError(f"The first column holds {big:.3g}; values must lie within ±{MAX_ABS_VALUE:.0e}, or their "
+                         "squares overflow float32 training.")
     if x.size < 2:
         raise ValueError(f"The file holds {x.size} usable number(s); a density needs at least 2.")
     if np.all(x == x[0]):

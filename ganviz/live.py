@@ -7,7 +7,6 @@ A process-wide cap limits how many runs train at once (DESIGN.md, "The data's wa
 """
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -17,6 +16,7 @@ from typing import Any, Callable
 
 import torch
 
+from ganviz import settings
 from ganviz.monitor import Event
 from ganviz.train import Diverged, Trainer
 
@@ -27,7 +27,7 @@ class Busy(RuntimeError):
 
 _cap_lock = threading.Lock()
 _active = 0
-_cap = int(os.environ.get("GANVIZ_JOB_CAP", 2 * (os.cpu_count() or 1)))
+_cap = settings.job_cap()  # GANVIZ_JOB_CAP, validated (a bad value is reported and the default used)
 
 # A trainer thread gives up the GIL inside every torch op and must win it back afterwards; while another thread
 # runs Python (the server building a page's figures) each win-back waits up to sys.getswitchinterval() — 5 ms by

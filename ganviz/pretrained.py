@@ -23,9 +23,11 @@ from torch import nn
 from ganviz import checkpoint
 from ganviz.data import CLASS_NAMES
 from ganviz.convnets import ImageGANSpec
+from ganviz.safety import UploadError, quote, refusal
 from ganviz.train import LatentPrior
 
-__all__ = ["MODELS_DIR", "RUNS_DIR", "GANInfo", "list_models", "list_runs", "load", "load_upload", "info_from_config",
+__all__ = ["MODELS_DIR", "RUNS_DIR", "GANInfo", "list_models", "list_runs", "resolve_run", "load", "load_upload",
+           "info_from_config",
            "sample_z", "latent_prior", "generate", "labels_for", "MAX_TRUNCATION"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,11 +145,43 @@ def load_with_discriminator(path: str | Path) -> tuple[nn.Module, nn.Module | No
     return G.eval(), None if D is None else D.eval(), config
 
 
+def resolve_run(name: str, runs_dir: str | Path | None = None) -> Path:
+    """The run called ``name`` under the app's runs directory: a folder with config.json + model.safetensors, or a
+    checkpoint .zip, at most two levels down, after resolving links. Anything else — an absolute path, "..", a link
+    out of runs/, a missing run — gets one and the same sentence, which says nothing about other paths."""
+    root = Path(runs_dir or RUNS_DIR).resolve()
+    text = str(name).strip()
+    refused = UploadError(f"There is no saved run named {quote(text)} in runs/: pick one from the list or "
+                          "upload its .zip.")
+    parts = Path(text).parts
+    if not text or "\\" in text or "\x00" in text or Path(text).is_absolute() or not 1 <= len(parts) <= 2 \
+            or any(p in ("", ".", "..") or p.startswith("~") for p in parts):
+        raise refused
+    try:
+        p = (root / text).resolve()
+        if not p.is_relative_to(root) or p == root:
+            raise refused
+        if p.is_dir() and (p / checkpoint.CONFIG).is_file() and (p / checkpoint.WEIGHTS).is_file():
+            return p
+        if p.suffix == ".zip" and p.is_file():
+            return p
+    except OSError:
+        pass
+    raise refused
+
+
 def load_upload(files: list[tuple[str, bytes]]) -> tuple[nn.Module, dict]:
     """(G, config) from uploaded files: one checkpoint .zip, or a .safetensors + a .json config.
 
-    Anything else (a .pt/.pkl pickle, a lone file, two weights files, malformed bytes) raises ValueError with one
-    clear sentence; nothing is ever unpickled."""
+    Anything else (a .pt/.pkl pickle, a lone file, two weights files, malformed bytes, weights whose outputs are not
+    finite) raises UploadError (a ValueError) with one clear sentence; nothing is ever unpickled."""
+    try:
+        return _load_upload(files)
+    except Exception as e:  # noqa: BLE001 - one sentence for the page
+        raise refusal(e, "The upload") from e
+
+
+def _load_upload(files: list[tuple[str, bytes]]) -> tuple[nn.Module, dict]:
     if not files:
         raise ValueError("Upload a checkpoint .zip, or a .safetensors file together with its .json config.")
     by_ext: dict[str, list[bytes]] = {}

@@ -20,7 +20,10 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ganviz.safety import UploadError
+
 MAX_CSV_ROWS = 1_000_000
+MAX_ABS_VALUE = 1e18  # |x| beyond which x² overflows float32 (3.4e38) in a loss or a gradient penalty
 MAX_CSV_BYTES = 32 * 1024 * 1024
 CSV_BOX = 4.0  # user points are rescaled so that the largest |coordinate| equals this
 HQ_SIGMAS = 3.0  # a high-quality sample lies within 3σ of its nearest mode (VEEGAN)
@@ -153,13 +156,13 @@ def parse_points_csv(data: bytes | str, max_rows: int = MAX_CSV_ROWS, max_bytes:
     Streams the rows (decoding as it reads) and stops at the first row past ``max_rows``, so memory stays
     near the file size plus 16 bytes per point. Raises ValueError with one sentence for: binary / non-UTF-8
     data, an empty file, too many bytes or rows, a row without exactly 2 columns, a value that is not a
-    number, NaN or infinity.
+    number, NaN or infinity, or |value| > MAX_ABS_VALUE (the message names the column).
     """
     if isinstance(data, bytes):
         if len(data) > max_bytes:
-            raise ValueError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB.")
+            raise UploadError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB.")
         if b"\x00" in data:
-            raise ValueError("The file is not a text CSV file (it contains binary data).")
+            raise UploadError("The file is not a text CSV file (it contains binary data).")
         stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
     else:
         stream = io.StringIO(data, newline="")
@@ -167,6 +170,7 @@ def parse_points_csv(data: bytes | str, max_rows: int = MAX_CSV_ROWS, max_bytes:
     n = 0
     first = True
     header = False
+    names = ("x", "y")
     try:
         for row in csv.reader(stream):
             if not any(c.strip() for c in row):
@@ -175,28 +179,38 @@ def parse_points_csv(data: bytes | str, max_rows: int = MAX_CSV_ROWS, max_bytes:
                 first = False
                 if not _is_number(row[0].strip()):
                     header = True
+                    if len(row) == 2 and all(c.strip() for c in row):
+                        names = tuple(c.strip()[:20] for c in row)
                     continue
             n += 1
             if n > max_rows:
-                raise ValueError(f"The CSV has more than {max_rows:,} rows; the limit is {max_rows:,} rows.")
+                raise UploadError(f"The CSV has more than {max_rows:,} rows; the limit is {max_rows:,} rows.")
             if len(row) != 2:
-                raise ValueError(f"Data row {n} has {len(row)} columns; each row must be exactly two numbers x, y.")
+                raise UploadError(f"Data row {n} has {len(row)} columns; each row must be exactly two numbers x, y.")
             for cell in row:
                 try:
                     values.append(float(cell.strip()))
                 except ValueError:
-                    raise ValueError(f"Data row {n} has a value that is not a number: {cell.strip()[:20]!r}.") from None
+                    raise UploadError(f"Data row {n} has a value that is not a number: "
+                                      f"{cell.strip()[:20]!r}.") from None
     except UnicodeDecodeError:
-        raise ValueError("The file is not a UTF-8 text CSV file.") from None
+        raise UploadError("The file is not a UTF-8 text CSV file.") from None
     if n == 0:
-        raise ValueError("The CSV file has a header but no data rows." if header else
+        raise UploadError("The CSV file has a header but no data rows." if header else
                          "The CSV file is empty: it needs rows of two numbers x, y.")
     points = np.frombuffer(values, dtype=np.float64).reshape(-1, 2).copy()
-    if not np.isfinite(points).all():
-        bad = int(np.flatnonzero(~np.isfinite(points).all(axis=1))[0]) + 1
-        raise ValueError(f"Data row {bad} holds NaN or infinity; every value must be a finite number.")
+    for j, name in enumerate(names):
+        col = points[:, j]
+        if not np.isfinite(col).all():
+            bad = int(np.flatnonzero(~np.isfinite(col))[0]) + 1
+            raise UploadError(f"Column {name!r} holds NaN or infinity (data row {bad}); every value must be a "
+                              "finite number.")
+        if np.abs(col).max() > MAX_ABS_VALUE:
+            bad = int(np.flatnonzero(np.abs(col) > MAX_ABS_VALUE)[0]) + 1
+            raise UploadError(f"Column {name!r} holds {col[bad - 1]:.3g} (data row {bad}); values must lie within "
+                              f"±{MAX_ABS_VALUE:.0e}, or their squares overflow float32 training.")
     if len(points) < 2:
-        raise ValueError("The CSV needs at least 2 points.")
+        raise UploadError("The CSV needs at least 2 points.")
     return points
 
 

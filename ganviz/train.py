@@ -23,6 +23,7 @@ from ganviz.history import History
 from ganviz.monitor import Event, Monitor
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
+_OPTIMIZER_NAMES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
 LATENT_PRIORS = ("normal", "uniform", "mixture")
 MIXTURE_COMPONENTS = 50   # K of the mixture prior (more than the modes of ring-8 / grid-25)
 MIXTURE_SD = 0.1          # each component's standard deviation, against centres drawn from N(0, I)
@@ -129,7 +130,8 @@ class TrainConfig:
 
 
 class Diverged(RuntimeError):
-    """A loss became NaN or infinite; the message says which and at what learning rates."""
+    """A loss became NaN or infinite; the message says which loss, how, when and at what settings, in words (it
+    never prints nan or inf), and what to change."""
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -392,8 +394,11 @@ class Trainer:
     def _check(self, name: str, value: torch.Tensor) -> None:
         if not torch.isfinite(value).all():
             c = self.config
-            raise Diverged(f"The {name} loss became {value.item()} at step {self.step_count} "
-                           f"(loss {c.loss}, lr_d {c.lr_d:g}, lr_g {c.lr_g:g}): lower the learning rate and reset.")
+            what = "overflowed" if bool(torch.isinf(value).any()) else "became undefined (0/0 or ∞ − ∞)"
+            fix = "lower the learning rate" + ("" if c.optimizer == "adam" else " or switch to Adam")
+            raise Diverged(f"The {name} loss diverged: it {what} at step {self.step_count} ({c.loss} loss, "
+                           f"{_OPTIMIZER_NAMES.get(c.optimizer, c.optimizer)}, lr_d {c.lr_d:g}, lr_g {c.lr_g:g}) — "
+                           f"{fix}, and reset.")
 
     def _d_update(self, keep_fake: bool = False) -> dict:
         c = self.config

@@ -3,7 +3,6 @@ and its remedies (PacGAN, unrolling, spectral norm, WGAN-GP) with the published 
 from __future__ import annotations
 
 import hashlib
-import math
 
 import numpy as np
 import streamlit as st
@@ -65,7 +64,7 @@ def parse_csv(data: bytes) -> np.ndarray:
 
 
 def fmt(value: float, spec: str = ".3f") -> str:
-    return format(value, spec) if value is not None and math.isfinite(value) else "—"
+    return ui.fmt(value, spec)  # never nan/inf or a 30-digit number on a tile
 
 
 ui.page_header(

@@ -68,7 +68,7 @@ with left:
     dataset = st.selectbox("Dataset", list(DATASET_LABELS), format_func=DATASET_LABELS.get, key=f"{P}_dataset")
     images = None
     if dataset == "upload":
-        up = st.file_uploader("A .zip of PNG/JPEG images (sub-folders = classes), or an .npy/.npz array",
+        up = st.file_uploader("A .zip of PNG/JPEG/BMP/GIF/WebP images (sub-folders = classes), or an .npy/.npz array",
                               type=["zip", "npz", "npy"], key=f"{P}_upload")
         if up is not None:
             with ui.user_errors():
@@ -190,7 +190,7 @@ with right:
         ips = snap.steps_per_s * (snap.config.batch_size * snap.config.k if snap.config else batch)
         c2.metric("Images / s", f"{ips:,.0f}" if snap.state == "running" else "—", help=ui.device_description())
         last = {n: hist[n][1][-1] for n in ("d_real", "d_fake") if n in hist and len(hist[n][1])}
-        fmt = (lambda v: f"{v:.3f}") if probabilistic else (lambda v: f"{v:+.2f}")
+        fmt = (lambda v: ui.fmt(v, ".3f")) if probabilistic else (lambda v: ui.fmt(v, "+.2f"))
         c3.metric("D(x)" if probabilistic else "critic(x)", fmt(last["d_real"]) if "d_real" in last else "—")
         c4.metric("D(G(z))" if probabilistic else "critic(G(z))", fmt(last["d_fake"]) if "d_fake" in last else "—")
         g1, g2 = st.columns([1, 1.3])

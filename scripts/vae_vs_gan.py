@@ -22,11 +22,9 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from ganviz import classifier as C  # noqa: E402
-from ganviz import convnets, data, pretrained, vae, vae_gan  # noqa: E402
-from ganviz import evaluation as E  # noqa: E402
-from ganviz.train import TrainConfig  # noqa: E402
+from ganviz import classifier as C
+from ganviz import convnets, data, pretrained, recipes, vae, vae_gan
+from ganviz import evaluation as E
 
 MNIST_TEST = ROOT.parent / "shared" / "data" / "mnist"
 
@@ -44,9 +42,7 @@ def real_sets(dataset: str, data_dir: Path, mnist_test: Path) -> tuple[np.ndarra
 
 def gan_history(images: np.ndarray, steps: int, seed: int) -> dict:
     """loss_d and loss_g of every step of a fresh unconditional DCGAN run (width 32) on ``images``."""
-    f = convnets.FAST_DCGAN
-    spec = convnets.ImageGANSpec(model="dcgan", z_dim=f["z_dim"], width=f["width"], num_classes=0)
-    config = TrainConfig(lr_g=f["lr_g"], lr_d=f["lr_d"], batch_size=f["batch_size"], seed=seed, device="cpu")
+    spec, config = recipes.build(recipes.resolve("digits_unconditional", seed=seed, device="cpu"), num_classes=0)
     labels = np.zeros(len(images), np.int64)
     trainer = convnets.build_trainer(data.ImageSet("x", "train", images, labels, ("x",), "", "folder"), spec, config)
     for _ in range(steps):

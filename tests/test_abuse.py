@@ -9,11 +9,16 @@ from __future__ import annotations
 import builtins
 import io
 import json
+import os
 import pickle
 import re
 import struct
+import subprocess
+import sys
 import threading
+import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +27,9 @@ import torch
 from PIL import Image
 from safetensors.torch import save as st_save
 
-from ganviz import checkpoint, convnets, data, live, losses, playground, pretrained, theory, toy
+from ganviz import checkpoint, convnets, data, live, losses, playground, pretrained, safety, theory, toy
 from ganviz.live import Busy, LiveRun
+from ganviz.safety import UploadError
 from ganviz.nets import MLPDiscriminator, MLPGenerator
 from ganviz.train import TrainConfig, Trainer, seed_all
 from ganviz.ui import fmt
@@ -481,3 +487,329 @@ def test_fifty_playground_start_stop_cycles_leave_no_threads():
     slot.release()
     assert wait_for(lambda: threading.active_count() == base, 10), threading.enumerate()
     assert live.active_jobs() == 0
+
+
+# ===================================================================================================================
+# Issue "an uploaded image runs code in the server": one test per defect, with the crafted files of the report.
+# Each hostile file is measured: peak RSS growth ≤ 200 MB and CPU time (time.process_time) ≤ 5 s, a generous
+# bound on the work an upload may cost.
+# ===================================================================================================================
+MAX_UPLOAD_MB, MAX_UPLOAD_CPU_S = 200, 5.0
+
+
+def cost(fn, *args) -> tuple[float, float, Exception | None]:
+    """(peak RSS growth in MB, CPU seconds of this process, the exception raised or None) of fn(*args)."""
+    t0 = time.process_time()
+    growth, err = peak_growth_mb(fn, *args)
+    return growth, time.process_time() - t0, err
+
+
+def refused_cheaply(fn, *args, words: str) -> str:
+    """fn(*args) raises one UploadError sentence containing ``words``, within the memory and CPU budgets."""
+    growth, cpu, err = cost(fn, *args)
+    assert isinstance(err, UploadError), f"expected an UploadError, got {err!r}"
+    msg = one_sentence(err)
+    assert words in msg, msg
+    assert growth <= MAX_UPLOAD_MB, f"{growth:.0f} MB for: {msg}"
+    assert cpu <= MAX_UPLOAD_CPU_S, f"{cpu:.1f} CPU-s for: {msg}"
+    print(f"[{growth:6.1f} MB, {cpu:5.2f} CPU-s] {msg}")
+    return msg
+
+
+def eps_payload(folder: Path, loop: bool = False) -> bytes:
+    """PostScript that, run by Ghostscript, creates folder/PWNED and deletes folder/KEEP (or spins forever)."""
+    body = "{ } loop" if loop else (f"({folder}/PWNED) (w) file dup (pwned) writestring closefile\n"
+                                    f"({folder}/KEEP) deletefile")
+    return (f"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\n%%EndComments\n{body}\nshowpage\n%%EOF\n").encode()
+
+
+@pytest.fixture
+def fake_gs(tmp_path, monkeypatch):
+    """A `gs` first on PATH that records every call in tmp_path/GS_RAN (so the test is meaningful without a real
+    Ghostscript), Pillow's cached gs lookup cleared, and tmp_path/KEEP for the payload to delete."""
+    from PIL import EpsImagePlugin
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    gs = bin_dir / "gs"
+    gs.write_text(f"#!/bin/sh\necho \"$@\" >> {tmp_path}/GS_RAN\nexit 0\n")
+    gs.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ.get('PATH', '')}")
+    monkeypatch.setattr(EpsImagePlugin, "gs_binary", None)
+    (tmp_path / "KEEP").write_text("keep me")
+    return tmp_path
+
+
+def no_side_effect(folder: Path) -> None:
+    assert not (folder / "GS_RAN").exists(), "Ghostscript was started"
+    assert not (folder / "PWNED").exists() and (folder / "KEEP").read_text() == "keep me"
+
+
+def test_the_eps_payload_is_live(fake_gs):
+    """Without the allow-list, Pillow hands the bytes to its EPS plugin, which starts `gs`: the tests can fail."""
+    img = Image.open(io.BytesIO(eps_payload(fake_gs)))
+    assert img.format == "EPS"
+    with pytest.raises(Exception):  # noqa: B017 - the fake gs draws nothing; that it ran is the point
+        img.load()
+    assert (fake_gs / "GS_RAN").exists()
+
+
+def test_defect1_code_execution_through_an_image_upload(fake_gs, monkeypatch):
+    """EPS/PostScript (and PDF) named .png/.jpg in the image zip: refused by their magic bytes, never opened by
+    Pillow's EPS plugin, no process started, no file touched."""
+    from PIL import EpsImagePlugin
+    started = []
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a) or (_ for _ in ()).throw(OSError()))
+    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", lambda self: started.append("EPS plugin"))
+    eps = eps_payload(fake_gs)
+    cases = {
+        "EPS as 0/a.png": _zip_of({"0/a.png": eps}),
+        "EPS `{ } loop` as 0/a.png": _zip_of({"0/a.png": eps_payload(fake_gs, loop=True)}),
+        "EPS as a .jpg beside a real PNG": _zip_of({"0/ok.png": _png(28, 28), "1/a.jpg": eps}),
+        "DOS EPS binary header": _zip_of({"a.png": b"\xc5\xd0\xd3\xc6" + b"\0" * 26 + eps}),
+        "PDF as a.png": _zip_of({"a.png": b"%PDF-1.4\n" + eps}),
+    }
+    for name, blob in cases.items():
+        msg = refused_cheaply(data.load_upload, blob, "digits.zip", words="not a readable PNG, JPEG")
+        assert "/" not in msg.replace("0/a.png", "").replace("1/a.jpg", "").replace("PNG, JPEG", ""), msg
+        if "PDF" not in name:
+            assert "PostScript, which ganviz never opens" in msg, name
+    assert started == [] and not EpsImagePlugin.gs_binary  # not even `gs --version`
+    no_side_effect(fake_gs)
+
+
+def test_every_image_open_in_ganviz_is_restricted_to_raster_formats():
+    """No Image.open in the package without an explicit formats= allow-list (the only route to EPS is Image.open)."""
+    root = Path(data.__file__).parent
+    calls = [(f.name, line) for f in root.rglob("*.py") for line in f.read_text().splitlines()
+             if "Image.open(" in line and not line.lstrip().startswith(("#", '"', "'"))]
+    assert calls, "the search found nothing: it is broken"
+    for name, line in calls:
+        assert "formats=[fmt]" in line, f"{name}: {line.strip()}"
+    assert safety.RASTER_FORMATS == ("PNG", "JPEG", "BMP", "GIF", "WEBP")
+
+
+def png_header(w: int, h: int) -> bytes:
+    """A PNG declaring w × h 8-bit gray pixels, with one tiny IDAT: a few dozen bytes, gigapixels when decoded."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+def class_folders_zip(n: int, per_class: int = 1) -> bytes:
+    one = _png(1, 1)
+    return _zip_of({f"class_{c:05d}/{i}.png": one for c in range(n) for i in range(per_class)})
+
+
+def huge_weights_checkpoint(spec: convnets.ImageGANSpec | None = None, value: float = 3e38) -> bytes:
+    """A valid checkpoint whose finite weights are all ``value``: every float tensor of G and D filled with it."""
+    spec = spec or tiny_spec()
+    G, D = convnets.build_gan(spec, seed=0)
+    tensors = {f"{p}.{k}": (torch.full_like(v, value) if v.is_floating_point() else v)
+               for p, net in (("G", G), ("D", D)) for k, v in net.state_dict().items()}
+    return ckpt_zip(json.dumps(checkpoint.make_config(spec)).encode(), st_save(tensors))
+
+
+def test_defect2_tracebacks_on_the_page_become_one_sentence():
+    """A 30000×30000 PNG (Pillow's DecompressionBombError), 1,001 class folders, a checkpoint of 3e38 weights on the
+    Latent space route: each one sentence, refused before decoding or building anything."""
+    assert len(png_header(30_000, 30_000)) < 100
+    refused_cheaply(data.load_upload, _zip_of({"0/big.png": png_header(30_000, 30_000)}), "big.zip",
+                    words="30000×30000 pixels; the limit is 16,777,216 pixels per image")
+    refused_cheaply(data.load_upload, _zip_of({"0/big.png": png_header(5_000, 5_000)}), "big.zip",
+                    words="5000×5000 pixels")
+    for header in (png_header(30_000, 30_000), png_header(2**31 - 1, 2**31 - 1)):  # Pillow's own refusal, caught
+        with pytest.raises(UploadError, match="pixels"):
+            safety.open_raster(header, "big.png", 2**62)
+    refused_cheaply(data.load_upload, class_folders_zip(1_001), "classes.zip",
+                    words="1,001 class folders; the limit is 1,000 classes")
+    assert len(data.load_upload(class_folders_zip(1_000), "classes.zip").class_names) == 1_000
+    refused_cheaply(pretrained.load_upload, [("huge.zip", huge_weights_checkpoint())],
+                    words="gives infinite or undefined numbers on a test batch")
+
+
+def test_defect2_pages_show_a_sentence_not_a_traceback():
+    """The same files through the real pages (AppTest): an st.error sentence, no exception, nothing drawn."""
+    from tests.apptest import open_page
+    at = open_page("pages/train_images.py", timeout=120)
+    at.session_state["ti_dataset"] = "upload"
+    at.run()
+    for blob in (_zip_of({"0/big.png": png_header(30_000, 30_000)}), class_folders_zip(1_001),
+                 _zip_of({"0/a.png": eps_payload(Path("/tmp"))})):
+        at.file_uploader(key="ti_upload").set_value(("images.zip", blob, "application/zip")).run()
+        assert not at.exception and len(at.error) == 1 and "\n" not in at.error[0].value
+        assert "Traceback" not in at.error[0].value and "/tmp" not in at.error[0].value
+    at = open_page("pages/latent.py", timeout=120).run()
+    at.selectbox(key="lt_model").set_value("Upload a checkpoint…").run()
+    at.file_uploader(key="lt_upload").set_value(("huge.zip", huge_weights_checkpoint(), "application/zip")).run()
+    assert not at.exception and not at.image
+    assert [e.value for e in at.error] == ["This upload cannot be used: The checkpoint's generator gives infinite or "
+                                           "undefined numbers on a test batch (at layer G.net.0): its weights are "
+                                           "unusable, e.g. far too large."]
+
+
+def test_defect3_garbage_weights_are_refused_on_every_loader(tmp_path):
+    """3e38 weights (finite, so they pass the NaN check): refused by the probe batch on every route a page uses —
+    Train on images' "Load a checkpoint", Latent space / Pretrained uploads and runs, Evaluating GANs."""
+    dcgan = convnets.ImageGANSpec(model="dcgan", z_dim=8, width=4, num_classes=3)
+    for spec in (tiny_spec(), dcgan):
+        blob = huge_weights_checkpoint(spec)
+        (tmp_path / "run.zip").write_bytes(blob)
+        for load in (lambda: checkpoint.load_zip(blob), lambda: pretrained.load_upload([("c.zip", blob)]),
+                     lambda: pretrained.load(tmp_path / "run.zip")):
+            with pytest.raises(UploadError, match="infinite or undefined numbers on a test batch") as info:
+                load()
+            one_sentence(info.value)
+    # weights that are large but give finite numbers everywhere still load (the probe is not a size test)
+    G, _, _ = checkpoint.load_zip(huge_weights_checkpoint(tiny_spec(), value=1e-3))
+    assert isinstance(G, torch.nn.Module)
+    # and the page: a sentence where the garbage grid was
+    from tests.apptest import open_page
+    at = open_page("pages/train_images.py", timeout=120)
+    for k, v in {"ti_dataset": "digits8x8", "ti_model": "mlp", "ti_conditional": False}.items():
+        at.session_state[k] = v
+    at.run()
+    shown = len(at.image)
+    at.file_uploader(key="ti_ckpt").set_value(("huge.zip", huge_weights_checkpoint(), "application/zip")).run()
+    assert not at.exception and len(at.image) == shown
+    assert any("infinite or undefined numbers" in e.value for e in at.error)
+
+
+def test_defect4_memory_amplification_by_a_checkpoint_config():
+    """A 470-byte zip asking for an MLP of hidden widths [8192, 8192, 8192]: refused from its config's parameter
+    count (on the meta device) before a byte is allocated; the layer count and the prior's size are capped too."""
+    tensors, _ = good_checkpoint()
+
+    def cfg(**model) -> bytes:
+        return json.dumps({"format": "ganviz-gan", "version": 1, "model": {"model": "mlp", **model}}).encode()
+
+    big = ckpt_zip(cfg(hidden_g=[8192] * 3, hidden_d=[8192] * 3), b"")
+    assert len(big) < 600
+    msg = refused_cheaply(checkpoint.load_zip, big, words="M parameters; the limit is 50 M")
+    assert "282 M" in msg  # 2 × (three 8192² layers + the ends) + biases, counted without allocating
+    growth, _, _ = cost(checkpoint.load_zip, big)
+    assert growth < 20, f"refusing the [8192]*3 config took {growth:.0f} MB"
+    refused_cheaply(checkpoint.load_zip, ckpt_zip(cfg(hidden_g=[16] * 9), st_save(tensors)),
+                    words="at most 8 hidden layers")
+    refused_cheaply(checkpoint.load_zip, ckpt_zip(cfg(z_dim=1024, prior="mixture", mixture_k=10_000),
+                                                  st_save(tensors)), words="at most 1,048,576 numbers")
+    refused_cheaply(checkpoint.load_zip, ckpt_zip(cfg(z_dim=4, hidden_g=[8], hidden_d=[8]), b"\0" * (4 << 20)),
+                    words="far larger than the nets of its config")
+    # the count is the real one: a net built for real has exactly as many numbers
+    spec = convnets.ImageGANSpec(model="dcgan", width=16, depth=1, num_classes=10, spectral_norm=True)
+    G, D = convnets.build_gan(spec)
+    assert convnets.spec_size(spec) == sum(t.numel() for n in (G, D) for t in n.state_dict().values())
+
+
+def test_defect5_cpu_amplification_and_quadratic_class_folders():
+    """100 copies of a 4096² PNG (a 1.6 MB zip): refused from the headers before decoding. 20,000 class folders:
+    refused in linear time. Legitimate many-folder and many-file zips load within the CPU budget."""
+    many = _zip_of({f"{i % 10}/{i}.png": _png(4096, 4096) for i in range(100)})
+    assert len(many) < 2 * MB
+    refused_cheaply(data.load_upload, many, "big.zip", words="more than 100,000,000 pixels in all")
+    refused_cheaply(data.load_upload, class_folders_zip(20_000), "classes.zip", words="20,000 class folders")
+    refused_cheaply(data.load_upload, class_folders_zip(5_000), "classes.zip", words="5,000 class folders")
+    # a zip of more entries than the cap (empty folders count): refused from its central directory
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for i in range(data.MAX_ZIP_ENTRIES + 1):
+            zf.writestr(f"d{i}/", b"")
+    refused_cheaply(data.load_upload, buf.getvalue(), "dirs.zip", words="more than 70,000 entries")
+    refused_cheaply(data.load_upload, class_folders_zip(1, data.MAX_ZIP_IMAGES + 1), "n.zip", words="60,001 files")
+    # linear: 1,000 folders × 20 pictures load, labelled by folder
+    growth, cpu, err = cost(data.load_upload, class_folders_zip(1_000, 20), "ok.zip")
+    assert err is None and cpu <= MAX_UPLOAD_CPU_S and growth <= MAX_UPLOAD_MB
+    s = data.load_upload(class_folders_zip(1_000, 20), "ok.zip")
+    assert len(s) == 20_000 and len(s.class_names) == 1_000 and np.bincount(s.labels).tolist() == [20] * 1_000
+    print(f"[{growth:6.1f} MB, {cpu:5.2f} CPU-s] 1,000 class folders × 20 pictures loaded")
+
+
+def test_defect6_the_path_box_cannot_read_the_server(tmp_path):
+    """Runs are named inside the app's runs/ only; any other path, existing or not, gets the same sentence."""
+    runs, outside = tmp_path / "runs", tmp_path / "elsewhere"
+    tensors, config = good_checkpoint()
+    for folder in (runs / "mine", outside / "theirs"):
+        folder.mkdir(parents=True)
+        (folder / checkpoint.CONFIG).write_text(json.dumps(config))
+        (folder / checkpoint.WEIGHTS).write_bytes(st_save(tensors))
+    (outside / "scored.zip").write_bytes(ckpt_zip(json.dumps(config).encode(), st_save(tensors)))
+    (runs / "link").symlink_to(outside / "theirs")
+    assert pretrained.resolve_run("mine", runs) == (runs / "mine").resolve()
+    said = {}
+    for name in ("/root/.ssh", "/nonexistent", str(outside / "theirs"), str(outside / "scored.zip"),
+                 "../elsewhere/theirs", "link", "mine/../../elsewhere/theirs", "~root", "", "mine/x/y"):
+        with pytest.raises(UploadError) as info:
+            pretrained.resolve_run(name, runs)
+        said[name] = one_sentence(info.value).replace(safety.quote(name), "<name>")
+    assert len(set(said.values())) == 1, said
+    assert "/" not in next(iter(said.values())).replace("runs/", "")
+
+
+def test_defect7_absurd_csv_values_are_refused_naming_the_column():
+    """1e308 squares to inf in float32 training; such data is refused at load, not blamed on the learning rate."""
+    for text, column in ((b"1e308,1e308\n1,2\n", "'x'"), (b"x,y\n1,2\n3,1.7e308\n", "'y'"),
+                         (b"lat,lon\n1,2\n-2e18,0\n", "'lat'"), (b"1,2\n3,1e400\n", "'y' holds NaN or infinity")):
+        with pytest.raises(UploadError, match=column) as info:
+            toy.parse_points_csv(text)
+        msg = one_sentence(info.value)
+        assert "learning rate" not in msg and "nan" not in msg and not re.search(r"\d{10}", msg), msg
+    assert toy.parse_points_csv(b"1e18,-1e18\n0,0\n").shape == (2, 2)  # the largest accepted values
+    with pytest.raises(ValueError, match="first column holds 1e\\+300"):
+        theory.parse_samples_csv(b"1\n2\n1e300\n")
+
+
+def test_defect8_divergence_messages_and_tiles_show_no_raw_numbers():
+    """Playground, SGD, lr 0.1, minimax: the pause sentence says what overflowed and what to do, in words; the tiles'
+    formatter never prints nan/inf or a 30-digit number."""
+    ds = toy.DATASETS["ring-8"]()
+    cfg = playground.PlaygroundConfig(dataset="ring-8", loss="minimax", optimizer="sgd", lr_g=0.1, lr_d=0.1)
+    run = LiveRun(lambda: playground.build_trainer(cfg, ds), max_steps=2_000,
+                  publish_every_s=0.05)
+    run.start()
+    assert wait_for(lambda: not run.alive(), 120)
+    snap = run.snapshot()
+    run.stop()
+    assert snap.state == "paused" and snap.error, "the run did not diverge: the test has lost its point"
+    assert re.fullmatch(r"The (discriminator|generator) loss diverged: it (overflowed|became undefined \(0/0 or "
+                        r"∞ − ∞\)) at step \d+ \(minimax loss, SGD, lr_d 0\.1, lr_g 0\.1\) — lower the "
+                        r"learning rate or switch to Adam, and reset\.", snap.error), snap.error
+    shown = [fmt(v, spec) for _, vals in snap.history.values() for v in vals for spec in (".4f", "+.2f", ".3f")]
+    assert shown and all(not re.search(r"nan|inf|\d{10}", s) for s in shown)
+    assert fmt(-22498605351508950254029373440.0, ".3f") == "-2.25e+28" and fmt(7.7e18, "+.2f") == "+7.7e+18"
+    assert fmt(123.456, ".3f") == "123.456" and fmt(float("nan")) == "—" and fmt(float("-inf")) == "−∞"
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-3", "2.5", "100000"])
+def test_defect9_operator_settings_are_validated(value):
+    """GANVIZ_JOB_CAP=abc no longer breaks `import ganviz.live`; a bad value is said once and the default used."""
+    env = {**os.environ, "GANVIZ_JOB_CAP": value}
+    out = subprocess.run([sys.executable, "-c", "import os, ganviz.live as l; print(l.job_cap(), 2 * os.cpu_count())"],
+                         capture_output=True, text=True, env=env, cwd=Path(data.__file__).parents[1], timeout=120)
+    assert out.returncode == 0, out.stderr
+    cap, default = out.stdout.split()
+    assert cap == default
+    assert out.stderr.strip() == (f"ganviz: GANVIZ_JOB_CAP={value!r} is not a whole number from 1 to 1,024 (how many "
+                                  f"runs may train at once); using the default {default}.")
+
+
+def test_defect9_every_ganviz_setting_is_validated(monkeypatch, tmp_path, capsys):
+    from ganviz import settings
+    monkeypatch.setenv("GANVIZ_JOB_CAP", "3")
+    assert settings.job_cap() == 3
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("GANVIZ_CACHE", str(tmp_path / "file"))
+    monkeypatch.setenv("GANVIZ_DATA", str(tmp_path / "file"))
+    monkeypatch.setenv("GANVIZ_MIRROR", "file:///etc/")
+    assert settings.cache_root() is None and settings.data_dir() is None and settings.mirror() is None
+    assert data.cache_dir() == Path.home() / ".cache" / "ganviz"
+    found = settings.problems()
+    assert len(found) == 3 and all(m.startswith("GANVIZ_") and m.endswith(".") and "\n" not in m for m in found)
+    monkeypatch.setenv("GANVIZ_MIRROR", "https://example.org/mnist/")
+    monkeypatch.setenv("GANVIZ_CACHE", str(tmp_path / "cache"))
+    assert settings.mirror() == "https://example.org/mnist/" and data.cache_dir("mnist") == tmp_path / "cache" / "mnist"
+    # every GANVIZ_* variable the package reads goes through ganviz.settings
+    root = Path(data.__file__).parent
+    read = {m for f in root.rglob("*.py") for m in re.findall(r"GANVIZ_[A-Z_]+", f.read_text())}
+    assert read <= set(settings.NAMES), read - set(settings.NAMES)
+    direct = [f.name for f in root.rglob("*.py") if f.name != "settings.py" and "os.environ" in f.read_text()]
+    assert direct == [], direct

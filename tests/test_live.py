@@ -92,7 +92,7 @@ def test_nan_pauses_with_message():
     run.start()
     assert wait_for(lambda: run.snapshot().error is not None)
     snap = run.snapshot()
-    assert snap.state == "paused" and "became nan" in snap.error and "lr_d" in snap.error
+    assert snap.state == "paused" and "loss diverged" in snap.error and "nan" not in snap.error and "lr_d" in snap.error
     assert wait_for(lambda: not run.alive()) and live.active_jobs() == 0
 
 

@@ -10,7 +10,10 @@ from typing import Callable
 import streamlit as st
 import torch
 
+from ganviz import settings
 from ganviz.live import Busy, LiveRun, RunSlot, Snapshot
+
+settings.report()  # a bad GANVIZ_* value is said once in the server's log when the app starts
 
 
 def _ensure_app_navigation() -> None:
@@ -70,16 +73,22 @@ def formula(latex: str, caption: str | None = None) -> None:
         st.caption(caption)
 
 
+FMT_SCI_FROM = 1e9  # a loss or score this large has no meaningful digits left
+
+
 def fmt(value, spec: str = ".4f", missing: str = "—") -> str:
-    """A number for the screen: never 'nan' or 'inf' (shown as ``missing`` / '∞'), never '-0.0000'."""
+    """A number for the screen: never 'nan' or 'inf' (shown as ``missing`` / '∞'), never '-0.0000', and never a
+    30-digit number: from |v| ≥ FMT_SCI_FROM on, three significant digits in scientific notation (−2.25e+28)."""
     try:
         v = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return missing
     if math.isnan(v):
         return missing
     if math.isinf(v):
         return "∞" if v > 0 else "−∞"
+    if abs(v) >= FMT_SCI_FROM:
+        return format(v, ("+" if spec.startswith("+") else "") + ".3g")
     text = format(v, spec)
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 

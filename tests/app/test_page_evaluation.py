@@ -71,18 +71,28 @@ def test_bad_run_path_gives_one_sentence_and_fid_infinity_is_shown():
     at.text_input(key="eval_run_path").input("/nonexistent/run").run()
     assert not at.exception
     assert any("could not be evaluated" in e.value for e in at.error)
+    # a path outside runs/ that exists gets the same sentence (but for the echoed name) as one that does not
+    said = {}
+    for path in ("/root/.ssh", "/nonexistent", "/etc", "../../etc/passwd"):
+        at.text_input(key="eval_run_path").input(path).run()
+        assert not at.exception and len(at.error) == 1
+        said[path] = at.error[0].value.replace(path, "<name>")
+    assert len(set(said.values())) == 1, said
     m = metric_values(at)
     assert float(m["real train: FID∞"]) < float(m["real train: FID at N = 5,000"])
 
 
-def test_saved_run_folder_gets_its_own_row(tmp_path):
-    from ganviz import checkpoint
+def test_saved_run_folder_gets_its_own_row(tmp_path, monkeypatch):
+    from ganviz import checkpoint, pretrained
     from ganviz.convnets import ImageGANSpec, build_gan
     spec = ImageGANSpec(model="dcgan", z_dim=16, width=8)
     G, D = build_gan(spec, seed=0)
     checkpoint.save(tmp_path / "run", G, D, checkpoint.make_config(spec, data={"name": "mnist"}))
     at = fast_page()
-    at.text_input(key="eval_run_path").input(str(tmp_path / "run")).run()
+    at.text_input(key="eval_run_path").input(str(tmp_path / "run")).run()  # a full path: refused, even if it exists
+    assert not at.exception and any("no saved run named" in e.value for e in at.error)
+    monkeypatch.setattr(pretrained, "RUNS_DIR", tmp_path)  # the app's runs/ folder: runs are named inside it
+    at.text_input(key="eval_run_path").input("run").run()
     assert not at.exception and not at.error
     df = at.dataframe[0].value
     mine = df[df["set"] == "your run"].iloc[0]

@@ -1,0 +1,110 @@
+"""The operator's settings (environment variables), read and validated in one place.
+
+A bad value never stops the app: it is reported once, as one sentence on the server's stderr (the startup log),
+and the default is used instead.
+
+GANVIZ_JOB_CAP  training runs at once, a whole number 1..MAX_JOB_CAP (default 2 × CPU cores)
+GANVIZ_CACHE    folder of the download cache (default ~/.cache/ganviz)
+GANVIZ_DATA     a folder holding MNIST / Fashion-MNIST IDX files (optional)
+GANVIZ_MIRROR   an http(s) base URL to download MNIST / Fashion-MNIST from (optional)
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["NAMES", "MAX_JOB_CAP", "job_cap", "cache_root", "data_dir", "mirror", "problems", "report"]
+
+NAMES = ("GANVIZ_JOB_CAP", "GANVIZ_CACHE", "GANVIZ_DATA", "GANVIZ_MIRROR")
+MAX_JOB_CAP = 1024
+_reported: set[str] = set()
+
+
+def _problem(message: str) -> None:
+    """Say ``message`` once per process on stderr (the server's log)."""
+    if message not in _reported:
+        _reported.add(message)
+        print(f"ganviz: {message}", file=sys.stderr, flush=True)
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    return None if value is None or not value.strip() else value.strip()
+
+
+def _check_job_cap() -> tuple[int, str | None]:
+    default = 2 * (os.cpu_count() or 1)
+    raw = _raw("GANVIZ_JOB_CAP")
+    if raw is None:
+        return default, None
+    try:
+        n = int(raw)
+    except ValueError:
+        n = None
+    if n is None or not 1 <= n <= MAX_JOB_CAP:
+        return default, (f"GANVIZ_JOB_CAP={raw[:20]!r} is not a whole number from 1 to {MAX_JOB_CAP:,} (how many "
+                         f"runs may train at once); using the default {default}.")
+    return n, None
+
+
+def _check_folder(name: str) -> tuple[Path | None, str | None]:
+    raw = _raw(name)
+    if raw is None:
+        return None, None
+    p = Path(raw).expanduser()
+    if p.exists() and not p.is_dir():
+        return None, f"{name} names a file, not a folder; it is ignored."
+    return p, None
+
+
+def _check_mirror() -> tuple[str | None, str | None]:
+    raw = _raw("GANVIZ_MIRROR")
+    if raw is None:
+        return None, None
+    if not raw.lower().startswith(("http://", "https://")) or any(c.isspace() for c in raw):
+        return None, ("GANVIZ_MIRROR must be an http:// or https:// address; it is ignored (the official mirrors "
+                      "are used).")
+    return raw, None
+
+
+def _get(check):
+    value, message = check()
+    if message:
+        _problem(message)
+    return value
+
+
+def job_cap() -> int:
+    """GANVIZ_JOB_CAP, validated (default 2 × CPU cores)."""
+    return _get(_check_job_cap)
+
+
+def cache_root() -> Path | None:
+    """GANVIZ_CACHE as a folder, or None for the default."""
+    return _get(lambda: _check_folder("GANVIZ_CACHE"))
+
+
+def data_dir() -> Path | None:
+    """GANVIZ_DATA as a folder, or None."""
+    return _get(lambda: _check_folder("GANVIZ_DATA"))
+
+
+def mirror() -> str | None:
+    """GANVIZ_MIRROR as an http(s) URL, or None."""
+    return _get(_check_mirror)
+
+
+def problems() -> list[str]:
+    """One sentence per setting that is set to something unusable (empty when all is well)."""
+    checks = (_check_job_cap, lambda: _check_folder("GANVIZ_CACHE"), lambda: _check_folder("GANVIZ_DATA"),
+              _check_mirror)
+    return [m for m in (c()[1] for c in checks) if m]
+
+
+def report() -> list[str]:
+    """Print every problem once on stderr (called when the app or the CLI starts); returns them."""
+    found = problems()
+    for m in found:
+        _problem(m)
+    return found
