@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ganviz import classifier, data, metrics, vae  # noqa: E402
+from ganviz import classifier, data, metrics, vae
 
 
 def main() -> None:
