@@ -175,15 +175,23 @@ def preset_bar(prefix: str, presets: dict, defaults: dict, label: str = "Presets
             for k, v in _preset_values(prefix, defaults, presets[name][1], adapt).items():
                 st.session_state[f"{prefix}_{k}"] = v
             st.session_state[f"{prefix}_story"] = name
+            # other parameters of this page may override the preset's values once its widgets are drawn: the
+            # story waits for the next rerun, where the comparison below sees the resolved values
+            if any(k.startswith(f"{prefix}_") and k != f"{prefix}_preset" for k in st.query_params):
+                st.session_state[f"{prefix}_story_wait"] = True
     with st.container(horizontal=True, gap="small", vertical_alignment="center", key=f"gv_presets_{prefix}"):
         st.markdown(f"**{label}**", width="content")
         for i, name in enumerate(names):
             st.button(name, key=f"{prefix}_preset_{i}", on_click=_apply_preset,
                       args=(prefix, defaults, presets[name][1], name, adapt), width="content")
     story = st.session_state.get(f"{prefix}_story")
+    if st.session_state.pop(f"{prefix}_story_wait", False):
+        return story
     if story in presets:
         wanted = _preset_values(prefix, defaults, presets[story][1], adapt)
         same = all(_same(st.session_state.get(f"{prefix}_{k}"), v) for k, v in wanted.items())
+        if not same and f"{prefix}_preset" in st.query_params:
+            del st.query_params[f"{prefix}_preset"]  # the link now restores the settings, not the preset
         if not presenting():
             with st.container(key=f"gv_prose_story_{prefix}"):
                 st.caption(f"**{md_escape(story)}:** {md_escape(presets[story][0])}" if same else
