@@ -88,7 +88,7 @@ ui.page_header(
 ui.preset_bar(P, PRESETS, DEFAULTS)
 
 # ----------------------------------------------------------------------------------------------- settings
-with st.expander("Settings", expanded=True):
+with st.container(key="gv_settings_gen"), st.expander("Settings", expanded=False, icon=":material/tune:"):
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown("**Noise and target p_data**")

@@ -110,7 +110,8 @@ m[2].metric("|difference|", f"{abs(opt['c'] - (-theory.LOG4 + 2 * opt['jsd'])):.
 m[3].metric("JSD(p_data ‖ p_g)", ui.fmt(opt["jsd"], ".6f"), help="In nats; log 2 ≈ 0.693147 is its maximum.")
 c1, c2 = st.columns([1.2, 2.2])
 with c1:
-    ui.formula(r"V(G,D^*) = \int p_{data}\log\tfrac{p_{data}}{p_{data}+p_g} + p_g\log\tfrac{p_g}{p_{data}+p_g}\,dx")
+    ui.formula(r"\begin{aligned}V(G,D^*) = \int & p_{data}\log\tfrac{p_{data}}{p_{data}+p_g} \\"
+               r" & + p_g\log\tfrac{p_g}{p_{data}+p_g}\,dx\end{aligned}")
     ui.formula(r"= -\log 4 + 2\,\mathrm{JSD}(p_{data}\,\|\,p_g)",
                "Left: the integral with D* plugged in. Right: JSD from its own formula. Goodfellow et al. 2014, "
                "Thm. 1.")
@@ -200,7 +201,7 @@ with c1:
 with c2:
     st.plotly_chart(pt.prop2_figure(XS, opt["p"][S], path, steps, height=300), key=f"{P}_fig_4")
     st.plotly_chart(pt.c_path_figure(c_values, steps, height=200), key=f"{P}_fig_4b")
-ui.formula(r"\frac{\delta C}{\delta p_g(x)} = \log\frac{p_g(x)}{p_{data}(x)+p_g(x)} = \log(1-D^*(x)),"
-           r"\qquad p_g \leftarrow \frac{1}{Z}\, p_g\, e^{-\eta\, \delta C/\delta p_g}",
+ui.formula(r"\begin{aligned}\frac{\delta C}{\delta p_g(x)} &= \log\frac{p_g(x)}{p_{data}(x)+p_g(x)} = "
+           r"\log(1-D^*(x))\\ p_g &\leftarrow \frac{1}{Z}\, p_g\, e^{-\eta\, \delta C/\delta p_g}\end{aligned}",
            "Exponentiated-gradient (mirror) descent keeps p_g a density; each step raises p_g where D* says "
            "'real' (D* > ½) and lowers it where D* < ½ — Goodfellow et al. 2014, Prop. 2.")
