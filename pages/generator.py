@@ -204,9 +204,10 @@ with f1:
     ui.formula(r"p_g(x) = \sum_{z:\,G(z)=x} \frac{p_z(z)}{|G'(z)|}",
                f"Exact up to G being linear on {N_Z - 1:,} z-cells: each cell's prior mass is spread over its image.")
 with f2:
-    ui.formula(r"\mathrm{JSD} = \tfrac12\mathrm{KL}(p_{data}\|m) + \tfrac12\mathrm{KL}(p_g\|m),"
-               r"\ m=\tfrac{p_{data}+p_g}{2}")
-    ui.formula(r"W_1 = \int |F_{data} - F_g|\,dx, \qquad G^* = F_{data}^{-1}\circ F_z")
+    ui.formula(r"\begin{aligned}\mathrm{JSD} &= \tfrac12\mathrm{KL}(p_{data}\|m) + \tfrac12\mathrm{KL}(p_g\|m)\\"
+               r"m &= \tfrac{p_{data}+p_g}{2}\end{aligned}")
+    ui.formula(r"W_1 = \int |F_{data} - F_g|\,dx")
+    ui.formula(r"G^* = F_{data}^{-1}\circ F_z")
 
 if gen != "mlp":
     with ui.user_errors():

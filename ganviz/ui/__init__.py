@@ -46,11 +46,16 @@ html { font-size: 20px; }
 
 def presenter_toggle() -> None:
     """The sidebar toggle of the presenter view, bound to the URL; ``?present=1`` works too. App-wide (app.py)."""
+    pending = f"{PRESENT}_from_url"
     if PRESENT not in st.session_state and st.query_params.get(PRESENT) in ("1", "yes", "on"):
-        st.session_state[PRESENT] = True
+        st.session_state[PRESENT] = st.session_state[pending] = True  # "1" is not a boolean to Streamlit
+    elif st.session_state.pop(pending, False):
+        st.session_state[PRESENT] = True  # set by code on a rerun: Streamlit then writes ?present=true
     st.sidebar.toggle("Presenter view", key=PRESENT, bind="query-params",
                       help="For a projector: larger text and charts; the settings and the longer explanations are "
                            "hidden, the picture, its numbers, the formula and Play/Step stay. The link keeps it.")
+    if st.session_state.get(pending):
+        st.rerun()
     if presenting():
         st.html(_PRESENTER_CSS)
 
