@@ -128,3 +128,20 @@ def test_presenter_view_from_the_url_hides_settings_and_scales_chart_fonts():
     fig = json.loads(normal.get("plotly_chart")[0].proto.spec)
     assert fig["layout"]["font"]["size"] == 14
     stop(normal, "ds_reset")
+
+
+def test_leaving_a_page_and_coming_back_keeps_its_widgets_and_its_run():
+    at = opened("app.py")
+    at.switch_page("pages/discriminator.py").run()
+    at.slider(key="ds_mu_g").set_value(1.7).run()
+    at.button(key="ds_preset_4").click().run()  # "Learning rate too large": lr = 1, the rest at the defaults
+    at.slider(key="ds_mu_g").set_value(1.7).run()
+    at.button(key="ds_step").click().run()
+    before = metric_values(at)
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/discriminator.py").run()
+    assert not at.exception
+    assert at.slider(key="ds_mu_g").value == 1.7 and at.select_slider(key="ds_lr").value == 1.0
+    assert metric_values(at) == before and before["D step"] == "1"  # the same run, not a reset
+    assert any("settings changed since" in c.value for c in at.caption)  # the story does not claim the preset
+    stop(at, "ds_reset")
