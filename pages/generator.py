@@ -199,21 +199,25 @@ def draw_metrics(v: dict) -> None:
         st.info("G is constant: p_g is a point mass, drawn as one grid cell of height 1/Δx.")
 
 
-f1, f2 = st.columns(2)
-with f1:
-    ui.formula(r"p_g(x) = \sum_{z:\,G(z)=x} \frac{p_z(z)}{|G'(z)|}",
-               f"Exact up to G being linear on {N_Z - 1:,} z-cells: each cell's prior mass is spread over its image.")
-with f2:
-    ui.formula(r"\begin{aligned}\mathrm{JSD} &= \tfrac12\mathrm{KL}(p_{data}\|m) + \tfrac12\mathrm{KL}(p_g\|m)\\"
-               r"m &= \tfrac{p_{data}+p_g}{2}\end{aligned}")
-    ui.formula(r"W_1 = \int |F_{data} - F_g|\,dx")
-    ui.formula(r"G^* = F_{data}^{-1}\circ F_z")
+def draw_formulas() -> None:
+    """The formulas behind the figures, under them."""
+    f1, f2 = st.columns(2)
+    with f1:
+        ui.formula(r"p_g(x) = \sum_{z:\,G(z)=x} \frac{p_z(z)}{|G'(z)|}",
+                   f"Exact up to G being linear on {N_Z - 1:,} z-cells: each cell's prior mass is spread over its image.")
+    with f2:
+        ui.formula(r"\begin{aligned}\mathrm{JSD} &= \tfrac12\mathrm{KL}(p_{data}\|m) + \tfrac12\mathrm{KL}(p_g\|m)\\"
+                   r"m &= \tfrac{p_{data}+p_g}{2}\end{aligned}")
+        ui.formula(r"W_1 = \int |F_{data} - F_g|\,dx")
+        ui.formula(r"G^* = F_{data}^{-1}\circ F_z")
+
 
 if gen != "mlp":
     with ui.user_errors():
         views = static_views(target, target_key, gen, a, b, f, prior, seed)
     draw_metrics(views)
     draw_views(views)
+    draw_formulas()
     st.stop()
 
 # --------------------------------------------------------------------------------------------- live MLP
@@ -261,3 +265,4 @@ def draw_live(snap) -> None:
 
 
 ui.live_panel(run, draw_live)
+draw_formulas()

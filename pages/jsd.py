@@ -144,7 +144,7 @@ def disjoint_section() -> None:
     m[1].metric("W1", ui.fmt(w, ".4f"))
     m[2].metric("C(G) = V(G, D*)", ui.fmt(theory.c_of_g(X, pu, qu), ".6f"))
     with m[3]:
-        ui.formula(r"\theta > 2:\ \mathrm{JSD} = \log 2,\ W_1 = \theta",
+        ui.formula(r"\theta > 2:\quad \begin{aligned}\mathrm{JSD} &= \log 2\\ W_1 &= \theta\end{aligned}",
                    "Arjovsky et al. 2017, Example 1: this far off, JSD gives G no signal; W1 still does.")
 
 

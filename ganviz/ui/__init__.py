@@ -14,7 +14,7 @@ import torch
 from ganviz.live import Busy, LiveRun, RunSlot, Snapshot
 from ganviz.plots import base as plots_base
 
-PRESENT = "present"  # the presenter view's toggle: its key and URL parameter (?present=true, ?present=1)
+PRESENT = "present"  # the presenter view's toggle: its key and URL parameter (?present=1)
 PRESENTER_SCALE = 1.45  # chart fonts in the presenter view: 14 px -> ~20 px
 # key -> page default, filled by init_state: bind() gives each widget its page default as its own default, so
 # the URL carries exactly the settings that differ from a fresh page (and a value equal to the widget's built-in
@@ -32,6 +32,12 @@ def presenting() -> bool:
 
 plots_base.set_font_scale_source(lambda: PRESENTER_SCALE if presenting() else 1.0)
 
+# every page: less empty space above the title, so the picture starts higher on a 720-px projector
+_BASE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; padding-bottom: 3rem; }
+[data-testid="stMain"] h1 { font-size: 2.1rem; padding-top: 0.4rem; padding-bottom: 0.6rem; }
+</style>"""
+
 _PRESENTER_CSS = """<style>
 html { font-size: 20px; }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
@@ -45,19 +51,19 @@ html { font-size: 20px; }
 
 
 def presenter_toggle() -> None:
-    """The sidebar toggle of the presenter view, bound to the URL; ``?present=1`` works too. App-wide (app.py)."""
-    pending = f"{PRESENT}_from_url"
-    if PRESENT not in st.session_state and st.query_params.get(PRESENT) in ("1", "yes", "on"):
-        st.session_state[PRESENT] = st.session_state[pending] = True  # "1" is not a boolean to Streamlit
-    elif st.session_state.pop(pending, False):
-        st.session_state[PRESENT] = True  # set by code on a rerun: Streamlit then writes ?present=true
-    st.sidebar.toggle("Presenter view", key=PRESENT, bind="query-params",
+    """The sidebar toggle of the presenter view, app-wide (app.py): ``?present=1`` (or ``true``) turns it on, and
+    while it is on the URL keeps ``present=1`` on every page, so a reload or a shared link stays in it."""
+    if PRESENT not in st.session_state:
+        st.session_state[PRESENT] = st.query_params.get(PRESENT, "").lower() in ("1", "true", "yes", "on")
+    st.sidebar.toggle("Presenter view", key=PRESENT,
                       help="For a projector: larger text and charts; the settings and the longer explanations are "
                            "hidden, the picture, its numbers, the formula and Play/Step stay. The link keeps it.")
-    if st.session_state.get(pending):
-        st.rerun()
     if presenting():
-        st.html(_PRESENTER_CSS)
+        if st.query_params.get(PRESENT) != "1":
+            st.query_params[PRESENT] = "1"
+    elif PRESENT in st.query_params:
+        del st.query_params[PRESENT]
+    st.html(_BASE_CSS + (_PRESENTER_CSS if presenting() else ""))
 
 
 def bind(key: str, options=None, multi: bool = False) -> dict:

@@ -68,6 +68,7 @@ def test_a_url_with_parameters_restores_the_view_also_after_a_reload(page, serve
 
 def test_presenter_view_by_url(page, server):
     open_at(page, f"{server}/saturation?present=1")
+    page.wait_for_selector(".js-plotly-plot .xtick text", timeout=60_000)
     assert_no_exception(page)
     size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector("
                          "'[data-testid=\"stMain\"] [data-testid=\"stMarkdownContainer\"] p')).fontSize)")
@@ -77,4 +78,8 @@ def test_presenter_view_by_url(page, server):
     assert tick >= 20
     assert page.locator(".st-key-gv_settings_sat").count() == 0 or not page.locator(
         ".st-key-gv_settings_sat").first.is_visible()
-    assert re.search(r"present=(true|1)", page.url)
+    assert re.search(r"present=1", page.url)
+    page.reload()  # the link keeps the presenter view
+    page.wait_for_selector(".js-plotly-plot .xtick text", timeout=60_000)
+    assert page.locator(".st-key-gv_settings_sat").count() == 0 or not page.locator(
+        ".st-key-gv_settings_sat").first.is_visible()
