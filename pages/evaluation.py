@@ -160,7 +160,8 @@ clf, ref = load_eval(dataset)
 pool = real_pool(dataset)
 class_names = clf.config.get("class_names") or [str(i) for i in range(10)]
 is_real = C.reference_inception_score(dataset, "test")
-settings_area.caption(f"Reference: {clf.config['data']['test']} — μ, Σ over {ref.n:,} images; KID and precision/recall use "
+settings_area.caption(f"Reference: {clf.config['data']['test']} — μ, Σ over {ref.n:,} images; KID and "
+                      f"precision/recall use "
            f"{len(ref.features):,} of their feature vectors. Classifier accuracy "
            f"{100 * clf.config['accuracy']['test']:.2f} %, real-data IS {is_real[0]:.2f} ± {is_real[1]:.2f}.")
 

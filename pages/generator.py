@@ -92,8 +92,10 @@ with st.container(key="gv_settings_gen"), st.expander("Settings", expanded=False
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown("**Noise and target p_data**")
-        prior = st.radio("Noise prior p_z", list(PRIORS), format_func=PRIORS.get, horizontal=True, **ui.bind(f"{P}_prior", PRIORS))
-        target_kind = st.selectbox("Target p_data", list(TARGETS), format_func=TARGETS.get, **ui.bind(f"{P}_target", TARGETS))
+        prior = st.radio("Noise prior p_z", list(PRIORS), format_func=PRIORS.get, horizontal=True,
+                         **ui.bind(f"{P}_prior", PRIORS))
+        target_kind = st.selectbox("Target p_data", list(TARGETS), format_func=TARGETS.get,
+                                   **ui.bind(f"{P}_target", TARGETS))
         seed = ui.seed_input(key=f"{P}_seed")
     with c2:
         st.markdown(f"**{TARGETS[target_kind]}**")
@@ -118,7 +120,8 @@ with st.container(key="gv_settings_gen"), st.expander("Settings", expanded=False
             upload = st.file_uploader(f"CSV of 1-D samples: one number per line, first column used, one header "
                                       f"line allowed (only the first {MAX_CSV_MB} MB and 1,000,000 rows are read)",
                                       type=["csv", "txt"], key=f"{P}_csv")
-            st.radio("KDE bandwidth", ["scott", "silverman"], horizontal=True, **ui.bind(f"{P}_bw", ["scott", "silverman"]))
+            st.radio("KDE bandwidth", ["scott", "silverman"], horizontal=True,
+                     **ui.bind(f"{P}_bw", ["scott", "silverman"]))
     with c3:
         st.markdown("**Generator G**")
         gen = st.selectbox("Generator", list(GENERATORS), format_func=GENERATORS.get, **ui.bind(f"{P}_gen", GENERATORS))
@@ -204,7 +207,8 @@ def draw_formulas() -> None:
     f1, f2 = st.columns(2)
     with f1:
         ui.formula(r"p_g(x) = \sum_{z:\,G(z)=x} \frac{p_z(z)}{|G'(z)|}",
-                   f"Exact up to G being linear on {N_Z - 1:,} z-cells: each cell's prior mass is spread over its image.")
+                   f"Exact up to G being linear on {N_Z - 1:,} z-cells: each cell's prior mass is spread over its "
+                   "image.")
     with f2:
         ui.formula(r"\begin{aligned}\mathrm{JSD} &= \tfrac12\mathrm{KL}(p_{data}\|m) + \tfrac12\mathrm{KL}(p_g\|m)\\"
                    r"m &= \tfrac{p_{data}+p_g}{2}\end{aligned}")
