@@ -35,7 +35,8 @@ class PageSpec:
 # Widget keys read from the page files (keys are the stable part of a page; labels may be reworded).
 PAGES = {
     "home.py": PageSpec(figures=False),
-    "generator.py": PageSpec(slider="gen_a", presses=2, live="gen", prepare="Train an MLP G live"),
+    "generator.py": PageSpec(slider="gen_a", presses=2, live="gen", prepare="Train an MLP G live",
+                             settings="Settings"),
     "discriminator.py": PageSpec(slider="ds_mu_g", live="ds", figure="ds_dfig"),
     "jsd.py": PageSpec(slider="jsd_shift"),
     "saturation.py": PageSpec(slider="sat_a"),
