@@ -32,7 +32,6 @@ PRESETS = {
 }
 
 
-
 ui.init_state(P, DEFAULTS)
 
 
@@ -56,23 +55,23 @@ ui.page_header(
 
 ui.preset_bar(P, PRESETS, DEFAULTS)
 
-left, right = st.columns([1, 2.2], gap="large")
-with left:
-    st.subheader("p_data and p_g")
-    kind = st.radio("p_data", list(KINDS), format_func=KINDS.get, key=f"{P}_data", horizontal=True)
+main, side = st.columns([2.3, 1], gap="medium")
+with side, st.container(key="gv_settings_ds"):
+    st.markdown("**p_data and p_g**")
+    kind = st.radio("p_data", list(KINDS), format_func=KINDS.get, horizontal=True, **ui.bind(f"{P}_data", KINDS))
     mu1 = st.slider("μ₁ (p_data mean)" if kind == "gaussian" else "μ₁ (first bump)", -4.0, 4.0, step=0.1,
-                    key=f"{P}_mu1")
+                    **ui.bind(f"{P}_mu1"))
     if kind == "mixture":
-        mu2 = st.slider("μ₂ (second bump)", -4.0, 4.0, step=0.1, key=f"{P}_mu2")
-        w1 = st.slider("weight of the first bump", 0.0, 1.0, step=0.05, key=f"{P}_w1")
+        mu2 = st.slider("μ₂ (second bump)", -4.0, 4.0, step=0.1, **ui.bind(f"{P}_mu2"))
+        w1 = st.slider("weight of the first bump", 0.0, 1.0, step=0.05, **ui.bind(f"{P}_w1"))
     else:
         mu2, w1 = DEFAULTS["mu2"], 1.0
-    sigma = st.slider("σ of p_data", 0.1, 3.0, step=0.05, key=f"{P}_sigma")
-    mu_g = st.slider("μ_g (p_g mean)", -4.0, 4.0, step=0.1, key=f"{P}_mu_g")
-    sigma_g = st.slider("σ_g (p_g width)", 0.1, 3.0, step=0.05, key=f"{P}_sigma_g")
-    st.subheader("Discriminator")
-    hidden = st.select_slider("hidden units per layer (2 layers, ReLU)", HIDDEN, key=f"{P}_hidden")
-    lr = st.select_slider("learning rate (Adam)", LRS, key=f"{P}_lr", format_func=lambda v: f"{v:g}",
+    sigma = st.slider("σ of p_data", 0.1, 3.0, step=0.05, **ui.bind(f"{P}_sigma"))
+    mu_g = st.slider("μ_g (p_g mean)", -4.0, 4.0, step=0.1, **ui.bind(f"{P}_mu_g"))
+    sigma_g = st.slider("σ_g (p_g width)", 0.1, 3.0, step=0.05, **ui.bind(f"{P}_sigma_g"))
+    st.markdown("**Discriminator**")
+    hidden = st.select_slider("hidden units per layer (2 layers, ReLU)", HIDDEN, **ui.bind(f"{P}_hidden"))
+    lr = st.select_slider("learning rate (Adam)", LRS, format_func=lambda v: f"{v:g}", **ui.bind(f"{P}_lr"),
                           help="Applied live, without a reset.")
     seed = ui.seed_input(f"{P}_seed")
 
@@ -80,8 +79,9 @@ with ui.user_errors():
     setup = tl.DStarSetup(data=kind, mu1=mu1, mu2=mu2, sigma_data=sigma, weight1=w1, mu_g=mu_g, sigma_g=sigma_g,
                           hidden=int(hidden), lr_d=float(lr), seed=seed)
     exp = experiment(setup)
-for note in exp.notes:
-    st.warning(note)
+with side:
+    for note in exp.notes:
+        st.warning(note)
 grid = exp.grid
 
 run = ui.session_run("discriminator", setup.nets_key(), lambda: exp.live_run())
@@ -92,19 +92,21 @@ if run.snapshot().config.lr_d != setup.lr_d:
 def draw(snap) -> None:
     st.caption(ui.status_line(snap))
     view = snap.view or {}
-    st.plotly_chart(pl.d_star_figure(grid.x, grid.p_data, grid.p_g, grid.d_star, view.get("d")), key=f"{P}_dfig")
+    st.plotly_chart(pl.d_star_figure(grid.x, grid.p_data, grid.p_g, grid.d_star, view.get("d"), height=340),
+                    key=f"{P}_dfig")
     rows = (
         (r"D^*(x) = \frac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_g(x)}", "Prop. 1: the best D for a fixed G.",
          (("D step", f"{snap.step:,}"),)),
         (r"\|D - D^*\|^2 = \int \big(D - D^*\big)^2\, M\,dx",
          "the gap in L2(M), M = (p_data + p_g)/2: weighted where the samples are.",
          (("‖D − D*‖", ui.fmt(view.get("gap"))),)),
-        (r"V(G,D) = \mathbb{E}_{p_{\text{data}}}\log D + \mathbb{E}_{p_g}\log(1 - D) \le V(G,D^*)",
+        (r"\begin{aligned}V(G,D) &= \mathbb{E}_{p_{\text{data}}}\log D + \mathbb{E}_{p_g}\log(1 - D)\\"
+         r"&\le V(G,D^*)\end{aligned}",
          "V(G, D*) = −log 4 + 2·JSD(p_data ‖ p_g) (Thm. 1).",
          (("V(G, D)", ui.fmt(view.get("v_d"))), ("max V(G, D*)", ui.fmt(grid.v_star)))),
     )
     for latex, caption, metrics in rows:
-        left, right = st.columns([2.4, 1], vertical_alignment="center")
+        left, right = st.columns([2, 1], vertical_alignment="center")
         with left:
             ui.formula(latex, caption)
         for label, value in metrics:
@@ -119,19 +121,20 @@ def draw(snap) -> None:
         st.caption(f"The gap and V(G, D) are charted every {setup.every} D steps — press Step or Play.")
 
 
-with right:
+with main:
     ui.run_controls(run, P, extra=())
     ui.live_panel(run, draw)
 
 st.divider()
 st.header("Goodfellow et al. 2014, Figure 1 — replayed by a real 1-D GAN")
-st.markdown(
+ui.note(
     "p_data = N(2, 0.5²) (black dots), z ~ N(0, 1), G and D two-layer MLPs (32 units) trained by Algorithm 1 "
     "with the non-saturating loss. **(a)** D after a few D steps: partially accurate. **(b)** D trained to "
-    "convergence against the initial G: D ≈ D*. **(c)** after a few alternating iterations the gradient of D has "
-    "pushed G(z) toward the data. **(d)** at the end p_g ≈ p_data and D ≈ ½: D cannot tell them apart."
-)
-fig_seed = ui.seed_input(f"{P}_fig1_seed", default=1)
+    "convergence against the initial G: D ≈ D\\*. **(c)** after a few alternating iterations the gradient of D has "
+    "pushed G(z) toward the data. **(d)** at the end p_g ≈ p_data and D ≈ ½: D cannot tell them apart.",
+    markdown=True)
+with st.container(key="gv_settings_ds_fig1"):
+    fig_seed = ui.seed_input(f"{P}_fig1_seed", default=1)
 st.button("Replay Figure 1 (≈ 900 training steps, a few seconds)", key=f"{P}_fig1_run", type="primary",
           on_click=lambda: st.session_state.__setitem__(f"{P}_fig1_on", True))
 if st.session_state.get(f"{P}_fig1_on"):
@@ -143,7 +146,7 @@ if st.session_state.get(f"{P}_fig1_on"):
     if result.error:
         st.error(result.error)
     st.plotly_chart(pl.figure1_panels(result.x, result.p_data, result.panels), key=f"{P}_fig1")
-    st.caption(" · ".join(f"**{p.label}** {p.caption}" for p in result.panels))
+    st.caption(" · ".join(f"**{p.label}** {ui.md_escape(p.caption)}" for p in result.panels))
     k1, k2, k3 = st.columns(3)
     k1.metric("W1(p_g, p_data) at the start", ui.fmt(result.w1[0] if len(result.w1) else None, ".3f"))
     k2.metric("W1(p_g, p_data) at the end", ui.fmt(result.final_w1, ".3f"))

@@ -136,15 +136,21 @@ if not datasets:
     st.error("No evaluation classifier is shipped in models/: run `python -m ganviz train-classifier --data mnist`.")
     st.stop()
 
-top = st.columns([1.2, 1, 1, 1])
+# screen order: presets and the degradation, the scores chart, then everything else; the dataset, N, KID
+# subsets and the seed one click away in a collapsed panel
+presets_area = st.container()
+chart_area = st.container()
+settings_area = st.container(key="gv_settings_eval").expander("Settings: dataset, sample size N, KID subsets, seed",
+                                                              expanded=False, icon=":material/tune:")
+top = settings_area.columns([1.2, 1, 1, 1])
 with top[0]:
-    dataset = st.radio("Dataset", datasets, horizontal=True, key=f"{P}_dataset",
+    dataset = st.radio("Dataset", datasets, horizontal=True, **ui.bind(f"{P}_dataset", datasets),
                        format_func=lambda d: data.TITLES.get(d, d))
 with top[1]:
-    n = st.select_slider("Samples per set N", [1000, 2000, 5000], key=f"{P}_n",
+    n = st.select_slider("Samples per set N", [1000, 2000, 5000], **ui.bind(f"{P}_n"),
                          help="Every row uses the same N: FID depends on N (see the FID∞ section).")
 with top[2]:
-    kid_subsets = st.select_slider("KID subsets", [10, 20, 50, 100], key=f"{P}_kid",
+    kid_subsets = st.select_slider("KID subsets", [10, 20, 50, 100], **ui.bind(f"{P}_kid"),
                                    help="100 subsets of ≤ 1,000 samples is the standard (Bińkowski et al. 2018); "
                                         "fewer is faster and noisier.")
 with top[3]:
@@ -154,34 +160,36 @@ clf, ref = load_eval(dataset)
 pool = real_pool(dataset)
 class_names = clf.config.get("class_names") or [str(i) for i in range(10)]
 is_real = C.reference_inception_score(dataset, "test")
-st.caption(f"Reference: {clf.config['data']['test']} — μ, Σ over {ref.n:,} images; KID and precision/recall use "
+settings_area.caption(f"Reference: {clf.config['data']['test']} — μ, Σ over {ref.n:,} images; KID and "
+                      f"precision/recall use "
            f"{len(ref.features):,} of their feature vectors. Classifier accuracy "
            f"{100 * clf.config['accuracy']['test']:.2f} %, real-data IS {is_real[0]:.2f} ± {is_real[1]:.2f}.")
 
 # ---- the degraded real set
-st.subheader("Build a degraded real set")
 if pool is None:
     st.warning(f"No {data.TITLES.get(dataset, dataset)} training images on this machine, so the baseline and the "
                f"degraded sets are unavailable: run `python -m ganviz download {dataset}`.")
     drop, noise, blur = (), 0.0, 0.0
 else:
-    st.caption(f"Source: {pool.source}")
-    ui.preset_bar(P, PRESETS, DEFAULTS, "Presets — degrade the real test set in one click:")
-    c1, c2, c3 = st.columns([1.4, 1, 1])
+    settings_area.caption(f"Source: {pool.source}")
+    with presets_area:
+        ui.preset_bar(P, PRESETS, DEFAULTS, "Degrade the real set:")
+    c1, c2, c3 = presets_area.container(key="gv_settings_eval_degrade").columns([1.4, 1, 1])
     with c1:
-        drop = st.multiselect("Drop classes (mode dropping)", list(range(10)), key=f"{P}_drop",
+        drop = st.multiselect("Drop classes (mode dropping)", list(range(10)), **ui.bind(f"{P}_drop", multi=True),
                               format_func=lambda i: class_names[i])
     with c2:
-        noise = st.slider("Pixel noise σ (image range −1…1)", 0.0, 1.0, step=0.05, key=f"{P}_noise")
+        noise = st.slider("Pixel noise σ (image range −1…1)", 0.0, 1.0, step=0.05, **ui.bind(f"{P}_noise"))
     with c3:
-        blur = st.slider("Gaussian blur σ (pixels)", 0.0, 3.0, step=0.25, key=f"{P}_blur")
+        blur = st.slider("Gaussian blur σ (pixels)", 0.0, 3.0, step=0.25, **ui.bind(f"{P}_blur"))
     drop = tuple(sorted(int(c) for c in drop))
     if len(drop) == 10:
         st.error("Every class is dropped: keep at least one class.")
         st.stop()
 
 rows, grids, hists = [], {}, {}
-bar, progress = progress_bar()
+with chart_area:
+    bar, progress = progress_bar()
 try:
     if pool is not None:
         base, _, _ = score_degraded(dataset, (), 0.0, 0.0, n, seed, kid_subsets, progress)
@@ -252,7 +260,7 @@ st.dataframe(pe.scores_frame(rows), hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.4g" if c.startswith("KID") else "%.3f")
                             for c in ("IS", "IS ±", "FID", "KID", "KID ±", "precision", "recall",
                                       "KL(classes‖uniform)")})
-st.plotly_chart(pe.metric_bars(rows), key=f"{P}_bars", config={"displayModeBar": False})
+chart_area.plotly_chart(pe.metric_bars(rows), key=f"{P}_bars", config={"displayModeBar": False})
 
 if pool is not None:
     st.subheader("The formulas, and what the degraded set does to each")

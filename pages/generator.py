@@ -88,48 +88,51 @@ ui.page_header(
 ui.preset_bar(P, PRESETS, DEFAULTS)
 
 # ----------------------------------------------------------------------------------------------- settings
-with st.expander("Settings", expanded=True):
+with st.container(key="gv_settings_gen"), st.expander("Settings", expanded=False, icon=":material/tune:"):
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown("**Noise and target p_data**")
-        prior = st.radio("Noise prior p_z", list(PRIORS), format_func=PRIORS.get, horizontal=True, key=f"{P}_prior")
-        target_kind = st.selectbox("Target p_data", list(TARGETS), format_func=TARGETS.get, key=f"{P}_target")
+        prior = st.radio("Noise prior p_z", list(PRIORS), format_func=PRIORS.get, horizontal=True,
+                         **ui.bind(f"{P}_prior", PRIORS))
+        target_kind = st.selectbox("Target p_data", list(TARGETS), format_func=TARGETS.get,
+                                   **ui.bind(f"{P}_target", TARGETS))
         seed = ui.seed_input(key=f"{P}_seed")
     with c2:
         st.markdown(f"**{TARGETS[target_kind]}**")
         upload = None
         if target_kind == "gaussian":
-            mu = st.slider("Mean μ", -4.0, 4.0, step=0.1, key=f"{P}_mu")
-            sigma = st.slider("σ", 0.0, 3.0, step=0.05, key=f"{P}_sigma",
+            mu = st.slider("Mean μ", -4.0, 4.0, step=0.1, **ui.bind(f"{P}_mu"))
+            sigma = st.slider("σ", 0.0, 3.0, step=0.05, **ui.bind(f"{P}_sigma"),
                               help=f"σ = 0 is raised to {theory.SIGMA_MIN:g}, the narrowest the grid resolves.")
         elif target_kind == "mixture":
-            k = st.radio("Components", [2, 3], horizontal=True, key=f"{P}_k")
+            k = st.radio("Components", [2, 3], horizontal=True, **ui.bind(f"{P}_k", [2, 3]))
             comp_cols = st.columns(k)
             for i, cc in enumerate(comp_cols):
                 cc.slider(f"w{i + 1}", 0.0, 1.0, step=0.05, key=f"{P}_w{i}")
                 cc.slider(f"μ{i + 1}", -5.0, 5.0, step=0.1, key=f"{P}_m{i}")
                 cc.slider(f"σ{i + 1}", 0.0, 2.0, step=0.05, key=f"{P}_s{i}")
         elif target_kind == "uniform":
-            ua = st.slider("a", -5.0, 5.0, step=0.1, key=f"{P}_ua")
-            ub = st.slider("b", -5.0, 5.0, step=0.1, key=f"{P}_ub")
+            ua = st.slider("a", -5.0, 5.0, step=0.1, **ui.bind(f"{P}_ua"))
+            ub = st.slider("b", -5.0, 5.0, step=0.1, **ui.bind(f"{P}_ub"))
         elif target_kind == "skewed":
-            alpha = st.slider("Skewness α", -10.0, 10.0, step=0.5, key=f"{P}_alpha")
+            alpha = st.slider("Skewness α", -10.0, 10.0, step=0.5, **ui.bind(f"{P}_alpha"))
         else:
             upload = st.file_uploader(f"CSV of 1-D samples: one number per line, first column used, one header "
                                       f"line allowed (only the first {MAX_CSV_MB} MB and 1,000,000 rows are read)",
                                       type=["csv", "txt"], key=f"{P}_csv")
-            st.radio("KDE bandwidth", ["scott", "silverman"], horizontal=True, key=f"{P}_bw")
+            st.radio("KDE bandwidth", ["scott", "silverman"], horizontal=True,
+                     **ui.bind(f"{P}_bw", ["scott", "silverman"]))
     with c3:
         st.markdown("**Generator G**")
-        gen = st.selectbox("Generator", list(GENERATORS), format_func=GENERATORS.get, key=f"{P}_gen")
+        gen = st.selectbox("Generator", list(GENERATORS), format_func=GENERATORS.get, **ui.bind(f"{P}_gen", GENERATORS))
         f = st.session_state[f"{P}_f"]
         if gen == "nonmono":
-            f = st.selectbox("f(z)", list(theory.EXAMPLE_MAPS), key=f"{P}_f")
+            f = st.selectbox("f(z)", list(theory.EXAMPLE_MAPS), **ui.bind(f"{P}_f", theory.EXAMPLE_MAPS))
         if gen in ("affine", "nonmono"):
-            a = st.slider("a (scale)", -3.0, 3.0, step=0.05, key=f"{P}_a")
-            b = st.slider("b (shift)", -5.0, 5.0, step=0.1, key=f"{P}_b")
+            a = st.slider("a (scale)", -3.0, 3.0, step=0.05, **ui.bind(f"{P}_a"))
+            b = st.slider("b (shift)", -5.0, 5.0, step=0.1, **ui.bind(f"{P}_b"))
         if gen == "mlp":
-            lr = st.select_slider("Learning rate (G and D, Adam β = (0.5, 0.999))", LRS, key=f"{P}_lr",
+            lr = st.select_slider("Learning rate (G and D, Adam β = (0.5, 0.999))", LRS, **ui.bind(f"{P}_lr"),
                                   format_func=lambda v: f"{v:g}")
         a, b = st.session_state[f"{P}_a"], st.session_state[f"{P}_b"]
 
@@ -199,20 +202,26 @@ def draw_metrics(v: dict) -> None:
         st.info("G is constant: p_g is a point mass, drawn as one grid cell of height 1/Δx.")
 
 
-f1, f2 = st.columns(2)
-with f1:
-    ui.formula(r"p_g(x) = \sum_{z:\,G(z)=x} \frac{p_z(z)}{|G'(z)|}",
-               f"Exact up to G being linear on {N_Z - 1:,} z-cells: each cell's prior mass is spread over its image.")
-with f2:
-    ui.formula(r"\mathrm{JSD} = \tfrac12\mathrm{KL}(p_{data}\|m) + \tfrac12\mathrm{KL}(p_g\|m),"
-               r"\ m=\tfrac{p_{data}+p_g}{2}")
-    ui.formula(r"W_1 = \int |F_{data} - F_g|\,dx, \qquad G^* = F_{data}^{-1}\circ F_z")
+def draw_formulas() -> None:
+    """The formulas behind the figures, under them."""
+    f1, f2 = st.columns(2)
+    with f1:
+        ui.formula(r"p_g(x) = \sum_{z:\,G(z)=x} \frac{p_z(z)}{|G'(z)|}",
+                   f"Exact up to G being linear on {N_Z - 1:,} z-cells: each cell's prior mass is spread over its "
+                   "image.")
+    with f2:
+        ui.formula(r"\begin{aligned}\mathrm{JSD} &= \tfrac12\mathrm{KL}(p_{data}\|m) + \tfrac12\mathrm{KL}(p_g\|m)\\"
+                   r"m &= \tfrac{p_{data}+p_g}{2}\end{aligned}")
+        ui.formula(r"W_1 = \int |F_{data} - F_g|\,dx")
+        ui.formula(r"G^* = F_{data}^{-1}\circ F_z")
+
 
 if gen != "mlp":
     with ui.user_errors():
         views = static_views(target, target_key, gen, a, b, f, prior, seed)
     draw_metrics(views)
     draw_views(views)
+    draw_formulas()
     st.stop()
 
 # --------------------------------------------------------------------------------------------- live MLP
@@ -260,3 +269,4 @@ def draw_live(snap) -> None:
 
 
 ui.live_panel(run, draw_live)
+draw_formulas()

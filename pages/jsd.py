@@ -93,10 +93,10 @@ st.caption("Everything on this page is exact numerical integration — no sampli
 st.subheader("1 · Move p_g: V(G, D*) against −log 4 + 2·JSD")
 c1, c2 = st.columns([1, 2.4])
 with c1:
-    wd = st.slider("p_data: weight of the left bump", 0.05, 0.95, step=0.05, key=f"{P}_wd")
-    wg = st.slider("p_g: weight of the left bump", 0.0, 1.0, step=0.05, key=f"{P}_wg")
-    shift = st.slider("p_g: shift", -10.0, 10.0, step=0.1, key=f"{P}_shift")
-    scale = st.slider("p_g: scale", 0.1, 3.0, step=0.05, key=f"{P}_scale")
+    wd = st.slider("p_data: weight of the left bump", 0.05, 0.95, step=0.05, **ui.bind(f"{P}_wd"))
+    wg = st.slider("p_g: weight of the left bump", 0.0, 1.0, step=0.05, **ui.bind(f"{P}_wg"))
+    shift = st.slider("p_g: shift", -10.0, 10.0, step=0.1, **ui.bind(f"{P}_shift"))
+    scale = st.slider("p_g: scale", 0.1, 3.0, step=0.05, **ui.bind(f"{P}_scale"))
 with ui.user_errors():
     opt = optimum(wd, wg, shift, scale)
     sw = sweep(wd, wg, scale)
@@ -110,7 +110,8 @@ m[2].metric("|difference|", f"{abs(opt['c'] - (-theory.LOG4 + 2 * opt['jsd'])):.
 m[3].metric("JSD(p_data ‖ p_g)", ui.fmt(opt["jsd"], ".6f"), help="In nats; log 2 ≈ 0.693147 is its maximum.")
 c1, c2 = st.columns([1.2, 2.2])
 with c1:
-    ui.formula(r"V(G,D^*) = \int p_{data}\log\tfrac{p_{data}}{p_{data}+p_g} + p_g\log\tfrac{p_g}{p_{data}+p_g}\,dx")
+    ui.formula(r"\begin{aligned}V(G,D^*) = \int & p_{data}\log\tfrac{p_{data}}{p_{data}+p_g} \\"
+               r" & + p_g\log\tfrac{p_g}{p_{data}+p_g}\,dx\end{aligned}")
     ui.formula(r"= -\log 4 + 2\,\mathrm{JSD}(p_{data}\,\|\,p_g)",
                "Left: the integral with D* plugged in. Right: JSD from its own formula. Goodfellow et al. 2014, "
                "Thm. 1.")
@@ -126,7 +127,7 @@ def disjoint_section() -> None:
     c1, c2 = st.columns([1, 2.4])
     with c1:
         theta = st.slider("θ: p_g = U(θ − 1, θ + 1) against p_data = U(−1, 1)", 0.0, 6.0, step=0.1,
-                          key=f"{P}_theta")
+                          **ui.bind(f"{P}_theta"))
         u = theory.Uniform(-1.0, 1.0)
         pu, qu = u.pdf(X), theory.Affine(u, theta).pdf(X)
         curves = {"p_data = U(−1, 1)": (pu[S], {**pt.P_DATA_STYLE, "fill": "tozeroy"}),
@@ -143,7 +144,7 @@ def disjoint_section() -> None:
     m[1].metric("W1", ui.fmt(w, ".4f"))
     m[2].metric("C(G) = V(G, D*)", ui.fmt(theory.c_of_g(X, pu, qu), ".6f"))
     with m[3]:
-        ui.formula(r"\theta > 2:\ \mathrm{JSD} = \log 2,\ W_1 = \theta",
+        ui.formula(r"\theta > 2:\quad \begin{aligned}\mathrm{JSD} &= \log 2\\ W_1 &= \theta\end{aligned}",
                    "Arjovsky et al. 2017, Example 1: this far off, JSD gives G no signal; W1 still does.")
 
 
@@ -157,8 +158,8 @@ def kl_section() -> None:
     st.subheader("3 · One Gaussian for two bumps: forward vs reverse KL")
     c1, c2 = st.columns([1, 2.4])
     with c1:
-        sep = st.slider("Distance between the modes", 0.0, 8.0, step=0.25, key=f"{P}_sep")
-        wmode = st.slider("Weight of the left mode", 0.05, 0.95, step=0.05, key=f"{P}_wmode")
+        sep = st.slider("Distance between the modes", 0.0, 8.0, step=0.25, **ui.bind(f"{P}_sep"))
+        wmode = st.slider("Weight of the left mode", 0.05, 0.95, step=0.05, **ui.bind(f"{P}_wmode"))
         fits = kl_fits(sep, wmode)
         (mf, sf, kf), (mr, sr, kr) = fits["forward"], fits["reverse"]
     with c2:
@@ -186,8 +187,8 @@ st.subheader("4 · Proposition 2: gradient steps on C(G) move p_g to p_data")
 c1, c2 = st.columns([1, 2.4])
 with c1:
     st.caption("p_g starts as section 1's p_g; p_data is section 1's p_data.")
-    lr = st.slider("Step size η", 0.05, 1.0, step=0.05, key=f"{P}_lr")
-    steps = st.slider("Steps taken", 0, 60, key=f"{P}_steps")
+    lr = st.slider("Step size η", 0.05, 1.0, step=0.05, **ui.bind(f"{P}_lr"))
+    steps = st.slider("Steps taken", 0, 60, **ui.bind(f"{P}_steps"))
     b1, b2, b3 = st.columns(3)
     b1.button("Step", key=f"{P}_step", on_click=bump_steps, args=(1,), width="stretch")
     b2.button("+10", key=f"{P}_step10", on_click=bump_steps, args=(10,), width="stretch")
@@ -200,7 +201,7 @@ with c1:
 with c2:
     st.plotly_chart(pt.prop2_figure(XS, opt["p"][S], path, steps, height=300), key=f"{P}_fig_4")
     st.plotly_chart(pt.c_path_figure(c_values, steps, height=200), key=f"{P}_fig_4b")
-ui.formula(r"\frac{\delta C}{\delta p_g(x)} = \log\frac{p_g(x)}{p_{data}(x)+p_g(x)} = \log(1-D^*(x)),"
-           r"\qquad p_g \leftarrow \frac{1}{Z}\, p_g\, e^{-\eta\, \delta C/\delta p_g}",
+ui.formula(r"\begin{aligned}\frac{\delta C}{\delta p_g(x)} &= \log\frac{p_g(x)}{p_{data}(x)+p_g(x)} = "
+           r"\log(1-D^*(x))\\ p_g &\leftarrow \frac{1}{Z}\, p_g\, e^{-\eta\, \delta C/\delta p_g}\end{aligned}",
            "Exponentiated-gradient (mirror) descent keeps p_g a density; each step raises p_g where D* says "
            "'real' (D* > ½) and lowers it where D* < ½ — Goodfellow et al. 2014, Prop. 2.")

@@ -13,21 +13,22 @@ from ganviz.ui import latent as ui_latent
 
 P = "lt"
 GRID = 24  # exemplars to pick from for the vector arithmetic
-DEFAULTS = dict(seed_a=1, seed_b=2, steps=9, walk_seed=0, dir_seed=3, walk_range=8.0, grid_seed=0,
+TABS = ["Interpolation: lerp vs slerp", "Walk along a direction", "Vector arithmetic", "Style vs class"]
+DEFAULTS = dict(tab=TABS[0], seed_a=1, seed_b=2, steps=9, walk_seed=0, dir_seed=3, walk_range=8.0, grid_seed=0,
                 A=[0, 1, 2], B=[3, 4, 5], C=[6, 7, 8], noise=0.25, style_seed=0, style_rows=4, cls=0)
 PRESETS = {
     "Slerp vs lerp on digits": ("The lerp path dips to ‖z‖ ≈ 7 mid-way and its frames fade; slerp keeps ‖z‖ ≈ 10.",
-                                dict(model="dcgan_mnist_gaussian", seed_a=1, seed_b=2, steps=11)),
+                                dict(model="dcgan_mnist_gaussian", seed_a=1, seed_b=2, steps=11, tab=TABS[0])),
     "Long walk on Fashion": ("Far along one direction G leaves the shell it was trained on: garments dissolve.",
-                             dict(model="dcgan_fashion-mnist", walk_range=15.0, dir_seed=5)),
+                             dict(model="dcgan_fashion-mnist", walk_range=15.0, dir_seed=5, tab=TABS[1])),
     # exemplars picked by stroke mass and slant of the 24 sevens of seed 0: thick upright − thin upright + thin
     # slanted → thick slanted sevens (in pixels: a ghostly overlay)
     "Arithmetic: thick − thin + slanted": ("Thick upright − thin upright + thin slanted sevens → thick slanted "
                                            "sevens; the same sum on pixels is a ghostly overlay.",
                                            dict(model="dcgan_mnist_cond", cls=7, grid_seed=0, A=[6, 21, 14],
-                                                B=[12, 5, 2], C=[18, 15, 11])),
+                                                B=[12, 5, 2], C=[18, 15, 11], tab=TABS[2])),
     "Style vs class (conditional MNIST)": ("Each row keeps one z across all ten classes: z carries the style.",
-                                           dict(model="dcgan_mnist_cond", style_rows=5)),
+                                           dict(model="dcgan_mnist_cond", style_rows=5, tab=TABS[3])),
 }
 
 
@@ -35,7 +36,7 @@ ui.init_state(P, DEFAULTS)
 
 
 def seed_box(label: str, key: str, help: str | None = None) -> int:
-    return int(st.number_input(label, min_value=0, max_value=2**31 - 1, step=1, key=f"{P}_{key}", help=help))
+    return int(st.number_input(label, min_value=0, max_value=2**31 - 1, step=1, help=help, **ui.bind(f"{P}_{key}")))
 
 
 ui.page_header(
@@ -58,7 +59,8 @@ d = info.z_dim
 with top[1]:
     if info.conditional:
         cls = st.selectbox("Class y (fixed for the tools below)", list(range(info.num_classes)),
-                           format_func=lambda i: info.class_names[i], key=f"{P}_cls")
+                           format_func=lambda i: info.class_names[i],
+                           **ui.bind(f"{P}_cls", range(info.num_classes)))
     else:
         cls = None
         st.caption("Unconditional generator: z alone decides the picture.")
@@ -81,26 +83,28 @@ def z_of(seed: int) -> torch.Tensor:
     return pretrained.sample_z(1, d, seed, prior=info.prior)[0]
 
 
-tab_i, tab_w, tab_v, tab_s = st.tabs(["Interpolation: lerp vs slerp", "Walk along a direction",
-                                      "Vector arithmetic", "Style vs class"])
+# bound to the URL and to the presets: a preset opens the tab that shows its result
+tab_i, tab_w, tab_v, tab_s = st.tabs(TABS, key=f"{P}_tab", bind="query-params", default=TABS[0])
 
 # ------------------------------------------------------------------------------------------ interpolation
 with tab_i:
-    c1, c2, c3 = st.columns(3)
+    pictures = st.container()
+    c1, c2, c3 = st.container(key="gv_settings_lt_interp").columns(3)
     with c1:
         seed_a = seed_box("Seed of sample A", "seed_a")
     with c2:
         seed_b = seed_box("Seed of sample B", "seed_b")
     with c3:
-        steps = st.slider("Frames", 3, 16, key=f"{P}_steps")
+        steps = st.slider("Frames", 3, 16, **ui.bind(f"{P}_steps"))
     z0, z1 = z_of(seed_a), z_of(seed_b)
     path_l, path_s = latent.interpolate(z0, z1, steps, "lerp"), latent.interpolate(z0, z1, steps, "slerp")
     n_l, n_s = latent.path_norms(path_l).numpy(), latent.path_norms(path_s).numpy()
     x_l, x_s = draw(path_l), draw(path_s)
-    st.markdown("**lerp** (straight line)")
-    st.image(plots_latent.strip(x_l, 3))
-    st.markdown("**slerp** (great circle)")
-    st.image(plots_latent.strip(x_s, 3))
+    with pictures:
+        st.markdown("**lerp** (straight line)")
+        st.image(plots_latent.strip(x_l, 3))
+        st.markdown("**slerp** (great circle)")
+        st.image(plots_latent.strip(x_s, 3))
     st.download_button("Download both paths (PNG: lerp row, slerp row)",
                        plots_images.png_bytes(data.make_grid(torch.cat([x_l, x_s]), nrow=steps), 3),
                        file_name=f"{info.name}_interpolation_{seed_a}_{seed_b}.png", mime="image/png",
@@ -108,8 +112,9 @@ with tab_i:
     f1, f2 = st.columns([1.2, 1])
     with f1:
         ui.formula(r"\mathrm{lerp}(z_0,z_1;t)=(1-t)\,z_0+t\,z_1")
-        ui.formula(r"\mathrm{slerp}(z_0,z_1;t)=\frac{\sin((1-t)\Omega)}{\sin\Omega}z_0+\frac{\sin(t\Omega)}{\sin\Omega}z_1,"
-                   r"\ \cos\Omega=\hat z_0\cdot\hat z_1", "White 2016, “Sampling Generative Networks”.")
+        ui.formula(r"\begin{aligned}\mathrm{slerp}(z_0,z_1;t)&=\frac{\sin((1-t)\Omega)}{\sin\Omega}z_0"
+                   r"+\frac{\sin(t\Omega)}{\sin\Omega}z_1\\ \cos\Omega&=\hat z_0\cdot\hat z_1\end{aligned}",
+                   "White 2016, “Sampling Generative Networks”.")
         mid = steps // 2
         m1, m2, m3 = st.columns(3)
         with m1:
@@ -128,16 +133,17 @@ with tab_i:
 
 # ----------------------------------------------------------------------------------------------- walk
 with tab_w:
-    c1, c2, c3 = st.columns(3)
+    pictures = st.container()
+    c1, c2, c3 = st.container(key="gv_settings_lt_walk").columns(3)
     with c1:
         walk_seed = seed_box("Seed of the start z", "walk_seed")
     with c2:
         dir_seed = seed_box("Seed of the direction u", "dir_seed", "u is a uniformly random unit vector.")
     with c3:
-        reach = st.slider("Walk from −α to +α", 1.0, 20.0, step=0.5, key=f"{P}_walk_range")
+        reach = st.slider("Walk from −α to +α", 1.0, 20.0, step=0.5, **ui.bind(f"{P}_walk_range"))
     alphas = np.linspace(-reach, reach, 11)
     z_walk = latent.walk(z_of(walk_seed), latent.random_direction(d, dir_seed), alphas)
-    st.image(plots_latent.strip(draw(z_walk), 3),
+    pictures.image(plots_latent.strip(draw(z_walk), 3),
              caption=f"z + α·u for α = {', '.join(f'{a:g}' for a in alphas)} (middle frame: α = 0)")
     norms = latent.path_norms(z_walk).numpy()
     m1, m2 = st.columns(2)
@@ -156,9 +162,9 @@ with tab_v:
         grid_seed = seed_box("Seed of the exemplar grid", "grid_seed")
         pick = {}
         for name, meaning in (("A", "add"), ("B", "subtract"), ("C", "add")):
-            pick[name] = st.multiselect(f"{name} ({meaning}): 3 exemplars", list(range(GRID)), key=f"{P}_{name}",
+            pick[name] = st.multiselect(f"{name} ({meaning}): 3 exemplars", list(range(GRID)), **ui.bind(f"{P}_{name}", multi=True),
                                         max_selections=6, help="Indices of the numbered grid.")
-        noise = st.slider("Noise on Y (± uniform)", 0.0, 1.0, step=0.05, key=f"{P}_noise")
+        noise = st.slider("Noise on Y (± uniform)", 0.0, 1.0, step=0.05, **ui.bind(f"{P}_noise"))
     z_grid = pretrained.sample_z(GRID, d, grid_seed, prior=info.prior)
     x_grid = draw(z_grid)
     with c2:
@@ -203,12 +209,12 @@ with tab_s:
         with c1:
             style_seed = seed_box("Seed of the styles z", "style_seed")
         with c2:
-            rows = st.slider("Styles (rows)", 1, 8, key=f"{P}_style_rows")
+            rows = st.slider("Styles (rows)", 1, 8, **ui.bind(f"{P}_style_rows"))
         z_style = pretrained.sample_z(rows, d, style_seed, prior=info.prior)
         k = info.num_classes
         z_all = z_style.repeat_interleave(k, 0)
         x_all = pretrained.generate(G, z_all, torch.arange(rows * k) % k)
         st.image(plots_latent.picture(x_all, k, 3),
                  caption="Each row: one z; each column: one class y = " + ", ".join(info.class_names))
-        st.caption("What to notice: along a row the class changes but the style (slant, thickness, width) stays — "
+        ui.note("What to notice: along a row the class changes but the style (slant, thickness, width) stays — "
                    "the conditional G has separated “what” (y) from “how” (z).")

@@ -55,7 +55,7 @@ def widget_values(cfg: playground.PlaygroundConfig) -> dict:
 PRESETS = {name: (story, widget_values(cfg)) for name, (story, cfg) in playground.PRESETS.items()}
 ui.init_state(P, PRESETS[playground.DEFAULT_PRESET][1])
 st.session_state.setdefault(f"{P}_story", playground.DEFAULT_PRESET)
-st.session_state.setdefault(f"{P}_views", list(VIEWS))
+ui.init_state(P, {"views": list(VIEWS), "refresh": 1.0})
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -76,56 +76,57 @@ ui.page_header(
     "every loss, the mode-collapse remedies and the mode metrics of the papers (VEEGAN, PacGAN).",
 )
 
-ui.preset_bar(P, PRESETS, {}, "Presets (one click, then press Play):")
+ui.preset_bar(P, PRESETS, {}, "Presets (then press Play):")
 
 # ---------------------------------------------------------------------------------------------- settings
-with st.expander("Settings", expanded=True):
+with st.container(key="gv_settings_pg"), st.expander("Settings: data, game, networks, seed", expanded=False,
+                                                     icon=":material/tune:"):
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown("**Data and noise**")
-        data_name = st.selectbox("Data", list(DATA_LABELS), format_func=DATA_LABELS.get, key=f"{P}_dataset")
+        data_name = st.selectbox("Data", list(DATA_LABELS), format_func=DATA_LABELS.get, **ui.bind(f"{P}_dataset", DATA_LABELS))
         upload = None
         if data_name == "csv":
             upload = st.file_uploader(f"CSV with two numeric columns x, y (≤ {toy.MAX_CSV_ROWS:,} rows, "
                                       f"≤ {toy.MAX_CSV_BYTES // 2**20} MB; one header line allowed)",
                                       type=["csv", "txt"], key=f"{P}_csv")
-        z_dim = st.select_slider("Noise dimension", Z_DIMS, key=f"{P}_z_dim",
+        z_dim = st.select_slider("Noise dimension", Z_DIMS, **ui.bind(f"{P}_z_dim"),
                                  help="1 or 2 show G's manifold exactly; higher shows a slice (z₁, z₂, rest 0).")
-        prior = st.radio("Noise prior p_z", list(PRIOR_LABELS), key=f"{P}_prior", format_func=PRIOR_LABELS.get,
+        prior = st.radio("Noise prior p_z", list(PRIOR_LABELS), **ui.bind(f"{P}_prior", PRIOR_LABELS), format_func=PRIOR_LABELS.get,
                          help="A continuous G maps a connected noise space onto a connected set: between separated "
                               "modes it must draw bridges. With K well-separated blobs in z it can send each blob "
                               "to one mode.")
-        mixture_k = st.select_slider("Mixture components K", MIXTURE_KS, key=f"{P}_mixture_k",
+        mixture_k = st.select_slider("Mixture components K", MIXTURE_KS, **ui.bind(f"{P}_mixture_k"),
                                      disabled=prior != "mixture",
                                      help=f"Centres μₖ ~ N(0, I) drawn from the seed; each blob N(μₖ, {MIXTURE_SD:g}² I).")
         seed = ui.seed_input(key=f"{P}_seed")
     with c2:
         st.markdown("**Game**")
-        loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get, key=f"{P}_loss")
-        optimizer = st.selectbox("Optimizer", OPTIMIZERS, key=f"{P}_opt",
+        loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get, **ui.bind(f"{P}_loss", losses.LOSSES))
+        optimizer = st.selectbox("Optimizer", OPTIMIZERS, **ui.bind(f"{P}_opt", OPTIMIZERS),
                                  format_func={"adam": "Adam", "sgd": "SGD + momentum 0.9", "rmsprop": "RMSprop"}.get)
-        lr_g = st.select_slider("Learning rate of G", LRS, key=f"{P}_lr_g", format_func=lambda v: f"{v:g}")
-        lr_d = st.select_slider("Learning rate of D", LRS, key=f"{P}_lr_d", format_func=lambda v: f"{v:g}")
-        beta1 = st.select_slider("Adam β₁", [0.0, 0.5, 0.9], key=f"{P}_beta1")
-        k = st.slider("k: D steps per G step", 1, 10, key=f"{P}_k")
-        batch = st.select_slider("Batch size m", [16, 32, 64, 128, 256, 512, 1024], key=f"{P}_batch")
-        decay_from = st.select_slider("Decay both learning rates from step", DECAY_STARTS, key=f"{P}_decay_from",
+        lr_g = st.select_slider("Learning rate of G", LRS, **ui.bind(f"{P}_lr_g"), format_func=lambda v: f"{v:g}")
+        lr_d = st.select_slider("Learning rate of D", LRS, **ui.bind(f"{P}_lr_d"), format_func=lambda v: f"{v:g}")
+        beta1 = st.select_slider("Adam β₁", [0.0, 0.5, 0.9], **ui.bind(f"{P}_beta1"))
+        k = st.slider("k: D steps per G step", 1, 10, **ui.bind(f"{P}_k"))
+        batch = st.select_slider("Batch size m", [16, 32, 64, 128, 256, 512, 1024], **ui.bind(f"{P}_batch"))
+        decay_from = st.select_slider("Decay both learning rates from step", DECAY_STARTS, **ui.bind(f"{P}_decay_from"),
                                       format_func=lambda v: "never" if v == 0 else f"{v:,}",
                                       help="Linear decay to ~0 (0.1 % of the rate): the fakes settle onto the modes.")
-        decay_len = st.select_slider("… reaching ~0 after (steps)", DECAY_LENGTHS, key=f"{P}_decay_len",
+        decay_len = st.select_slider("… reaching ~0 after (steps)", DECAY_LENGTHS, **ui.bind(f"{P}_decay_len"),
                                      format_func=lambda v: f"{v:,}", disabled=decay_from == 0)
     with c3:
         st.markdown("**Networks and remedy**")
-        layers = st.slider("Hidden layers (G and D)", 1, 4, key=f"{P}_layers")
-        width = st.select_slider("Width", [8, 16, 32, 64, 128, 256, 512], key=f"{P}_width")
-        act = st.selectbox("Activation", playground.ACTIVATIONS, key=f"{P}_act")
+        layers = st.slider("Hidden layers (G and D)", 1, 4, **ui.bind(f"{P}_layers"))
+        width = st.select_slider("Width", [8, 16, 32, 64, 128, 256, 512], **ui.bind(f"{P}_width"))
+        act = st.selectbox("Activation", playground.ACTIVATIONS, **ui.bind(f"{P}_act", playground.ACTIVATIONS))
         remedy = st.selectbox("Mode-collapse remedy", list(playground.REMEDIES),
-                              format_func=playground.REMEDIES.get, key=f"{P}_remedy")
+                              format_func=playground.REMEDIES.get, **ui.bind(f"{P}_remedy", playground.REMEDIES))
         param = 0
         if remedy == "pacgan":
-            param = st.slider("Packing degree m", 2, 4, key=f"{P}_pack")
+            param = st.slider("Packing degree m", 2, 4, **ui.bind(f"{P}_pack"))
         elif remedy == "unrolled":
-            param = st.slider("Unrolling steps k", 1, 10, key=f"{P}_unroll")
+            param = st.slider("Unrolling steps k", 1, 10, **ui.bind(f"{P}_unroll"))
         elif remedy == "wgan-gp":
             st.caption("WGAN-GP replaces the loss above by the critic loss with gradient penalty λ = 10.")
 
@@ -163,26 +164,8 @@ if snap.config is not None and any(getattr(snap.config, f) != v for f, v in want
     run.update(**wanted)  # lr / loss / k / batch / unroll apply live, without new nets
 
 snap = ui.run_controls(run, P)
-v1, v2 = st.columns([4, 1])
-views = v1.multiselect("Show", list(VIEWS), format_func=VIEWS.get, key=f"{P}_views")
-st.session_state.setdefault(f"{P}_refresh", 1.0)
-refresh = v2.select_slider("Redraw every (s)", REFRESH_S, key=f"{P}_refresh",
-                           help="While training: a shorter period animates more smoothly, a longer one leaves "
-                                "more of the CPU to the trainer (on a 2-core machine, 1 s keeps ~0.9× the "
-                                "headless speed). The curves below redraw at most every 2 s.")
 prob = cfg.effective_loss in losses.PROBABILISTIC
-
-
-f1, f2 = st.columns(2)
-with f1:
-    ld, lg = LOSS_LATEX[cfg.effective_loss]
-    ui.formula(ld)
-    ui.formula(lg, "Arrows: −∇ₓ ℓ_G(D(x)) at each fake x = G(z), by autograd for this loss — where G pushes it.")
-with f2:
-    if dataset.has_modes:
-        ui.formula(r"\mathrm{KL}(q\,\|\,u) = \sum_k q_k \log (K q_k)",
-                   "q_k: share of 2,500 fakes whose nearest mode is k. A fake is high quality within 3σ of its "
-                   "mode; a mode is covered when it has one (VEEGAN; PacGAN). Recorded every 50 steps.")
+views = st.session_state[f"{P}_views"]  # its widget sits under the picture
 
 
 def last(history: dict, key: str) -> float | None:
@@ -240,6 +223,24 @@ def draw_charts(snap) -> None:
                                                     title="Spread", uirevision="pg-div"), key=f"{P}_div_chart")
 
 
-ui.live_panel(run, draw, every=1.0)
-# the curves change slowly: redrawing them every 2 s instead of every 0.5 s leaves the CPU to the trainer
+ui.live_panel(run, draw, every=float(st.session_state[f"{P}_refresh"]))
+v1, v2 = st.columns([4, 1])
+views = v1.multiselect("Show", list(VIEWS), format_func=VIEWS.get, **ui.bind(f"{P}_views", multi=True))
+refresh = v2.select_slider("Redraw every (s)", REFRESH_S, **ui.bind(f"{P}_refresh"),
+                           help="While training: a shorter period animates more smoothly, a longer one leaves "
+                                "more of the CPU to the trainer (on a 2-core machine, 1 s keeps ~0.9× the "
+                                "headless speed). The curves below redraw at most every 2 s.")
+
+f1, f2 = st.columns(2)
+with f1:
+    ld, lg = LOSS_LATEX[cfg.effective_loss]
+    ui.formula(ld)
+    ui.formula(lg, "Arrows: −∇ₓ ℓ_G(D(x)) at each fake x = G(z), by autograd for this loss — where G pushes it.")
+with f2:
+    if dataset.has_modes:
+        ui.formula(r"\mathrm{KL}(q\,\|\,u) = \sum_k q_k \log (K q_k)",
+                   "q_k: share of 2,500 fakes whose nearest mode is k. A fake is high quality within 3σ of its "
+                   "mode; a mode is covered when it has one (VEEGAN; PacGAN). Recorded every 50 steps.")
+
+
 ui.live_panel(run, draw_charts, every=2.0)

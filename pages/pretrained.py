@@ -12,7 +12,7 @@ DEFAULTS = dict(n=8, psi=pretrained.MAX_TRUNCATION, cls="All classes", seed=0)
 PRESETS = {
     "Digits": ("The unconditional MNIST DCGAN: one seed, one grid of digits — the same grid every time.",
                dict(model="dcgan_mnist")),
-    "Digits, Gaussian latent": ("The same nets before round 7, with z ~ N(0, I): look for in-between shapes, half one "
+    "Digits, Gaussian latent": ("An earlier version of the shipped nets, with z ~ N(0, I): look for in-between shapes, half one "
                                 "digit and half another, where the connected noise crosses between classes — the "
                                 "shipped model's disconnected latent and classifier avoid them (IS 8.6 vs 9.3).",
                                 dict(model="dcgan_mnist_gaussian")),
@@ -36,13 +36,13 @@ ui.page_header(
 )
 ui.preset_bar(P, PRESETS, DEFAULTS, "Presets (one click):", adapt=ui_latent.preset_model)
 
-left, right = st.columns([1, 2.3])
-with left:
+right, left = st.columns([2.3, 1])
+with left, st.container(key="gv_settings_pt"):
     picked = ui_latent.choose_generator(P)
-    seed = int(st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key=f"{P}_seed",
+    seed = int(st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, **ui.bind(f"{P}_seed"),
                                help="Same seed, same pictures: z is drawn from it."))
-    n = st.slider("Grid size (n × n)", 2, 12, key=f"{P}_n")
-    psi = st.slider("Truncation ψ (3 = off)", 0.1, pretrained.MAX_TRUNCATION, step=0.1, key=f"{P}_psi",
+    n = st.slider("Grid size (n × n)", 2, 12, **ui.bind(f"{P}_n"))
+    psi = st.slider("Truncation ψ (3 = off)", 0.1, pretrained.MAX_TRUNCATION, step=0.1, **ui.bind(f"{P}_psi"),
                     help="Each coordinate of z (of the noise around its component, for a mixture prior) is drawn "
                          "from N(0, 1) cut to [−ψ, ψ] (Brock et al. 2019).")
 
@@ -50,12 +50,12 @@ if picked is None:
     st.stop()
 G, config, info = picked
 class_id = None
-with left:
+with left, st.container(key="gv_settings_pt_class"):
     if info.conditional:
         options = ["All classes"] + list(info.class_names)
         if st.session_state.get(f"{P}_cls") not in options:
             st.session_state[f"{P}_cls"] = "All classes"
-        cls = st.selectbox("Class y", options, key=f"{P}_cls",
+        cls = st.selectbox("Class y", options, **ui.bind(f"{P}_cls", options),
                            help="“All classes” puts one class per column.")
         class_id = None if cls == "All classes" else options.index(cls) - 1
 
@@ -69,6 +69,10 @@ with right:
         st.error(str(err), icon=":material/error:")
         st.stop()
     grid = data.make_grid(x, nrow=ncol)
+    what = "one class per column" if info.conditional and class_id is None else (
+        f"class “{info.class_names[class_id]}”" if class_id is not None else "unconditional")
+    st.image(plots_images.upscale(grid, 2), caption=f"{info.title} · seed {seed} · ψ "
+             f"{'off' if psi >= pretrained.MAX_TRUNCATION else psi} · {what}")
     norms = latent.path_norms(z)
     m1, m2, m3 = st.columns(3)
     with m1:
@@ -80,23 +84,19 @@ with right:
                   help="Mean of a χ distribution with z_dim degrees of freedom, ≈ √z_dim." if info.prior is None else
                   f"G was trained on a mixture of {info.prior.components} Gaussians (a disconnected latent); "
                   "mean over 8,192 seeded draws.")
-    what = "one class per column" if info.conditional and class_id is None else (
-        f"class “{info.class_names[class_id]}”" if class_id is not None else "unconditional")
-    st.image(plots_images.upscale(grid, 2), caption=f"{info.title} · seed {seed} · ψ "
-             f"{'off' if psi >= pretrained.MAX_TRUNCATION else psi} · {what}")
     st.download_button("Download PNG", plots_images.png_bytes(grid, 3), file_name=f"{info.name}_seed{seed}.png",
                        mime="image/png", key=f"{P}_download")
     if info.prior is None:
-        ui.formula(r"z_i \sim \mathcal{N}(0,1)\ \text{cut to}\ [-\psi,\ \psi],\qquad x = G(z\,[,\,y])",
+        ui.formula(r"z_i \sim \mathcal{N}(0,1)\ \text{cut to}\ [-\psi,\ \psi],\quad x = G(z\,[,\,y])",
                    "Truncation (Brock et al. 2019) trades diversity for typicality; ψ = 3 is practically no "
                    "truncation. On an unconditional model it does not buy a better score: as ψ shrinks fewer "
                    "distinct classes appear, so IS falls and FID rises (see “Evaluating GANs”).")
     else:
-        ui.formula(r"z = \mu_k + s\,\varepsilon,\quad k \sim \mathcal{U}\{1..K\},\quad \varepsilon_i \sim "
-                   r"\mathcal{N}(0,1)\ \text{cut to}\ [-\psi,\ \psi],\qquad x = G(z)",
+        ui.formula(r"\begin{aligned} z &= \mu_k + s\,\varepsilon,\quad k \sim \mathcal{U}\{1..K\},\quad x = G(z)"
+                   r"\\ \varepsilon_i &\sim \mathcal{N}(0,1)\ \text{cut to}\ [-\psi,\ \psi] \end{aligned}",
                    f"This model's noise is a mixture of K = {info.prior.components} blobs (s = {info.prior.sd:g}); "
                    "ψ cuts only the noise around each blob's centre, so every class keeps appearing: pictures get "
                    "more typical (IS rises) and less varied (FID rises too) — models/MODEL_CARD.md has the numbers.")
     desc = ui_latent.describe(config, info)
     if desc:
-        st.caption(desc)
+        ui.note(desc)

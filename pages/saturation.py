@@ -30,7 +30,6 @@ PRESETS = {
 }
 
 
-
 ui.init_state(P, DEFAULTS)
 
 
@@ -60,10 +59,26 @@ ui.page_header(
 
 ui.preset_bar(P, PRESETS, DEFAULTS)
 
-st.header("The losses and their gradients")
-a = st.slider("D's logit a on a fake (D(G(z)) = σ(a))", -10.0, 10.0, step=0.1, key=f"{P}_a")
+a = st.slider("D's logit a on a fake (D(G(z)) = σ(a))", -10.0, 10.0, step=0.1, **ui.bind(f"{P}_a"))
 at = point(float(a))
 ratio = abs(at.grad["nonsaturating"][0]) / max(abs(at.grad["minimax"][0]), 1e-300)
+c = curves()
+x_d = float(at.d[0])
+figs = (
+    ("by_d", "**G losses as functions of D(G(z))**",
+     pl.g_loss_figure(c.d, {k: c.loss[k] for k in ("minimax", "nonsaturating")}, "D(G(z)) = σ(a)", "G loss",
+                      reject_below=sat.REJECT_D, marker=x_d, yrange=(-6, 6), uirevision="loss-d")),
+    ("by_a", "**G losses as functions of a**",
+     pl.g_loss_figure(c.a, c.loss, "D's logit a on a fake", "G loss", reject_below=sat.REJECT_LOGIT, marker=a,
+                      yrange=(-10, 12), uirevision="loss-a")),
+    ("grad", "**Their slopes d/da (autograd)**",
+     pl.g_loss_figure(c.a, c.grad, "D's logit a on a fake", "d loss / d a", reject_below=sat.REJECT_LOGIT,
+                      marker=a, yrange=(-2.5, 2), uirevision="grad-a")),
+)
+for col, (key, title, fig) in zip(st.columns(3), figs):
+    with col:
+        st.markdown(title)
+        st.plotly_chart(fig, key=f"{P}_{key}")
 rows = (
     (r"D(G(z)) = \sigma(a) = \frac{1}{1 + e^{-a}}", "D's output on a fake, from its logit a.",
      "D(G(z)) = σ(a)", ui.fmt(at.d[0], ".4g")),
@@ -82,47 +97,31 @@ for latex, caption, label, value in rows:
     with left:
         ui.formula(latex, caption)
     right.metric(label, value)
-c = curves()
-x_d = float(at.d[0])
-figs = (
-    ("by_d", "**G losses as functions of D(G(z))**",
-     pl.g_loss_figure(c.d, {k: c.loss[k] for k in ("minimax", "nonsaturating")}, "D(G(z)) = σ(a)", "G loss",
-                      reject_below=sat.REJECT_D, marker=x_d, yrange=(-6, 6), uirevision="loss-d")),
-    ("by_a", "**G losses as functions of a**",
-     pl.g_loss_figure(c.a, c.loss, "D's logit a on a fake", "G loss", reject_below=sat.REJECT_LOGIT, marker=a,
-                      yrange=(-10, 12), uirevision="loss-a")),
-    ("grad", "**Their slopes d/da (autograd)**",
-     pl.g_loss_figure(c.a, c.grad, "D's logit a on a fake", "d loss / d a", reject_below=sat.REJECT_LOGIT,
-                      marker=a, yrange=(-2.5, 2), uirevision="grad-a")),
-)
-for col, (key, title, fig) in zip(st.columns(3), figs):
-    with col:
-        st.markdown(title)
-        st.plotly_chart(fig, key=f"{P}_{key}")
-st.caption("LSGAN (Mao et al. 2017) ½(a − 1)² has slope a − 1 and WGAN (Arjovsky et al. 2017) −a has slope −1: "
+
+ui.note("LSGAN (Mao et al. 2017) ½(a − 1)² has slope a − 1 and WGAN (Arjovsky et al. 2017) −a has slope −1: "
            "both read D's raw score a (no sigmoid), so neither saturates.")
-st.caption(f"Shaded: D(G(z)) < {sat.REJECT_D} (a < {sat.REJECT_LOGIT:.2f}) — D confidently rejects the fakes. "
+ui.note(f"Shaded: D(G(z)) < {sat.REJECT_D} (a < {sat.REJECT_LOGIT:.2f}) — D confidently rejects the fakes. "
            "There the red curve is flat: its slope −σ(a) is below 0.05, and G, which only learns through this "
            "slope (chain rule: ∇θ_G L = dL/da · ∂a/∂x · ∂G/∂θ_G), barely moves.")
 
 st.divider()
 st.header("Experiment: a 1-D GAN started from a confident D")
-st.markdown(
+ui.note(
     "p_data = N(3, 0.5²); G and D are two-layer MLPs (32 units). D is **pre-trained** against the initial G "
     "(which puts its samples near 0) until it rejects them confidently; then the GAN is trained with each G loss "
     "**from that same state** (same seed, same pre-trained D). Plain SGD, as in the paper — with Adam the step "
-    "size is rescaled and a vanishing gradient would be hidden."
+    "size is rescaled and a vanishing gradient would be hidden.", markdown=True
 )
-s1, s2, s3, s4 = st.columns(4)
+s1, s2, s3, s4 = st.container(key="gv_settings_sat").columns(4)
 with s1:
-    pretrain = st.select_slider("D pre-training steps", PRETRAIN, key=f"{P}_pretrain")
+    pretrain = st.select_slider("D pre-training steps", PRETRAIN, **ui.bind(f"{P}_pretrain"))
 with s2:
-    lr_g = st.select_slider("G's learning rate (SGD)", LRS_G, key=f"{P}_lr_g", format_func=lambda v: f"{v:g}")
+    lr_g = st.select_slider("G's learning rate (SGD)", LRS_G, format_func=lambda v: f"{v:g}", **ui.bind(f"{P}_lr_g"))
 with s3:
     seed = ui.seed_input(f"{P}_seed")
 with s4:
     st.write("")
-    with_lsgan = st.checkbox("also LSGAN", key=f"{P}_lsgan")
+    with_lsgan = st.checkbox("also LSGAN", **ui.bind(f"{P}_lsgan"))
 names = ("minimax", "nonsaturating") + (("lsgan",) if with_lsgan else ())
 setup = sat.SaturationSetup(pretrain_steps=int(pretrain), lr_g=float(lr_g), seed=seed)
 st.button(f"Run the experiment ({len(names)} × {setup.steps} GAN steps after {pretrain} D steps)",

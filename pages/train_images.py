@@ -1,4 +1,4 @@
-"""Train on images: the seeds' MLP GAN or DCGAN on MNIST, Fashion-MNIST, 8×8 digits or your own images, live."""
+"""Train on images: the MLP GAN of Goodfellow et al. 2014 or a DCGAN on MNIST, Fashion-MNIST, 8×8 digits or your own images, live."""
 from __future__ import annotations
 
 import streamlit as st
@@ -27,7 +27,7 @@ PRESETS = {  # each starts from DEFAULTS (the measured 3-minute preset)
         "Still no label for G, but noise from 500 separate blobs and a D that also learns the digits' names: at "
         "1,200 steps IS 8.6 and FID 29 against 5.8 and 103 for the plain unconditional preset, every digit about "
         "equally often.", recipes.to_widgets("digits_sharpened")),
-    "MLP GAN digits (the 2014 seeds' nets)": (
+    "MLP GAN digits (Goodfellow et al. 2014)": (
         "Fully connected G and D as in Goodfellow et al. 2014: fast steps, blurrier and noisier digits than DCGAN.",
         dict(recipes.to_widgets("mlp_digits"), every=100)),
     "DCGAN Fashion-MNIST": ("Clothes instead of digits (full 60k training set from the Debian package).",
@@ -55,17 +55,20 @@ ui.page_header(
     "Train on images",
     "G starts from noise; after a few hundred steps strokes appear, then digits. Healthy training keeps "
     "D(x) and D(G(z)) apart but moving toward ½ — when D(G(z)) sticks at 0, G has stopped learning.",
-    "The same Algorithm 1 as on every page, now with images: the seeds' fully connected GAN "
+    "The same Algorithm 1 as on every page, now with images: the fully connected GAN "
     "(Goodfellow et al. 2014) or a DCGAN (Radford et al. 2016), trained live on this machine "
     f"({ui.device_description()}).",
 )
 ui.preset_bar(P, PRESETS, DEFAULTS)
 
 # ---------------------------------------------------------------------------------------------- settings
-left, right = st.columns([1, 2.2])
+# the live view first; the settings one click away, in a collapsed panel above it
+left = st.container(key="gv_settings_ti").expander("Settings: data, networks, training, seed", expanded=False,
+                                                   icon=":material/tune:")
+right = st.container()
 with left:
     st.subheader("Data")
-    dataset = st.selectbox("Dataset", list(DATASET_LABELS), format_func=DATASET_LABELS.get, key=f"{P}_dataset")
+    dataset = st.selectbox("Dataset", list(DATASET_LABELS), format_func=DATASET_LABELS.get, **ui.bind(f"{P}_dataset", DATASET_LABELS))
     images = None
     if dataset == "upload":
         up = st.file_uploader("A .zip of PNG/JPEG/BMP/GIF/WebP images (sub-folders = classes), or an .npy/.npz array",
@@ -85,30 +88,34 @@ with left:
                 data.download(dataset, progress=lambda name, done, total: bar.progress(
                     min(done / total, 1.0) if total else 0.0, text=f"{name}: {done / 2**20:.1f} MB"))
                 st.rerun()
-            except (ConnectionError, ValueError) as err:
-                st.error(str(err))
+            except ConnectionError:
+                st.error("The download server cannot be reached (this machine seems to be offline); the images "
+                         "already here stay available.")
+            except ValueError:
+                st.error("The downloaded files did not pass their md5 check and were discarded; try again later.")
     if images is None:
         st.info("Choose a dataset or upload your images to start.")
         st.stop()
     st.caption(f"**Source:** {images.source}")
 
     st.subheader("Model")
-    model = st.radio("Networks", ["dcgan", "mlp"], key=f"{P}_model", horizontal=True,
+    model = st.radio("Networks", ["dcgan", "mlp"], **ui.bind(f"{P}_model", ["dcgan", "mlp"]), horizontal=True,
                      format_func={"dcgan": "DCGAN (convolutional)", "mlp": "MLP (fully connected)"}.get)
     if model == "dcgan":
-        width = st.select_slider("DCGAN width (base channels)", [16, 32, 48, 64], key=f"{P}_width",
-                                 help="64 is the FACTS.md DCGAN-28 (G 0.78 M, D 0.14 M parameters); 32 trains ~3× faster on a CPU.")
-        depth = st.select_slider("Extra 3×3 conv layers at each resolution (G and D)", [0, 1, 2], key=f"{P}_depth",
+        width = st.select_slider("DCGAN width (base channels)", [16, 32, 48, 64], **ui.bind(f"{P}_width"),
+                                 help="64 is the DCGAN of Radford et al. 2016 scaled to 28×28 (G 0.78 M, D 0.14 M parameters); "
+                                      "32 trains ~3× faster on a CPU.")
+        depth = st.select_slider("Extra 3×3 conv layers at each resolution (G and D)", [0, 1, 2], **ui.bind(f"{P}_depth"),
                                  help="0 is Radford's DCGAN. One more layer at 7×7 and at 14×14 gives both nets a wider "
                                       "view of the digit (the shipped unconditional models use 1); each step costs "
                                       "about twice as much.")
     else:
         width, depth = 64, 0
-    z_dim = st.select_slider("z dimension", [2, 8, 16, 32, 64, 100, 128], key=f"{P}_z_dim")
+    z_dim = st.select_slider("z dimension", [2, 8, 16, 32, 64, 100, 128], **ui.bind(f"{P}_z_dim"))
     can_classify = model == "dcgan" and len(images.class_names) >= 2
-    conditional = st.toggle("Class-conditional (G and D see the label)", key=f"{P}_conditional",
+    conditional = st.toggle("Class-conditional (G and D see the label)", **ui.bind(f"{P}_conditional"),
                             disabled=len(images.class_names) < 2) and len(images.class_names) >= 2
-    aux = st.toggle("D also names the class (auxiliary classifier)", key=f"{P}_aux",
+    aux = st.toggle("D also names the class (auxiliary classifier)", **ui.bind(f"{P}_aux"),
                     disabled=not can_classify,
                     help="A classifier C on D's features learns the real images' labels. Conditional (AC-GAN, Odena "
                          "et al. 2017): G is also trained to make its pictures named as the asked class, "
@@ -117,16 +124,16 @@ with left:
                          "models (with the disconnected latent below) and the conditional Fashion-MNIST model were "
                          "finished this way.") and can_classify
     st.subheader("Training")
-    loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get, key=f"{P}_loss")
-    lr_g = st.select_slider("Learning rate of G", LRS, key=f"{P}_lr_g", format_func=lambda v: f"{v:g}")
-    lr_d = st.select_slider("Learning rate of D", LRS, key=f"{P}_lr_d", format_func=lambda v: f"{v:g}")
-    batch = st.select_slider("Batch size m", [16, 32, 64, 128, 256], key=f"{P}_batch")
-    k = st.slider("k (D steps per G step)", 1, 5, key=f"{P}_k")
-    ema = st.toggle("Show an average of G's weights (EMA, β = 0.999)", key=f"{P}_ema",
+    loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get, **ui.bind(f"{P}_loss", losses.LOSSES))
+    lr_g = st.select_slider("Learning rate of G", LRS, **ui.bind(f"{P}_lr_g"), format_func=lambda v: f"{v:g}")
+    lr_d = st.select_slider("Learning rate of D", LRS, **ui.bind(f"{P}_lr_d"), format_func=lambda v: f"{v:g}")
+    batch = st.select_slider("Batch size m", [16, 32, 64, 128, 256], **ui.bind(f"{P}_batch"))
+    k = st.slider("k (D steps per G step)", 1, 5, **ui.bind(f"{P}_k"))
+    ema = st.toggle("Show an average of G's weights (EMA, β = 0.999)", **ui.bind(f"{P}_ema"),
                     help="θ_EMA ← 0.999 θ_EMA + 0.001 θ_G after every G step (Yazıcı et al. 2019): the grid, the "
                          "scores and the downloaded checkpoint use the averaged G, which smooths out the "
                          "back-and-forth of the game. Training itself is unchanged.")
-    mixture = st.toggle(f"Disconnected latent: z from a mixture of {IMAGE_MIXTURE_K} Gaussians", key=f"{P}_mixture",
+    mixture = st.toggle(f"Disconnected latent: z from a mixture of {IMAGE_MIXTURE_K} Gaussians", **ui.bind(f"{P}_mixture"),
                         help=f"z = μₖ + {IMAGE_MIXTURE_SD:g}·ε with k one of {IMAGE_MIXTURE_K} centres μₖ ~ N(0, I) "
                              "fixed by the seed. "
                              "A continuous G must draw in-between, ambiguous pictures where its connected noise "
@@ -134,10 +141,10 @@ with left:
                              "playground's best preset). With the classifier toggle above it is how the shipped "
                              "unconditional models were finished; 50 narrow blobs lost most of the variety "
                              "(models/MODEL_CARD.md).")
-    every = st.select_slider("Timeline: snapshot every N steps", [5, 10, 25, 50, 100, 250], key=f"{P}_every")
+    every = st.select_slider("Timeline: snapshot every N steps", [5, 10, 25, 50, 100, 250], **ui.bind(f"{P}_every"))
     has_classifier = dataset in QUALITY_DATASETS
     quality_every = st.select_slider(
-        "Track IS and FID every N steps", [0, 100, 250, 500, 1000], key=f"{P}_quality_every",
+        "Track IS and FID every N steps", [0, 100, 250, 500, 1000], **ui.bind(f"{P}_quality_every"),
         format_func=lambda v: "off" if v == 0 else f"{v:,}", disabled=not has_classifier,
         help="Scored on 2,000 samples with the shipped classifier of this dataset (see Evaluating GANs); "
              "each check costs about a second on a CPU.") if has_classifier else 0
@@ -145,8 +152,8 @@ with left:
     st.caption("Loss, learning rates, k and batch size change live; data, networks, z and its prior, EMA, seed "
                "and timeline interval start a new run.")
     cuda = resolve_device("auto").type == "cuda"
-    amp = st.toggle("bf16 autocast (CUDA)", key=f"{P}_amp", disabled=not cuda)
-    compile_ = st.toggle("torch.compile (CUDA)", key=f"{P}_compile", disabled=not cuda)
+    amp = st.toggle("bf16 autocast (CUDA)", **ui.bind(f"{P}_amp"), disabled=not cuda)
+    compile_ = st.toggle("torch.compile (CUDA)", **ui.bind(f"{P}_compile"), disabled=not cuda)
 
 with ui.user_errors():  # the same recipe -> (spec, TrainConfig) as `python -m ganviz train` (ganviz.recipes)
     spec, config = recipes.build(recipes.from_widgets(
@@ -169,17 +176,6 @@ probabilistic = loss in losses.PROBABILISTIC
 
 # ---------------------------------------------------------------------------------------------- live view
 with right:
-    if spec.num_classes:
-        ui.formula(r"\min_G \max_D\; \mathbb{E}_{(x,y)\sim p_{\text{data}}}[\log D(x,y)] + "
-                   r"\mathbb{E}_{z\sim \mathcal{N}(0,I),\,y}[\log(1 - D(G(z,y),y))]",
-                   "Class-conditional (Mirza & Osindero 2014): G reads z and a label y, D judges (image, label) "
-                   "pairs by projection (Miyato & Koyama 2018), so each grid column is one class. Each step: k "
-                   f"D-updates on m real and m generated images, then one G-update ({losses.LOSS_LABELS[loss]}).")
-    else:
-        ui.formula(r"\min_G \max_D\; \mathbb{E}_{x\sim p_{\text{data}}}[\log D(x)] + "
-                   r"\mathbb{E}_{z\sim \mathcal{N}(0,I)}[\log(1 - D(G(z)))]",
-                   "Each step: k D-updates on a minibatch of m real and m generated images, then one G-update "
-                   f"({losses.LOSS_LABELS[loss]}).")
     ui.run_controls(run, P, extra=("step_d", "step_g", "stop"))
 
     def draw(snap) -> None:
@@ -193,8 +189,8 @@ with right:
         fmt = (lambda v: ui.fmt(v, ".3f")) if probabilistic else (lambda v: ui.fmt(v, "+.2f"))
         c3.metric("D(x)" if probabilistic else "critic(x)", fmt(last["d_real"]) if "d_real" in last else "—")
         c4.metric("D(G(z))" if probabilistic else "critic(G(z))", fmt(last["d_fake"]) if "d_fake" in last else "—")
-        g1, g2 = st.columns([1, 1.3])
-        if "grid" in view:
+        g1, g2 = st.columns([1.25, 1])
+        if "grid" in view:  # stretched to the column: ≥ 48 px per digit at 1280 px
             g1.image(plots_images.upscale(view["grid"], 3), caption=f"G(z) on fixed noise · step {snap.step:,} · "
                      f"{str(resolve_device('auto')).upper()}", width="stretch")
         g1.plotly_chart(plots_images.grad_norm_figure(hist, height=180), key=f"{P}_grad_chart")
@@ -219,6 +215,17 @@ with right:
             st.warning(f"Step {e.step:,}: {e.message}", icon=":material/warning:")
 
     ui.live_panel(run, draw, every=1.0)
+    if spec.num_classes:
+        ui.formula(r"\min_G \max_D\; \mathbb{E}_{(x,y)\sim p_{\text{data}}}[\log D(x,y)] + "
+                   r"\mathbb{E}_{z\sim \mathcal{N}(0,I),\,y}[\log(1 - D(G(z,y),y))]",
+                   "Class-conditional (Mirza & Osindero 2014): G reads z and a label y, D judges (image, label) "
+                   "pairs by projection (Miyato & Koyama 2018), so each grid column is one class. Each step: k "
+                   f"D-updates on m real and m generated images, then one G-update ({losses.LOSS_LABELS[loss]}).")
+    else:
+        ui.formula(r"\min_G \max_D\; \mathbb{E}_{x\sim p_{\text{data}}}[\log D(x)] + "
+                   r"\mathbb{E}_{z\sim \mathcal{N}(0,I)}[\log(1 - D(G(z)))]",
+                   "Each step: k D-updates on a minibatch of m real and m generated images, then one G-update "
+                   f"({losses.LOSS_LABELS[loss]}).")
 
     @st.fragment
     def timeline_and_downloads() -> None:

@@ -179,7 +179,7 @@ def test_presets_tell_their_story():
         assert t.history.last("reverse_kl") < 0.3, name
     t, tops = run_preset("WGAN-GP", 2500)  # measured: 7–8 modes from step 1,750, reverse KL ≈ 0.01
     assert t.history.last("modes_covered") >= 7 and tops[-1][1] < 0.3 and t.history.last("reverse_kl") < 0.05
-    t, _ = run_preset("Best config (bench)", 2500)  # measured: 8 modes, 55 % HQ, reverse KL 0.007
+    t, _ = run_preset("Disconnected latent: all 8 modes", 2500)  # measured: 8 modes, 55 % HQ, reverse KL 0.007
     assert t.history.last("modes_covered") == 8 and t.history.last("hq_fraction") > 0.3
     assert t.history.last("reverse_kl") < 0.05
 
@@ -193,7 +193,7 @@ def test_lr_decay_reaches_the_trainer_and_applies_live():
 
 
 def test_best_preset_is_the_benchmarks_best_ring_run():
-    """The "Best config (bench)" preset is exactly bench/mode_collapse.py's "best" method on ring-8."""
+    """The "Disconnected latent: all 8 modes" preset is exactly bench/mode_collapse.py's "best" method on ring-8."""
     import importlib.util
     import sys
     from pathlib import Path
@@ -204,7 +204,7 @@ def test_best_preset_is_the_benchmarks_best_ring_run():
     method = bench.METHODS["best"]
     start = int(method.decay_from * method.steps)
     expected = replace(method.config("ring-8"), decay_start=start, decay_steps=method.steps - start)
-    assert playground.PRESETS["Best config (bench)"][1] == expected
+    assert playground.PRESETS["Disconnected latent: all 8 modes"][1] == expected
 
 
 def test_mixture_prior_reaches_the_trainer_and_the_metrics():

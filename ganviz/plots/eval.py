@@ -8,9 +8,11 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+
 from plotly.subplots import make_subplots
 
 from ganviz.metrics import Scores
+from ganviz.plots.base import style
 
 PALETTE = ("#7f7f7f", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
 # (column in Scores.row(), title, better: "high" | "low")
@@ -50,7 +52,7 @@ def metric_bars(rows: Sequence[tuple[str, Scores]], height: int = 320) -> go.Fig
         fig.update_yaxes(range=[0, 1.05], row=1, col=c)
     fig.update_layout(height=height, margin=dict(l=30, r=10, t=40, b=10), uirevision="metric_bars",
                       legend=dict(orientation="h", y=-0.05), bargap=0.15)
-    return fig
+    return style(fig)
 
 
 def class_hist_figure(hists: dict[str, np.ndarray], class_names: Sequence[str], height: int = 280) -> go.Figure:
@@ -62,8 +64,9 @@ def class_hist_figure(hists: dict[str, np.ndarray], class_names: Sequence[str], 
     fig.add_hline(y=1 / len(class_names), line=dict(color="#444", dash="dot", width=1))
     fig.update_layout(barmode="group", height=height, yaxis_title="share of samples",
                       xaxis=dict(title="predicted class", type="category"), margin=dict(l=50, r=10, t=10, b=40),
-                      legend=dict(orientation="h", y=1.12), uirevision="class_hist")
-    return fig
+                      legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"),
+                      uirevision="class_hist")
+    return style(fig)
 
 
 def fid_vs_n_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float, float]], height: int = 320) -> go.Figure:
@@ -92,4 +95,4 @@ def fid_vs_n_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float, float
                       uirevision="fid_vs_n",
                       xaxis=dict(rangemode="tozero", tickvals=[0] + [1 / n for n in ticks],
                                  ticktext=["N = ∞"] + [f"{n // 1000}k" if n >= 1000 else str(n) for n in ticks]))
-    return fig
+    return style(fig)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ganviz.plots.base import style
+
 from ganviz.data import make_grid, to_uint8
 from ganviz.plots.images import upscale
 
@@ -25,7 +27,7 @@ def norms_figure(t: np.ndarray, norms_lerp: np.ndarray, norms_slerp: np.ndarray,
                       xaxis_title="t (position on the path)", yaxis_title="‖z‖",
                       yaxis_range=[0.8 * low, 1.1 * max(float(np.max(norms_slerp)), float(np.max(norms_lerp)), expected)],
                       legend=dict(orientation="h", y=1.12, x=0), title=None)
-    return fig
+    return style(fig)
 
 
 def strip(images, scale: int = 3) -> np.ndarray:

@@ -165,7 +165,7 @@ def series_figure(history: dict, names: dict[str, str], events=(), title: str | 
         shapes.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=v, y1=v,
                            line=dict(color="#999", width=1, dash="dash")))
         notes.append(dict(xref="paper", yref="y", x=1, y=v, text=label, showarrow=False, xanchor="right",
-                          yanchor="top", font=dict(color="#777", size=11)))
+                          yanchor="top", font=dict(color="#777")))
     if yrange is not None:
         top = yrange[1]
     event_traces, event_shapes = _events_on(events, top)

@@ -21,7 +21,7 @@ RECIPES = (
            DIGITS_FAST.override(conditional=False)),
     Recipe("digits_sharpened", "Unconditional, sharpened (shipped models' recipe)",
            DIGITS_FAST.override(conditional=False, prior="mixture", aux_classifier=True, **PAGE_MIXTURE)),
-    Recipe("mlp_digits", "MLP GAN digits (the 2014 seeds' nets)",
+    Recipe("mlp_digits", "MLP GAN digits (Goodfellow et al. 2014)",
            DIGITS_FAST.override(model="mlp", width=64, conditional=False, lr_g=2e-4, lr_d=2e-4)),
     Recipe("fashion_fast", "DCGAN Fashion-MNIST", DIGITS_FAST.override(data="fashion-mnist")),
     Recipe("wgan_gp_critic", "WGAN-GP critic (k = 5)",

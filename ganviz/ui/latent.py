@@ -47,7 +47,7 @@ def choose_generator(prefix: str, default: str = "dcgan_mnist"):
     key = f"{prefix}_model"
     if st.session_state.get(key) not in labels:
         st.session_state[key] = next((k for k, m in options.items() if m.name == default), labels[0])
-    choice = st.selectbox("Generator", labels, key=key,
+    choice = st.selectbox("Generator", labels, key=key, bind="query-params",
                           help="The shipped DCGANs (models/), runs saved by `python -m ganviz train --out runs/…`, "
                                "or a checkpoint you upload (a .zip from the training page, or .safetensors + .json).")
     if choice == UPLOAD:
@@ -91,8 +91,9 @@ def describe(config: dict, info: GANInfo) -> str:
         parts.append(f"{config['step']:,} steps")
     if train.get("loss"):
         parts.append(f"{train['loss']} loss")
-    if isinstance(config.get("hardware"), str):
-        parts.append(f"on {config['hardware'].split(',')[0]}")
+    if isinstance(config.get("hardware"), str):  # a device string: only say which kind
+        hw = config["hardware"].lower()
+        parts.append("on a GPU" if any(w in hw for w in ("cuda", "nvidia", "gpu")) else "on a CPU")
     m = config.get("metrics") if isinstance(config.get("metrics"), dict) else {}
     if isinstance(m.get("IS"), (int, float)) and isinstance(m.get("FID"), (int, float)):
         parts.append(f"IS {m['IS']:.2f} (real {m.get('real_IS', float('nan')):.2f}), FID {m['FID']:.1f} "

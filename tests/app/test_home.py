@@ -1,4 +1,7 @@
 """AppTest of the shell (app.py navigation + pages/home.py)."""
+import re
+
+from ganviz import sitemap
 from tests.apptest import open_page
 
 
@@ -15,4 +18,16 @@ def test_home_page_runs_with_objective_algorithm_and_device_badge():
 def test_home_page_file_alone():
     at = open_page("pages/home.py").run()
     assert not at.exception
-    assert len(at.dataframe) == 1
+    shown = " ".join(m.value for m in at.markdown).replace("\\", "")
+    for pages in sitemap.available().values():
+        for f, title, _, line in pages:
+            if f != "home.py":  # every page: a link and its whole description
+                assert f"[{title}](/{f.removesuffix('.py')})" in shown and line in shown
+
+
+def test_home_formulas_are_valid_katex_pieces():
+    """The two results of Theorem 1 are separate formulas (no \\qquad running into a letter)."""
+    at = open_page("app.py").run()
+    latex = [x.value for x in at.latex]
+    assert not any(re.search(r"\\q?quad[A-Za-z]", x) for x in latex)
+    assert any(x.strip("$\n").startswith(r"C(G) = \max_D V(G,D)") for x in latex)

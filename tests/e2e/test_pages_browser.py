@@ -29,17 +29,19 @@ class PageSpec:
     ready: str | None = None      # key of an element that exists once the page has fully rendered
     figure: str | None = None     # key of the live figure shown in the "<page>_paused" screenshot
     timeout: float = 60_000       # ms for the first render and for a rerun (evaluation computes features)
+    settings: str | None = None   # label start of the collapsed settings panel holding the slider (opened first)
 
 
 # Widget keys read from the page files (keys are the stable part of a page; labels may be reworded).
 PAGES = {
     "home.py": PageSpec(figures=False),
-    "generator.py": PageSpec(slider="gen_a", presses=2, live="gen", prepare="Train an MLP G live"),
+    "generator.py": PageSpec(slider="gen_a", presses=2, live="gen", prepare="Train an MLP G live",
+                             settings="Settings"),
     "discriminator.py": PageSpec(slider="ds_mu_g", live="ds", figure="ds_dfig"),
     "jsd.py": PageSpec(slider="jsd_shift"),
     "saturation.py": PageSpec(slider="sat_a"),
-    "playground.py": PageSpec(slider="pg_width", live="pg", figure="pg_fig"),
-    "train_images.py": PageSpec(slider="ti_z_dim", live="ti", ready="ti_toggle"),
+    "playground.py": PageSpec(slider="pg_width", live="pg", figure="pg_fig", settings="Settings"),
+    "train_images.py": PageSpec(slider="ti_z_dim", live="ti", ready="ti_toggle", settings="Settings"),
     "evaluation.py": PageSpec(slider="eval_noise", timeout=120_000),
     "pretrained.py": PageSpec(slider="pt_psi", presses=3, figures=False, ready="pt_download"),
     "latent.py": PageSpec(slider="lt_steps", figures=False, ready="lt_dl_interp"),
@@ -58,6 +60,9 @@ def open_page(page, server, page_file: str, spec: PageSpec) -> None:
         link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=TITLES[page_file]).first
         link.click()
         page.wait_for_url(page_url(server, page_file), timeout=spec.timeout)
+        if spec.settings:  # the settings sit one click away, in a collapsed panel
+            page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').filter(
+                has_text=spec.settings).first.click()
         if spec.slider:
             keyed(page, spec.slider).first.wait_for(timeout=spec.timeout)
     if spec.figures:
