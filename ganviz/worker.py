@@ -11,16 +11,22 @@ unharmed. A worker exits when its pipe closes, so it never outlives the server.
 """
 from __future__ import annotations
 
+import io
 import itertools
 import multiprocessing as mp
+import multiprocessing.forkserver
+import multiprocessing.spawn as mp_spawn
 import os
+import pickle
 import signal
 import threading
 import time
+import weakref
 from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
+import numpy as np
 import torch
 
 from ganviz import live
@@ -31,14 +37,50 @@ WANT_LEASE_S = 3.0  # the worker keeps publishing this long after the last read,
 IDLE_POLL_S = 1.0
 
 
+# imported once by the forkserver, so that no worker pays for them (torch._dynamo: torch.optim's first use)
+PRELOAD = ["torch", "torch._dynamo", "ganviz.train", "ganviz.playground", "ganviz.theory_live", "ganviz.convnets"]
+
+
+_WORKER_NAME = "ganviz-run-"
+
+
+def _without_main(get_preparation_data):
+    """multiprocessing re-runs the parent's ``__main__`` file in every child; under streamlit that file is a page
+    script (streamlit sets it as ``__main__``), which must not run in a worker. A worker needs no ``__main__``:
+    its target and spec live in importable modules. Other processes keep the standard behaviour."""
+    def prepared(name):
+        data = get_preparation_data(name)
+        if name.startswith(_WORKER_NAME):
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+        return data
+    prepared.ganviz = True
+    return prepared
+
+
+if not getattr(mp_spawn.get_preparation_data, "ganviz", False):
+    mp_spawn.get_preparation_data = _without_main(mp_spawn.get_preparation_data)
+
+
 def _context():
     """forkserver with torch preloaded where the OS has it (a worker starts in ~10 ms instead of ~1 s for
     spawn, which imports torch afresh; bench/worker_start.py), else spawn. Never fork: the server has threads."""
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["torch", "ganviz.train"])
+        ctx.set_forkserver_preload(PRELOAD)
         return ctx
     return mp.get_context("spawn")
+
+
+_warming: list = []
+
+
+def warm_up() -> None:
+    """Start the forkserver (and its imports) in the background now, so the first Play does not wait for it."""
+    if not _warming and "forkserver" in mp.get_all_start_methods():
+        _context()
+        _warming.append(threading.Thread(target=mp.forkserver.ensure_running, name="ganviz-warm-up", daemon=True))
+        _warming[0].start()
 
 
 @dataclass(frozen=True)
@@ -52,6 +94,59 @@ class WorkerSpec:
     threads: int | None  # torch CPU threads in the worker; None: the trainer's own choice (Trainer.cpu_threads)
 
 
+# ---------------------------------------------------------------------------------------------- the wire
+class _SnapshotPickler(pickle.Pickler):
+    """Pickles a snapshot sending each read-only numpy array (e.g. a timeline's frames) once: later snapshots
+    carry only its key. Both ends drop the keys a message does not use, so the caches stay equal and small."""
+
+    def __init__(self, file, cache: dict):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.cache, self.used, self._inflight = cache, set(), None
+
+    def persistent_id(self, obj):
+        if type(obj) is not np.ndarray or obj.flags.writeable or obj.nbytes < 4096 or obj is self._inflight:
+            return None
+        key = id(obj)  # unique while the cache holds obj
+        self.used.add(key)
+        if key in self.cache:
+            return ("ref", key)
+        self.cache[key], self._inflight = obj, obj
+        return ("new", key, obj)
+
+
+class _SnapshotUnpickler(pickle.Unpickler):
+    def __init__(self, file, cache: dict):
+        super().__init__(file)
+        self.cache, self.used = cache, set()
+
+    def persistent_load(self, pid):
+        key = pid[1]
+        self.used.add(key)
+        if pid[0] == "new":
+            self.cache[key] = pid[2]
+        return self.cache[key]
+
+
+def _evict(cache: dict, used: set) -> None:
+    for key in set(cache) - used:
+        del cache[key]
+
+
+def encode_snapshot(msg, cache: dict) -> bytes:
+    buf = io.BytesIO()
+    p = _SnapshotPickler(buf, cache)
+    p.dump(msg)
+    _evict(cache, p.used)
+    return buf.getvalue()
+
+
+def decode_snapshot(data: bytes, cache: dict):
+    u = _SnapshotUnpickler(io.BytesIO(data), cache)
+    msg = u.load()
+    _evict(cache, u.used)
+    return msg
+
+
 # ---------------------------------------------------------------------------------------------- the worker
 class _Outbox:
     """The worker's sending thread: results in order, snapshots latest-only (a newer one replaces an unsent one),
@@ -61,6 +156,7 @@ class _Outbox:
         self.conn, self._cv = conn, threading.Condition()
         self._results: deque = deque()
         self._snap = None
+        self._sent: dict = {}  # read-only arrays the server already has (see _SnapshotPickler)
         self.closed = False
         threading.Thread(target=self._send_loop, name="ganviz-outbox", daemon=True).start()
 
@@ -84,7 +180,10 @@ class _Outbox:
                 else:
                     return
             try:
-                self.conn.send(msg)
+                if msg[0] == "snap":
+                    self.conn.send_bytes(b"S" + encode_snapshot(msg, self._sent))
+                else:
+                    self.conn.send_bytes(b"P" + pickle.dumps(msg, pickle.HIGHEST_PROTOCOL))
             except (OSError, EOFError):  # the server is gone
                 os._exit(0)
 
@@ -206,7 +305,7 @@ def _serve(conn, spec: WorkerSpec, updates: dict) -> None:
         _Worker(conn, spec, updates).serve()
     except BaseException as err:  # a bug in a net or a view: one sentence for the page
         try:
-            conn.send(("fatal", f"Training stopped: {type(err).__name__}: {err}"))
+            conn.send_bytes(b"P" + pickle.dumps(("fatal", f"Training stopped: {type(err).__name__}: {err}")))
         except (OSError, EOFError):
             pass
     os._exit(0)  # skip interpreter teardown: nothing to flush, and no hang on the outbox thread
@@ -222,6 +321,13 @@ def _death_sentence(exitcode: int | None) -> str:
 
 # ---------------------------------------------------------------------------------------------- the server side
 _ids = itertools.count(1)
+_runs: "weakref.WeakSet[WorkerRun]" = weakref.WeakSet()
+
+
+def stop_all() -> None:
+    """Stop every run of this process (tests that open pages without ending their sessions)."""
+    for run in list(_runs):
+        run.stop()
 
 
 class WorkerRun:
@@ -247,8 +353,10 @@ class WorkerRun:
         self._seq = 0  # of the last command posted; the worker echoes the last it handled in each snapshot
         self._settled = True  # the latest snapshot came after all posted commands, with no work left
         self._results: dict = {}
+        self._arrays: dict = {}  # read-only arrays the worker sent once (see _SnapshotPickler)
         self._stopped = False
         self._build_local()
+        _runs.add(self)
 
     # ---- controls ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -399,13 +507,14 @@ class WorkerRun:
             ctx = _context()
             parent, child = ctx.Pipe(duplex=True)
             proc = ctx.Process(target=_serve, args=(child, self.spec, dict(self._updates)),
-                               name=f"ganviz-run-{next(_ids)}", daemon=True)
+                               name=f"{_WORKER_NAME}{next(_ids)}", daemon=True)
             proc.start()
         except BaseException:
             live._release()
             raise
         child.close()
         self._proc, self._conn = proc, parent
+        self._arrays = {}
         self._local = None  # the worker owns the run now
         self._want_sent = time.monotonic()
 
@@ -417,7 +526,8 @@ class WorkerRun:
         try:
             while conn.poll(timeout):
                 timeout = 0.0
-                msg = conn.recv()
+                data = conn.recv_bytes()
+                msg = decode_snapshot(data[1:], self._arrays) if data[:1] == b"S" else pickle.loads(data[1:])
                 if msg[0] == "snap":
                     _, seq, idle, snap = msg
                     if seq < self._seq:  # sent before the latest command: its state may be stale
