@@ -31,6 +31,7 @@ import torch
 
 from ganviz import live
 from ganviz.live import Snapshot
+from ganviz.reattach import new_run_id
 from ganviz.train import LIVE_FIELDS, Diverged, Trainer
 
 WANT_LEASE_S = 3.0  # the worker keeps publishing this long after the last read, then stops building snapshots
@@ -345,6 +346,7 @@ class WorkerRun:
             raise ValueError("mode must be 'gan' or 'd'")
         self.spec = WorkerSpec(make_trainer, view, mode, publish_every_s, max_steps, threads)
         self.mode, self.max_steps = mode, max_steps
+        self.run_id = new_run_id()  # for the view's URL: a reload reattaches (ganviz.reattach)
         self._lock = threading.RLock()  # guards everything below; pages of one session call from several threads
         self._proc = None
         self._conn = None
