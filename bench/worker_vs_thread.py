@@ -36,7 +36,8 @@ class ServerLoad:
     def _loop(self):
         while not self._stop.is_set():
             t0 = time.perf_counter()
-            while time.perf_counter() - t0 < 0.01 * self.duty / (1 - self.duty):  # busy b, idle 10 ms: b/(b+10ms) = duty
+            # busy b, then idle 10 ms: b / (b + 10 ms) = duty
+            while time.perf_counter() - t0 < 0.01 * self.duty / (1 - self.duty):
                 sum(i * i for i in range(200))
             time.sleep(0.01)
 

@@ -129,7 +129,8 @@ def two_gaussians() -> Toy2D:
 
 def spiral(noise: float = 0.05) -> Toy2D:
     """Archimedean spiral of 1.5 turns: θ = 3π·√u, r = 0.5 + θ/π, u ~ U(0, 1), plus N(0, noise²) jitter."""
-    return Toy2D("spiral", "Spiral", "A thin curved 1-D manifold: G must bend its noise along it.", _SpiralSampler(noise),
+    return Toy2D("spiral", "Spiral", "A thin curved 1-D manifold: G must bend its noise along it.",
+                 _SpiralSampler(noise),
                  (-4.5, 4.5))
 
 

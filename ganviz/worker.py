@@ -34,7 +34,7 @@ from ganviz.live import Snapshot
 from ganviz.reattach import new_run_id
 from ganviz.train import LIVE_FIELDS, Diverged, Trainer
 
-WANT_LEASE_S = 3.0  # the worker keeps publishing this long after the last read, then stops building snapshots
+PUBLISH_SHARE = 0.05  # at most this share of the worker's time goes to building snapshots (views, copies)
 IDLE_POLL_S = 1.0
 
 
@@ -206,8 +206,8 @@ class _Worker:
         torch.set_num_threads(spec.threads or self.trainer.cpu_threads or 1)
         self.running, self.pending, self.commands = False, 0, deque()
         self.state, self.error, self.seq = "paused", None, 0
-        self.wanted_until = time.monotonic() + WANT_LEASE_S
-        self.last_publish, self.rate, self.steps_per_s = 0.0, (time.perf_counter(), 0), 0.0
+        self.wanted = True  # the server asked for a snapshot since the last one
+        self.next_publish, self.rate, self.steps_per_s = 0.0, (time.perf_counter(), 0), 0.0
 
     def busy(self) -> bool:
         return bool(self.commands or self.pending or self.running)
@@ -235,7 +235,7 @@ class _Worker:
     def handle(self, msg) -> None:
         kind = msg[0]
         if kind == "want":
-            self.wanted_until = time.monotonic() + WANT_LEASE_S
+            self.wanted = True
             if not self.busy():
                 self.publish()
             return
@@ -258,7 +258,6 @@ class _Worker:
                 self.out.put(("result", token, True, fn(self.trainer)))
             except Exception as err:  # the caller gets the sentence, the run goes on
                 self.out.put(("result", token, False, f"{type(err).__name__}: {err}"))
-        self.wanted_until = time.monotonic() + WANT_LEASE_S
 
     def work(self) -> None:
         t = self.trainer
@@ -281,8 +280,7 @@ class _Worker:
             if self.state == "running":
                 self.state = "paused"
             self.publish()
-        elif time.monotonic() < self.wanted_until and \
-                time.perf_counter() - self.last_publish >= self.spec.publish_every_s:
+        elif self.wanted and time.perf_counter() >= self.next_publish:
             self.publish()
 
     def publish(self) -> None:
@@ -296,7 +294,9 @@ class _Worker:
         snap = Snapshot(step=t.step_count, state=self.state, history=t.history.arrays(), view=view,
                         events=tuple(t.events), error=self.error, steps_per_s=self.steps_per_s, config=t.config)
         self.out.put(("snap", self.seq, not self.busy(), snap), snapshot=True)
-        self.last_publish = time.perf_counter()
+        self.wanted = False
+        done = time.perf_counter()
+        self.next_publish = done + max(self.spec.publish_every_s, (done - now) / PUBLISH_SHARE)
 
 
 def _serve(conn, spec: WorkerSpec, updates: dict) -> None:
@@ -351,7 +351,7 @@ class WorkerRun:
         self._proc = None
         self._conn = None
         self._updates: dict = {}
-        self._want_sent = 0.0
+        self._want_pending = False  # a "want" was posted and no snapshot has come since
         self._seq = 0  # of the last command posted; the worker echoes the last it handled in each snapshot
         self._settled = True  # the latest snapshot came after all posted commands, with no work left
         self._results: dict = {}
@@ -435,13 +435,13 @@ class WorkerRun:
 
     # ---- reading -----------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        """The latest snapshot the worker sent (never waits for it); asks it to keep sending."""
+        """The latest snapshot the worker sent (never waits for it); asks for a fresh one, which the worker
+        builds between two steps (after at least ``publish_every_s``) — as LiveRun does."""
         with self._lock:
             if self._proc is not None:
                 self._drain(0.0)
-                now = time.monotonic()
-                if self._proc is not None and now - self._want_sent > WANT_LEASE_S / 3:
-                    self._want_sent = now
+                if self._proc is not None and not self._want_pending:
+                    self._want_pending = True
                     self._post(("want",))
             snap = self._snap
             return snap if snap.config == self._config else replace(snap, config=self._config)
@@ -518,7 +518,7 @@ class WorkerRun:
         self._proc, self._conn = proc, parent
         self._arrays = {}
         self._local = None  # the worker owns the run now
-        self._want_sent = time.monotonic()
+        self._want_pending = False
 
     def _drain(self, timeout: float) -> bool:
         """Read what the worker sent (waiting up to ``timeout`` for the first message); False once it is gone."""
@@ -535,6 +535,7 @@ class WorkerRun:
                     if seq < self._seq:  # sent before the latest command: its state may be stale
                         snap = replace(snap, state=self._snap.state)
                     self._snap, self._settled = snap, seq == self._seq and idle
+                    self._want_pending = False
                 elif msg[0] == "result":
                     self._results[msg[1]] = (msg[2], msg[3])
                 elif msg[0] == "fatal":

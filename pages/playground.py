@@ -154,8 +154,8 @@ if cfg.effective_batch != batch:
 
 
 def make_run(cfg=cfg, dataset=dataset) -> WorkerRun:
-    return WorkerRun(partial(playground.build_trainer, cfg, dataset), view=playground.PlaygroundView(dataset, seed=cfg.seed),
-                     publish_every_s=0.25)
+    return WorkerRun(partial(playground.build_trainer, cfg, dataset),
+                     view=playground.PlaygroundView(dataset, seed=cfg.seed), publish_every_s=0.25)
 
 
 run = ui.session_run("playground", cfg.nets_key() + data_key, make_run)

@@ -243,3 +243,31 @@ def test_workers_die_with_the_server(tmp_path):
         assert wait_for(lambda: _gone(pid), 15)
     finally:
         server.kill()
+
+
+@pytest.mark.parametrize("name", ["ring-8", "grid-25", "spiral", "two-moons", "two-gaussians", "csv"])
+def test_datasets_pickle_into_a_worker_and_draw_the_same_points(name):
+    import pickle
+    from ganviz import toy
+    ds = toy.point_cloud(np.random.default_rng(0).normal(size=(50, 2))) if name == "csv" else toy.DATASETS[name]()
+    copy = pickle.loads(pickle.dumps(ds))
+    a = ds.sample(300, torch.Generator().manual_seed(3))
+    b = copy.sample(300, torch.Generator().manual_seed(3))
+    assert torch.equal(a, b) and a.shape == (300, 2)
+
+
+def test_read_only_arrays_cross_the_pipe_once_and_both_caches_agree():
+    from ganviz.worker import decode_snapshot, encode_snapshot
+    frame = np.arange(100_000, dtype=np.uint8)
+    frame.setflags(write=False)
+    live_arr = np.ones(10_000)  # writeable: always sent in full
+    sent, got = {}, {}
+    first = encode_snapshot(("snap", (frame, live_arr)), sent)
+    second = encode_snapshot(("snap", (frame, frame, live_arr)), sent)
+    assert len(first) > 100_000 + 80_000 and len(second) < 80_000 + 1_000
+    one, two = decode_snapshot(first, got), decode_snapshot(second, got)
+    assert np.array_equal(one[1][0], frame) and two[1][0] is one[1][0] and two[1][1] is one[1][0]
+    assert np.array_equal(two[1][2], live_arr) and set(got) == set(sent) and len(sent) == 1
+    third = encode_snapshot(("snap", (live_arr,)), sent)  # the frame is no longer shown: both ends drop it
+    decode_snapshot(third, got)
+    assert sent == {} and got == {}
