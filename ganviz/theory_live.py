@@ -219,6 +219,8 @@ class DStarExperiment:
         return {"gap": d_star_gap(self.grid, d), "v_d": value_of(self.grid, d)}
 
     def live_run(self, max_steps: int = 5_000) -> LiveRun:
+        """A thread of this process, not a worker: this short run reached its 5,000 steps sooner in a thread
+        (bench/worker_vs_thread.py)."""
         return LiveRun(self.make_trainer, self.view, mode="d", max_steps=max_steps)
 
     def run_headless(self, steps: int) -> Trainer:

@@ -10,7 +10,7 @@ import torch
 from ganviz.plots import theory as pt
 from ganviz import theory, ui
 from ganviz import theory_live as tl
-from ganviz.live import LiveRun
+from ganviz.worker import WorkerRun
 
 P = "gen"
 N_LINES, N_HIST, N_Z = 150, 20_000, 50_001
@@ -215,9 +215,9 @@ if gen != "mlp":
     st.stop()
 
 # --------------------------------------------------------------------------------------------- live MLP
-def make_run(target=target, prior=prior, seed=seed, lr=lr) -> LiveRun:
+def make_run(target=target, prior=prior, seed=seed, lr=lr) -> WorkerRun:
     live_g = tl.LiveGenerator(target, prior, seed, lr, n_hist=N_HIST)
-    return LiveRun(live_g.make_trainer, view=live_g.view, publish_every_s=0.3)
+    return WorkerRun(live_g.make_trainer, view=live_g.view, publish_every_s=0.3)
 
 
 run = ui.session_run("generator", (target_key, prior, seed), make_run)
