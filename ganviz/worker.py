@@ -158,7 +158,7 @@ class _Outbox:
         self._results: deque = deque()
         self._snap = None
         self._sent: dict = {}  # read-only arrays the server already has (see _SnapshotPickler)
-        self.closed = False
+        self._sending = False
         threading.Thread(target=self._send_loop, name="ganviz-outbox", daemon=True).start()
 
     def put(self, msg, snapshot: bool = False) -> None:
@@ -172,14 +172,15 @@ class _Outbox:
     def _send_loop(self) -> None:
         while True:
             with self._cv:
-                while not (self._results or self._snap is not None or self.closed):
+                self._sending = False
+                self._cv.notify_all()
+                while not (self._results or self._snap is not None):
                     self._cv.wait()
                 if self._results:
                     msg = self._results.popleft()
-                elif self._snap is not None:
-                    msg, self._snap = self._snap, None
                 else:
-                    return
+                    msg, self._snap = self._snap, None
+                self._sending = True
             try:
                 if msg[0] == "snap":
                     self.conn.send_bytes(b"S" + encode_snapshot(msg, self._sent))
@@ -188,18 +189,17 @@ class _Outbox:
             except (OSError, EOFError):  # the server is gone
                 os._exit(0)
 
-    def close(self) -> None:
+    def flush(self, timeout: float) -> None:
+        """Wait (up to ``timeout`` s) until everything put has been sent."""
         with self._cv:
-            self.closed = True
-            self._cv.notify()
+            self._cv.wait_for(lambda: not (self._results or self._snap is not None or self._sending), timeout)
 
 
 class _Worker:
     """The worker process's loop: commands between steps, one unit of work at a time (LiveRun's semantics)."""
 
-    def __init__(self, conn, spec: WorkerSpec, updates: dict):
-        self.conn, self.spec = conn, spec
-        self.out = _Outbox(conn)
+    def __init__(self, conn, spec: WorkerSpec, updates: dict, out: _Outbox):
+        self.conn, self.spec, self.out = conn, spec, out
         self.trainer = spec.make_trainer()
         if updates:
             self.trainer.update(**updates)
@@ -302,14 +302,13 @@ class _Worker:
 def _serve(conn, spec: WorkerSpec, updates: dict) -> None:
     """The worker process's entry point."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal is the server's to handle
+    out = _Outbox(conn)
     try:
-        _Worker(conn, spec, updates).serve()
+        _Worker(conn, spec, updates, out).serve()
     except BaseException as err:  # a bug in a net or a view: one sentence for the page
-        try:
-            conn.send_bytes(b"P" + pickle.dumps(("fatal", f"Training stopped: {type(err).__name__}: {err}")))
-        except (OSError, EOFError):
-            pass
-    os._exit(0)  # skip interpreter teardown: nothing to flush, and no hang on the outbox thread
+        out.put(("fatal", f"Training stopped: {type(err).__name__}: {err}"))
+        out.flush(5.0)
+    os._exit(0)  # skip interpreter teardown: no hang on the outbox thread
 
 
 def _death_sentence(exitcode: int | None) -> str:
