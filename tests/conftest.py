@@ -2,7 +2,17 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)  # AppTest paths and pages/ resolve from the repo root
+
+
+@pytest.fixture(autouse=True)
+def _stop_worker_runs():
+    """A test that leaves a WorkerRun unstopped would hold a job slot (its worker process) for the next tests."""
+    yield
+    from ganviz import worker
+    worker.stop_all()
