@@ -311,6 +311,16 @@ def _serve(conn, spec: WorkerSpec, updates: dict) -> None:
     os._exit(0)  # skip interpreter teardown: no hang on the outbox thread
 
 
+def _abandon(proc, conn) -> None:
+    """A run garbage-collected without stop(): its worker sees the pipe close and exits; free its slot."""
+    conn.close()
+    proc.join(5.0)
+    if proc.is_alive():
+        proc.kill()
+        proc.join(5.0)
+    live._release()
+
+
 def _death_sentence(exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
         name = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else str(-exitcode)
@@ -515,6 +525,7 @@ class WorkerRun:
             raise
         child.close()
         self._proc, self._conn = proc, parent
+        self._finalizer = weakref.finalize(self, _abandon, proc, parent)  # a run dropped without stop()
         self._arrays = {}
         self._local = None  # the worker owns the run now
         self._want_pending = False
@@ -571,6 +582,7 @@ class WorkerRun:
         self._proc = self._conn = None
         if proc is None:
             return
+        self._finalizer.detach()
         try:
             try:
                 conn.send(("stop",))

@@ -271,3 +271,15 @@ def test_read_only_arrays_cross_the_pipe_once_and_both_caches_agree():
     third = encode_snapshot(("snap", (live_arr,)), sent)  # the frame is no longer shown: both ends drop it
     decode_snapshot(third, got)
     assert sent == {} and got == {}
+
+
+def test_a_run_dropped_without_stop_frees_its_slot_and_process():
+    import gc
+    before = workers()
+    run = WorkerRun(toy_trainer)
+    run.step(2)
+    assert live.active_jobs() == 1
+    del run
+    gc.collect()
+    assert live.active_jobs() == 0
+    assert wait_for(lambda: workers() == before, 10)
