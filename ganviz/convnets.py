@@ -23,8 +23,8 @@ from ganviz import nets
 
 __all__ = ["MODELS", "D_NORMS", "ImageGANSpec", "DCGANGenerator", "DCGANDiscriminator",
            "MLPImageGenerator", "MLPImageDiscriminator", "weights_init", "build_gan", "build_gan_meta", "spec_size",
-           "count_parameters",
-           "build_trainer", "GridTimeline", "live_image_run", "sample_grid"]
+           "count_parameters", "build_trainer", "GridTimeline", "LiveImageRun", "live_image_run", "checkpoint_zip",
+           "sample_grid"]
 
 MODELS = ("dcgan", "mlp")
 D_NORMS = ("batch", "layer", "none")
@@ -342,7 +342,9 @@ class GridTimeline:
         from ganviz.data import make_grid
         step = trainer.step_count
         if step % self.every == 0:
-            self._frames.append((step, make_grid(trainer.generate()[: self.n], self.nrow)))
+            grid = make_grid(trainer.generate()[: self.n], self.nrow)
+            grid.setflags(write=False)  # immutable: a worker sends each frame to the server once
+            self._frames.append((step, grid))
             if len(self._frames) > self.max_frames:
                 self.every *= 2
                 self._frames = [f for f in self._frames if f[0] % self.every == 0]
@@ -358,34 +360,55 @@ class GridTimeline:
         return tuple(self._frames)
 
 
-def live_image_run(data, spec: ImageGANSpec, config, timeline_every: int = 50, max_frames: int = 120,
-                   quality=None, quality_every: int = 0):
-    """A :class:`ganviz.live.LiveRun` of :func:`build_trainer` whose snapshot view is
-    ``{"grid": uint8 picture of G(fixed z), "timeline": ((step, grid), …), "nrow": int}``.
+class LiveImageRun:
+    """The recipe of a live image run: :meth:`make_trainer` builds :func:`build_trainer` with a
+    :class:`GridTimeline`, :meth:`view` gives ``{"grid": uint8 picture of G(fixed z), "timeline": ((step, grid),
+    …), "nrow": int}``. Picklable, so a worker process rebuilds the same seeded run.
 
     Conditional runs sample 100 fixed z with labels 0..9 repeating, so each grid column is one class.
     ``quality`` (e.g. ``metrics.make_tracker(classifier, reference)``) is recorded every ``quality_every`` steps
-    (history keys "IS" and "FID").
-    Reset rebuilds the trainer and a fresh timeline from the same seed (same seed, same run).
+    (history keys "IS" and "FID"). Each trainer gets a fresh timeline (reset: same seed, same run).
     """
-    from ganviz.data import make_grid
-    from ganviz.live import LiveRun
 
-    nrow = 10 if spec.num_classes else 8
-    fixed_n = nrow * nrow if spec.num_classes else 64
-    current: dict = {}
+    def __init__(self, data, spec: ImageGANSpec, config, timeline_every: int = 50, max_frames: int = 120,
+                 quality=None, quality_every: int = 0):
+        self.data, self.spec, self.config = data, spec, config
+        self.timeline_every, self.max_frames = timeline_every, max_frames
+        self.quality, self.quality_every = quality, quality_every
+        self.nrow = 10 if spec.num_classes else 8
+        self.fixed_n = self.nrow * self.nrow if spec.num_classes else 64
+        self.timeline: GridTimeline | None = None
 
-    def make_trainer():
-        trainer = build_trainer(data, spec, config, fixed_n=fixed_n)
-        current["timeline"] = GridTimeline(timeline_every, max_frames, n=fixed_n, nrow=nrow).attach(trainer)
-        if quality is not None and quality_every > 0:
-            trainer.add_metric("quality", quality, quality_every)
+    def make_trainer(self):
+        trainer = build_trainer(self.data, self.spec, self.config, fixed_n=self.fixed_n)
+        self.timeline = GridTimeline(self.timeline_every, self.max_frames, n=self.fixed_n, nrow=self.nrow)
+        self.timeline.attach(trainer)
+        if self.quality is not None and self.quality_every > 0:
+            trainer.add_metric("quality", self.quality, self.quality_every)
         return trainer
 
-    def view(trainer) -> dict:
-        return {"grid": make_grid(trainer.generate(), nrow), "timeline": current["timeline"].frames(), "nrow": nrow}
+    def view(self, trainer) -> dict:
+        from ganviz.data import make_grid
+        return {"grid": make_grid(trainer.generate(), self.nrow), "timeline": self.timeline.frames(),
+                "nrow": self.nrow}
 
-    return LiveRun(make_trainer, view)
+
+def live_image_run(data, spec: ImageGANSpec, config, timeline_every: int = 50, max_frames: int = 120,
+                   quality=None, quality_every: int = 0, process: bool = True):
+    """A live run of :class:`LiveImageRun`: in a worker process (:class:`ganviz.worker.WorkerRun`) or, with
+    ``process=False``, a thread of this process (:class:`ganviz.live.LiveRun`)."""
+    from ganviz.live import LiveRun
+    from ganviz.worker import WorkerRun
+
+    recipe = LiveImageRun(data, spec, config, timeline_every, max_frames, quality, quality_every)
+    return (WorkerRun if process else LiveRun)(recipe.make_trainer, recipe.view)
+
+
+def checkpoint_zip(trainer, config: dict) -> bytes:
+    """A live run's checkpoint zip (G as sampled — its EMA if kept — and D) at the trainer's step; picklable for
+    :meth:`ganviz.worker.WorkerRun.with_trainer`."""
+    from ganviz import checkpoint
+    return checkpoint.to_zip(trainer.sampling_G, trainer.D, {**config, "step": trainer.step_count})
 
 
 @torch.no_grad()

@@ -7,6 +7,7 @@ GANVIZ_JOB_CAP  training runs at once, a whole number 1..MAX_JOB_CAP (default 2 
 GANVIZ_CACHE    folder of the download cache (default ~/.cache/ganviz)
 GANVIZ_DATA     a folder holding MNIST / Fashion-MNIST IDX files (optional)
 GANVIZ_MIRROR   an http(s) base URL to download MNIST / Fashion-MNIST from (optional)
+GANVIZ_REATTACH_S  seconds a closed tab's live run waits to be reopened by its link, a number ≥ 0 (default 120)
 """
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["NAMES", "MAX_JOB_CAP", "job_cap", "cache_root", "data_dir", "mirror", "problems", "report"]
+__all__ = ["NAMES", "MAX_JOB_CAP", "job_cap", "cache_root", "data_dir", "mirror", "reattach_s", "problems", "report"]
 
-NAMES = ("GANVIZ_JOB_CAP", "GANVIZ_CACHE", "GANVIZ_DATA", "GANVIZ_MIRROR")
+NAMES = ("GANVIZ_JOB_CAP", "GANVIZ_CACHE", "GANVIZ_DATA", "GANVIZ_MIRROR", "GANVIZ_REATTACH_S")
+DEFAULT_REATTACH_S = 120.0
+MAX_REATTACH_S = 86_400.0
 MAX_JOB_CAP = 1024
 _reported: set[str] = set()
 
@@ -68,6 +71,20 @@ def _check_mirror() -> tuple[str | None, str | None]:
     return raw, None
 
 
+def _check_reattach() -> tuple[float, str | None]:
+    raw = _raw("GANVIZ_REATTACH_S")
+    if raw is None:
+        return DEFAULT_REATTACH_S, None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= MAX_REATTACH_S:  # also NaN
+        return DEFAULT_REATTACH_S, (f"GANVIZ_REATTACH_S={raw[:20]!r} is not a number of seconds from 0 to "
+                                    f"{MAX_REATTACH_S:,.0f}; using the default {DEFAULT_REATTACH_S:.0f}.")
+    return value, None
+
+
 def _get(check):
     value, message = check()
     if message:
@@ -95,10 +112,15 @@ def mirror() -> str | None:
     return _get(_check_mirror)
 
 
+def reattach_s() -> float:
+    """GANVIZ_REATTACH_S, validated (default 120 s)."""
+    return _get(_check_reattach)
+
+
 def problems() -> list[str]:
     """One sentence per setting that is set to something unusable (empty when all is well)."""
     checks = (_check_job_cap, lambda: _check_folder("GANVIZ_CACHE"), lambda: _check_folder("GANVIZ_DATA"),
-              _check_mirror)
+              _check_mirror, _check_reattach)
     return [m for m in (c()[1] for c in checks) if m]
 
 

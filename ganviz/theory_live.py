@@ -219,6 +219,8 @@ class DStarExperiment:
         return {"gap": d_star_gap(self.grid, d), "v_d": value_of(self.grid, d)}
 
     def live_run(self, max_steps: int = 5_000) -> LiveRun:
+        """A thread of this process, not a worker: this short run reached its 5,000 steps sooner in a thread
+        (bench/worker_vs_thread.py)."""
         return LiveRun(self.make_trainer, self.view, mode="d", max_steps=max_steps)
 
     def run_headless(self, steps: int) -> Trainer:
@@ -262,6 +264,32 @@ def make_gan_trainer(setup: GANSetup, p_data: theory.Density | None = None, prio
     D = MLPDiscriminator(1, (setup.hidden, setup.hidden), "leaky_relu")
     target = p_data if p_data is not None else setup.p_data()
     return Trainer(G, D, target.sample, config, z_dim=1, prior=prior, fixed_n=512)
+
+
+class LiveGenerator:
+    """The Generator page's live MLP: the 1-D GAN of :func:`make_gan_trainer` toward ``target`` from ``prior``,
+    JSD and W1 of its exact pushforward recorded every 25 steps; :meth:`view` gives the page's three views.
+    Picklable (module-level class, numpy arrays), so a worker process can rebuild it."""
+
+    def __init__(self, target: theory.Density, prior: str, seed: int, lr: float, n_hist: int = 20_000,
+                 n_z: int = 20_001):
+        self.target, self.prior, self.seed, self.lr, self.n_z = target, prior, seed, lr, n_z
+        self.x = theory.plot_grid(target, None, prior)
+        self.p_data = target.pdf(self.x)
+        self.z = theory.sample_prior(n_hist, prior, torch.Generator().manual_seed(seed))
+        self.g_star = theory.optimal_map(target, prior)(theory.curve_z(prior))
+
+    def make_trainer(self) -> Trainer:
+        trainer = make_gan_trainer(GANSetup(lr_d=self.lr, lr_g=self.lr, batch_size=256, seed=self.seed),
+                                   self.target, self.prior)
+        trainer.add_metric("divergence", theory.PushforwardMetric(self.x, self.p_data, self.prior), every=25)
+        return trainer
+
+    def view(self, trainer: Trainer) -> dict:
+        v = theory.generator_views(theory.numpy_map(trainer.generate), self.x, self.prior, self.z, self.p_data,
+                                   n_z=self.n_z)
+        v.update(x=self.x, p_data=self.p_data, g_star=self.g_star)
+        return v
 
 
 @dataclass(frozen=True)

@@ -60,13 +60,50 @@ def gaussian_mixture(name: str, label: str, story: str, centres: np.ndarray, sig
                      extent: tuple[float, float]) -> Toy2D:
     """Equal-weight mixture p(x) = (1/K) Σ_k N(x; μ_k, σ² I)."""
     centres = np.asarray(centres, dtype=np.float64)
-    mu = torch.as_tensor(centres, dtype=torch.float32)
-
-    def sample(n: int, generator: torch.Generator) -> torch.Tensor:
-        k = torch.randint(len(mu), (n,), generator=generator)
-        return mu[k] + sigma * torch.randn(n, 2, generator=generator)
-
+    sample = _MixtureSampler(torch.as_tensor(centres, dtype=torch.float32), float(sigma))
     return Toy2D(name, label, story, sample, extent, centres, float(sigma))
+
+
+# The samplers are module-level classes, not closures, so a dataset pickles into a training worker process.
+class _MixtureSampler:
+    def __init__(self, mu: torch.Tensor, sigma: float):
+        self.mu, self.sigma = mu, sigma
+
+    def __call__(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        k = torch.randint(len(self.mu), (n,), generator=generator)
+        return self.mu[k] + self.sigma * torch.randn(n, 2, generator=generator)
+
+
+class _SpiralSampler:
+    def __init__(self, noise: float):
+        self.noise = noise
+
+    def __call__(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        theta = 3 * math.pi * torch.rand(n, generator=generator).sqrt()
+        r = 0.5 + theta / math.pi
+        x = torch.stack([r * torch.cos(theta), r * torch.sin(theta)], dim=1)
+        return x + self.noise * torch.randn(n, 2, generator=generator)
+
+
+class _MoonsSampler:
+    def __init__(self, noise: float):
+        self.noise = noise
+
+    def __call__(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        theta = math.pi * torch.rand(n, generator=generator)
+        upper = torch.rand(n, generator=generator) < 0.5
+        x = torch.where(upper, torch.cos(theta), 1 - torch.cos(theta))
+        y = torch.where(upper, torch.sin(theta), 0.5 - torch.sin(theta))
+        pts = 2 * torch.stack([x - 0.5, y - 0.25], dim=1)
+        return pts + self.noise * torch.randn(n, 2, generator=generator)
+
+
+class _PointsSampler:
+    def __init__(self, data: torch.Tensor):
+        self.data = data
+
+    def __call__(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        return self.data[torch.randint(len(self.data), (n,), generator=generator)]
 
 
 def ring8() -> Toy2D:
@@ -95,29 +132,14 @@ def two_gaussians() -> Toy2D:
 
 def spiral(noise: float = 0.05) -> Toy2D:
     """Archimedean spiral of 1.5 turns: θ = 3π·√u, r = 0.5 + θ/π, u ~ U(0, 1), plus N(0, noise²) jitter."""
-
-    def sample(n: int, generator: torch.Generator) -> torch.Tensor:
-        theta = 3 * math.pi * torch.rand(n, generator=generator).sqrt()
-        r = 0.5 + theta / math.pi
-        x = torch.stack([r * torch.cos(theta), r * torch.sin(theta)], dim=1)
-        return x + noise * torch.randn(n, 2, generator=generator)
-
-    return Toy2D("spiral", "Spiral", "A thin curved 1-D manifold: G must bend its noise along it.", sample,
+    return Toy2D("spiral", "Spiral", "A thin curved 1-D manifold: G must bend its noise along it.",
+                 _SpiralSampler(noise),
                  (-4.5, 4.5))
 
 
 def two_moons(noise: float = 0.05) -> Toy2D:
     """Two interleaved half circles (scikit-learn's make_moons, scaled ×2 and centred), plus jitter."""
-
-    def sample(n: int, generator: torch.Generator) -> torch.Tensor:
-        theta = math.pi * torch.rand(n, generator=generator)
-        upper = torch.rand(n, generator=generator) < 0.5
-        x = torch.where(upper, torch.cos(theta), 1 - torch.cos(theta))
-        y = torch.where(upper, torch.sin(theta), 0.5 - torch.sin(theta))
-        pts = 2 * torch.stack([x - 0.5, y - 0.25], dim=1)
-        return pts + noise * torch.randn(n, 2, generator=generator)
-
-    return Toy2D("two-moons", "Two moons", "Two interlocking crescents: disconnected and curved.", sample,
+    return Toy2D("two-moons", "Two moons", "Two interlocking crescents: disconnected and curved.", _MoonsSampler(noise),
                  (-4.0, 4.0))
 
 
@@ -141,11 +163,7 @@ def point_cloud(points: np.ndarray, name: str = "csv", label: str = "Your CSV po
     scale = np.abs(pts).max()
     if scale > 0:
         pts = pts * (CSV_BOX / scale)
-    data = torch.as_tensor(pts, dtype=torch.float32)
-
-    def sample(n: int, generator: torch.Generator) -> torch.Tensor:
-        return data[torch.randint(len(data), (n,), generator=generator)]
-
+    sample = _PointsSampler(torch.as_tensor(pts, dtype=torch.float32))
     return Toy2D(name, label, f"{len(pts):,} points from your file (centred, scaled to ±{CSV_BOX:g}).", sample,
                  (-CSV_BOX - 1.0, CSV_BOX + 1.0))
 

@@ -10,8 +10,7 @@ import torch
 from ganviz.plots import theory as pt
 from ganviz import theory, ui
 from ganviz import theory_live as tl
-from ganviz.live import LiveRun
-from ganviz.train import Trainer
+from ganviz.worker import WorkerRun
 
 P = "gen"
 N_LINES, N_HIST, N_Z = 150, 20_000, 50_001
@@ -225,26 +224,9 @@ if gen != "mlp":
     st.stop()
 
 # --------------------------------------------------------------------------------------------- live MLP
-x_live = theory.plot_grid(target, None, prior)
-p_data_live = target.pdf(x_live)
-z_live = theory.sample_prior(N_HIST, prior, torch.Generator().manual_seed(seed))
-g_star_live = theory.optimal_map(target, prior)(theory.curve_z(prior))
-
-
-def make_trainer(target=target, prior=prior, seed=seed, lr=lr) -> Trainer:
-    trainer = tl.make_gan_trainer(tl.GANSetup(lr_d=lr, lr_g=lr, batch_size=256, seed=seed), target, prior)
-    trainer.add_metric("divergence", theory.PushforwardMetric(x_live, p_data_live, prior), every=25)
-    return trainer
-
-
-def view(trainer: Trainer) -> dict:
-    v = theory.generator_views(theory.numpy_map(trainer.generate), x_live, prior, z_live, p_data_live, n_z=20_001)
-    v.update(x=x_live, p_data=p_data_live, g_star=g_star_live)
-    return v
-
-
-def make_run() -> LiveRun:
-    return LiveRun(make_trainer, view=view, publish_every_s=0.3)
+def make_run(target=target, prior=prior, seed=seed, lr=lr) -> WorkerRun:
+    live_g = tl.LiveGenerator(target, prior, seed, lr, n_hist=N_HIST)
+    return WorkerRun(live_g.make_trainer, view=live_g.view, publish_every_s=0.3)
 
 
 run = ui.session_run("generator", (target_key, prior, seed), make_run)

@@ -3,13 +3,14 @@ and its remedies (PacGAN, unrolling, spectral norm, WGAN-GP) with the published 
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 import numpy as np
 import streamlit as st
 
 from ganviz import losses, playground, toy, ui
 from ganviz.plots import toy as plots_toy
-from ganviz.live import LiveRun
+from ganviz.worker import WorkerRun
 from ganviz.train import MIXTURE_SD, OPTIMIZERS
 
 P = "pg"  # widget key prefix
@@ -152,9 +153,9 @@ if cfg.effective_batch != batch:
     st.caption(f"With packing m = {cfg.pack} the batch is {cfg.effective_batch} samples ({cfg.effective_batch // cfg.pack} packs).")
 
 
-def make_run(cfg=cfg, dataset=dataset) -> LiveRun:
-    return LiveRun(lambda: playground.build_trainer(cfg, dataset), view=playground.PlaygroundView(dataset, seed=cfg.seed),
-                   publish_every_s=0.25)
+def make_run(cfg=cfg, dataset=dataset) -> WorkerRun:
+    return WorkerRun(partial(playground.build_trainer, cfg, dataset),
+                     view=playground.PlaygroundView(dataset, seed=cfg.seed), publish_every_s=0.25)
 
 
 run = ui.session_run("playground", cfg.nets_key() + data_key, make_run)

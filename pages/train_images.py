@@ -1,6 +1,8 @@
 """Train on images: the MLP GAN of Goodfellow et al. 2014 or a DCGAN on MNIST, Fashion-MNIST, 8×8 digits or your own images, live."""
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from ganviz import checkpoint, classifier, convnets, data, losses, metrics, recipes, ui
@@ -252,7 +254,7 @@ with right:
                                      data={"name": images.name, "source": images.source, "n": len(images),
                                            "class_names": list(images.class_names)})
         d3.download_button("Checkpoint (.zip)",
-                           lambda: run.with_trainer(lambda t: checkpoint.to_zip(t.sampling_G, t.D, {**cfg, "step": t.step_count})),
+                           lambda: run.with_trainer(partial(convnets.checkpoint_zip, config=cfg)),
                            file_name=f"ganviz_{model}_step{snap.step}.zip", mime="application/zip",
                            key=f"{P}_dl_ckpt", help="Saved between two training steps, even while the run trains.")
 

@@ -811,5 +811,7 @@ def test_defect9_every_ganviz_setting_is_validated(monkeypatch, tmp_path, capsys
     root = Path(data.__file__).parent
     read = {m for f in root.rglob("*.py") for m in re.findall(r"GANVIZ_[A-Z_]+", f.read_text())}
     assert read <= set(settings.NAMES), read - set(settings.NAMES)
-    direct = [f.name for f in root.rglob("*.py") if f.name != "settings.py" and "os.environ" in f.read_text()]
+    direct = [f.name for f in root.rglob("*.py") if f.name != "settings.py" and "os.environ" in f.read_text()
+              and "GANVIZ_" in f.read_text()]
     assert direct == [], direct
+    assert "GANVIZ_REATTACH_S" in settings.NAMES

@@ -14,6 +14,7 @@ import torch
 from ganviz import settings
 from ganviz.live import Busy, LiveRun, RunSlot, Snapshot
 from ganviz.plots import base as plots_base
+from ganviz.reattach import REGISTRY
 
 PRESENT = "present"  # the presenter view's toggle: its key and URL parameter (?present=1)
 PRESENTER_SCALE = 1.45  # chart fonts in the presenter view: 14 px -> ~20 px
@@ -282,15 +283,41 @@ def user_errors():
         st.stop()
 
 
-@st.cache_resource(scope="session", on_release=lambda slot: slot.release(), show_spinner=False)
-def _slot(page_key: str) -> RunSlot:
-    return RunSlot()
+class PageSlot(RunSlot):
+    """A page's RunSlot that, when its session ends, detaches a worker run for a reload to reattach."""
+
+    def __init__(self, page_key: str):
+        super().__init__()
+        self.page_key = page_key
+
+    def end_session(self) -> None:
+        run = self.run
+        if run is not None and getattr(run, "run_id", None) and run.state != "stopped":
+            REGISTRY.detach(run.run_id, self.page_key, self.key, run)
+            self.run = None
+        self.release()
+
+
+@st.cache_resource(scope="session", on_release=lambda slot: slot.end_session(), show_spinner=False)
+def _slot(page_key: str) -> PageSlot:
+    return PageSlot(page_key)
 
 
 def session_run(page_key: str, nets_key, factory: Callable[[], LiveRun]) -> LiveRun:
     """This session's run for a page. A new ``nets_key`` (new nets or data) stops the old run and makes a new
-    one; the run stops when the session ends (cache_resource scope="session", on_release)."""
-    return _slot(page_key).get(nets_key, factory)
+    one. A worker run's id goes into the URL (``?run=``): when the session ends the run is detached for a grace
+    period (ganviz.reattach), and a session opening that URL in time takes it back; a thread run just stops."""
+    slot = _slot(page_key)
+    wanted = st.query_params.get("run")
+    if slot.run is None and wanted:
+        found = REGISTRY.reattach(wanted, page_key)
+        if found is not None:
+            slot.key, slot.run = found
+    run = slot.get(nets_key, factory)
+    run_id = getattr(run, "run_id", None)
+    if run_id and wanted != run_id:
+        st.query_params["run"] = run_id
+    return run
 
 
 def _act(run: LiveRun, action: str, key_prefix: str) -> None:

@@ -120,3 +120,22 @@ def test_mixture_prior_and_its_k_reset_the_run_and_train(at):
     assert metric_values(at)["Step"] == "0"
     m = step(at)
     assert m["Step"] == "1" and "nan" not in " ".join(m.values()).lower()
+
+
+def test_a_reload_within_the_grace_period_reattaches_to_the_run(at):
+    """The run's id is in the URL; a closed session detaches the run (ganviz.reattach) and a new session
+    opening the same URL takes it back: the step count continues instead of starting from 0."""
+    import streamlit as st
+    step(at)
+    step(at)
+    run_id = at.query_params["run"]
+    assert run_id
+    st.cache_resource.clear()  # what streamlit does when the session ends: on_release detaches the run
+    again = open_page(PAGE)
+    again.query_params["run"] = run_id
+    again.run()
+    assert not again.exception and metric_values(again)["Step"] == "2"
+    assert again.query_params["run"] == run_id
+    st.cache_resource.clear()
+    fresh = open_page(PAGE).run()  # no id in the URL: a new run
+    assert metric_values(fresh)["Step"] == "0" and fresh.query_params["run"] != run_id

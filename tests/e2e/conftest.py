@@ -113,8 +113,9 @@ def stop_server(proc) -> None:
 
 @pytest.fixture(scope="module")
 def busy_server():
-    """A second server with the process-wide job cap at 2 (GANVIZ_JOB_CAP), for the several-sessions test."""
-    proc, url = start_server({"GANVIZ_JOB_CAP": "2"})
+    """A second server with the process-wide job cap at 2 (GANVIZ_JOB_CAP), for the several-sessions test;
+    a closed tab's run stops at once (GANVIZ_REATTACH_S=0, no grace period for a reload)."""
+    proc, url = start_server({"GANVIZ_JOB_CAP": "2", "GANVIZ_REATTACH_S": "0"})
     yield url
     stop_server(proc)
 
