@@ -249,6 +249,10 @@ _RING = dict(dataset="ring-8", z_dim=2, hidden_layers=2, width=128, activation="
 # The 2014 recipe (SGD + momentum) on small nets: collapses onto one or two modes and hops between them.
 _VANILLA = dict(dataset="ring-8", z_dim=2, hidden_layers=2, width=32, activation="relu", batch_size=64,
                 optimizer="sgd", lr_g=2e-3, lr_d=2e-3, loss="nonsaturating")
+# A disconnected latent (mixture of K = 50 blobs), 3×128 leaky-ReLU nets, Adam 1e-3, decay over steps 5k–7k
+_MIXTURE = dict(dataset="ring-8", z_dim=8, prior="mixture", mixture_k=50, hidden_layers=3, width=128,
+                activation="leaky_relu", lr_g=1e-3, lr_d=1e-3, beta1=0.5, batch_size=256, decay_start=5_000,
+                decay_steps=2_000)
 #: One-click presets: name -> (the one-line story it shows, its settings). Each one was run headless to check
 #: that it shows its story (tests/test_playground.py::test_presets_tell_their_story, marked slow).
 PRESETS: dict[str, tuple[str, PlaygroundConfig]] = {
@@ -263,24 +267,76 @@ PRESETS: dict[str, tuple[str, PlaygroundConfig]] = {
         "D trains 5× per G step at a 100× larger learning rate: D(G(z)) → 0, where the minimax G loss "
         "log(1 − D(G(z))) is flat — G stalls (switch to non-saturating and it moves again).",
         PlaygroundConfig(**_RING, loss="minimax", lr_g=1e-4, lr_d=1e-2, k=5)),
-    "Fixed by PacGAN": (
-        "The vanilla game, but D judges 4 samples at once: a batch piled on one mode is easy to spot, so G "
-        "spreads over the ring.",
+    "PacGAN spreads the fakes (still blurry)": (
+        "The vanilla game, but D judges m = 4 samples at once: L_D = −E log D(x₁, …, x₄) − E log(1 − D(G(z₁), …, "
+        "G(z₄))), so a pack drawn from a collapsed G lacks the variety of a real pack and is easy to spot. Watch "
+        "the fakes leave the single mode and spread round the ring (reverse KL falls, every mode gets fakes) — "
+        "but \"High quality\" stays low: with these small SGD nets the packed D, reading 8 numbers at once, "
+        "does not resolve modes of width σ = 0.02 within 30 s. Packing fixes the spread, not the sharpness.",
         PlaygroundConfig(**_VANILLA, remedy="pacgan", remedy_param=4)),
-    "Fixed by unrolling": (
-        "The vanilla game, but G plays against D 5 steps ahead, so hopping to the next mode no longer pays.",
+    "Unrolled D spreads the fakes (still blurry)": (
+        "The vanilla game, but G's loss is taken against D after 5 more D steps (first-order unrolling): "
+        "L_G(θ_G, D_{θ_D^5}), so hopping to the mode D has not yet learned to reject no longer pays. Watch the "
+        "rotation stop and the fakes spread over the ring (reverse KL falls) — each G step costs 6 D steps, so "
+        "in 30 s the fakes stay a blurry cloud and \"High quality\" stays low.",
         PlaygroundConfig(**_VANILLA, remedy="unrolled", remedy_param=5)),
-    "WGAN-GP": (
-        "A critic with gradient penalty (k = 5) gives G useful gradients everywhere: the fakes spread evenly "
-        "over all 8 modes (reverse KL → 0), then tighten slowly.",
+    "WGAN-GP spreads the fakes evenly (sharpens slowly)": (
+        "A critic instead of a classifier: L_D = E D(G(z)) − E D(x) + λ E(‖∇D(x̂)‖ − 1)², L_G = −E D(G(z)) "
+        "(λ = 10, k = 5 critic steps per G step, Adam 1e-4, β = (0, 0.9), Gulrajani et al. 2017). The critic's "
+        "gradient points G toward every mode it misses: watch the fakes spread evenly over all 8 modes "
+        "(reverse KL → 0) — but with 5 critic steps per G step, 30 s is ~1,000 G steps and the fakes are still "
+        "a wide ring, not 8 tight dots.",
         PlaygroundConfig(**_RING, remedy="wgan-gp", lr_g=1e-4, lr_d=1e-4, beta1=0.0, k=5)),
+    "Fixed by a disconnected latent": (
+        "Noise from a mixture of K = 50 separated Gaussian blobs instead of one N(0, I): the objective is the same, "
+        "but p_z is disconnected, so a continuous G can send each blob to one mode instead of stretching one "
+        "connected sheet over all of them, with fakes on the bridges between. Adam at 1e-3 finds every mode "
+        "within ~3,000 steps; both learning rates then decay to ~0 from step 5,000 to 7,000 and the fakes "
+        "settle into the modes. Watch \"High quality\" pass 90 % by step 7,500 (~30 s), on the grid too "
+        "(switch Data to grid-25); switch the prior to Gaussian and the bridges come back.",
+        PlaygroundConfig(**_MIXTURE)),
     "Best config (bench)": (
-        "The benchmark's best config: noise from a mixture of K = 50 separated Gaussian blobs (a disconnected "
-        "latent), 3×128 leaky-ReLU nets, both learning rates 5e-4 decaying linearly to ~0 from step 15k to 25k. "
-        "Each blob lands on one mode, so no fakes sit on bridges between modes: 8/8 modes and ~99 % of samples "
-        "within 3σ at step 25k in the bench. Switch the prior to Gaussian to see the bridges come back.",
+        "The benchmark's most accurate config, slower than the 30-second presets: the same disconnected latent "
+        "(K = 50 blobs) and 3×128 leaky-ReLU nets at Adam 5e-4, both learning rates decaying linearly to ~0 "
+        "from step 15k to 25k (~100 s in the app). Each blob lands on one mode, so no fakes sit on bridges: "
+        "8/8 modes and ~99 % of samples within 3σ at step 25k in the bench. Switch the prior to Gaussian to "
+        "see the bridges come back.",
         PlaygroundConfig(dataset="ring-8", z_dim=8, prior="mixture", mixture_k=50, hidden_layers=3, width=128,
                          activation="leaky_relu", lr_g=5e-4, lr_d=5e-4, beta1=0.5, batch_size=256,
                          decay_start=15_000, decay_steps=10_000)),
 }
 DEFAULT_PRESET = "Healthy NS-GAN"
+
+#: In-app / headless training speed of the playground with Chromium showing the page on the 2-core box
+#: (bench/browser_latency.py, bench/RESULTS.md: 465 / 542 steps/s).
+IN_APP_RATIO = 0.86
+BUDGET_S = 30.0  # what a lecturer waits after Play
+
+
+@dataclass(frozen=True)
+class Promise:
+    """What a preset shows after ``steps`` steps — the steps the app runs in BUDGET_S seconds (headless steps
+    per CPU-second × IN_APP_RATIO × BUDGET_S; ``bench/mode_collapse.py --speed``) — on each dataset of
+    ``datasets`` (the preset's own and any the user switches to): at least ``min_modes`` of the dataset's modes
+    covered (None: all), at least ``min_hq`` of the samples within 3σ, reverse KL at most ``max_rkl``.
+    Checked over 10 seeds by ``bench/mode_collapse.py --budget`` and on 2 seeds by the tests."""
+
+    steps: int
+    datasets: tuple = ("ring-8", "grid-25")
+    min_modes: dict | None = None   # dataset -> modes; None: every mode
+    min_hq: float = 0.0
+    max_rkl: float = float("inf")
+
+    def modes_needed(self, dataset: str, n_modes: int) -> int:
+        return n_modes if self.min_modes is None else self.min_modes.get(dataset, n_modes)
+
+    def kept(self, dataset: str, metrics: dict) -> bool:
+        """Whether ``mode_metrics`` output on ``dataset`` keeps the promise."""
+        return (metrics["modes_covered"] >= self.modes_needed(dataset, metrics["n_modes"])
+                and metrics["hq_fraction"] >= self.min_hq and metrics["reverse_kl"] <= self.max_rkl)
+
+
+#: The remedy presets' promises (preset name -> Promise).
+PROMISES: dict[str, Promise] = {
+    "Fixed by a disconnected latent": Promise(steps=7_500, min_hq=0.90),
+}
