@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from ganviz import toy  # noqa: E402
-from ganviz.playground import IN_APP_RATIO, PRESETS, PROMISES, PlaygroundConfig, build_trainer  # noqa: E402
+from ganviz.playground import IN_APP_RATIO, PRESETS, STEP_BUDGETS, PlaygroundConfig, build_trainer  # noqa: E402
 
 N_EVAL = 2500
 PROTOCOL = PlaygroundConfig(z_dim=256, hidden_layers=2, width=128, activation="tanh", loss="nonsaturating",
@@ -107,10 +107,10 @@ QUICK = ("gan", "wgan-gp", "pacgan4", "best")
 
 
 def _preset_methods() -> dict:
-    """One method per playground preset that makes a promise (ganviz.playground.PROMISES): the preset's own
+    """One method per remedy preset of the playground (ganviz.playground.STEP_BUDGETS): the preset's own
     settings on each dataset, at its 30-second step budget."""
-    return {f"preset:{name}": Method(f"preset “{name}”", {"*": PRESETS[name][1]}, steps=promise.steps)
-            for name, promise in PROMISES.items()}
+    return {f"preset:{name}": Method(f"preset “{name}”", {"*": PRESETS[name][1]}, steps=steps)
+            for name, steps in STEP_BUDGETS.items()}
 
 
 METHODS.update(_preset_methods())
@@ -192,7 +192,7 @@ def main(argv=None) -> None:
     ap.add_argument("--seeds", type=int, default=None, help="seeds 0 … N−1 (default 5; --quick: 1)")
     ap.add_argument("--seed-list", default=None, help="explicit seeds, e.g. 0,1,17 or 0-9 (overrides --seeds)")
     ap.add_argument("--budget", action="store_true",
-                    help="every promising preset at its 30-s step budget (methods " + ", ".join(PROMISES) + ")")
+                    help="every remedy preset at its 30-s step budget (" + "; ".join(STEP_BUDGETS) + ")")
     ap.add_argument("--speed", action="store_true",
                     help="measure each preset's headless steps/s and print its 30-s step budget, then exit")
     ap.add_argument("--steps", type=int, default=None, help="override every method's step budget")
@@ -203,7 +203,7 @@ def main(argv=None) -> None:
     if a.speed:
         print(speed_table())
         return
-    presets = [f"preset:{name}" for name in PROMISES]
+    presets = [f"preset:{name}" for name in STEP_BUDGETS]
     methods = a.methods.split(",") if a.methods else (
         presets if a.budget else list(QUICK) if a.quick else [m for m in METHODS if m not in presets])
     unknown = set(methods) - set(METHODS)
@@ -260,13 +260,13 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def speed_table(seconds: float = 3.0) -> str:
-    """Headless steps/s of each promising preset (its Trainer as the app builds it, mode metrics every 50
+    """Headless steps/s of each remedy preset (its Trainer as the app builds it, mode metrics every 50
     steps), × IN_APP_RATIO (the in-app / headless ratio measured with Chromium attached) × 30 s = its budget."""
     torch.set_num_threads(1)
     lines = [f"load average {os.getloadavg()[0]:.2f}; in-app / headless ratio {IN_APP_RATIO}",
-             "| preset | headless steps/s | steps per CPU-s | 30-s budget (× ratio × 30) | PROMISES steps |",
+             "| preset | headless steps/s | steps per CPU-s | 30-s budget (× ratio × 30) | STEP_BUDGETS |",
              "|---|---|---|---|---|"]
-    for name, promise in PROMISES.items():
+    for name, budget in STEP_BUDGETS.items():
         trainer = build_trainer(PRESETS[name][1])
         for _ in range(50):
             trainer.step()
@@ -276,7 +276,7 @@ def speed_table(seconds: float = 3.0) -> str:
             n += 1
         wall, cpu = time.perf_counter() - w0, time.thread_time() - c0
         lines.append(f"| {name} | {n / wall:.0f} | {n / cpu:.0f} | {int(n / cpu * IN_APP_RATIO * 30):,} | "
-                     f"{promise.steps:,} |")
+                     f"{budget:,} |")
     return "\n".join(lines)
 
 

@@ -346,7 +346,15 @@ class Promise:
                 and metrics["reverse_kl"] <= self.rkl_allowed(dataset))
 
 
-#: The remedy presets' promises (preset name -> Promise).
+#: The remedy presets' 30-second step budgets (headless steps per CPU-second × IN_APP_RATIO × BUDGET_S, rounded
+#: down; bench/RESULTS.md gives the measurements).
+STEP_BUDGETS: dict[str, int] = {
+    "PacGAN spreads the fakes (still blurry)": 14_000,
+    "Unrolled D spreads the fakes (still blurry)": 4_000,
+    "WGAN-GP spreads the fakes evenly (sharpens slowly)": 1_200,
+    LATENT_PRESET: 7_500,
+}
+#: The promises measured on seeds that did not tune them (preset name -> Promise); bench/RESULTS.md has the table.
 PROMISES: dict[str, Promise] = {
-    LATENT_PRESET: Promise(steps=7_500, min_hq=(("ring-8", 0.90), ("grid-25", 0.85))),
+    LATENT_PRESET: Promise(steps=STEP_BUDGETS[LATENT_PRESET], min_hq=(("ring-8", 0.90), ("grid-25", 0.85))),
 }

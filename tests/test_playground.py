@@ -217,10 +217,11 @@ def test_preset_keeps_its_promise(name, dataset_name, seed):
 
 def test_preset_names_match_their_promises():
     """A preset named "Fixed by …" promises every mode and ≥ 90 % high-quality samples on ring-8 and grid-25;
-    every promise belongs to a preset, and its budget is a step count the app reaches in 30 s (> 0)."""
-    assert set(playground.PROMISES) <= set(playground.PRESETS)
+    every remedy preset has a 30-second step budget, and a promise runs for exactly that budget."""
+    assert set(playground.PROMISES) <= set(playground.STEP_BUDGETS) <= set(playground.PRESETS)
+    assert all(steps > 0 for steps in playground.STEP_BUDGETS.values())
     for name, promise in playground.PROMISES.items():
-        assert promise.steps > 0
+        assert promise.steps == playground.STEP_BUDGETS[name]
         if name.startswith("Fixed by"):
             assert set(promise.datasets) >= {"ring-8", "grid-25"}, name
             assert not promise.min_modes, name
