@@ -255,7 +255,8 @@ _MIXTURE = dict(dataset="ring-8", z_dim=8, prior="mixture", mixture_k=50, hidden
                 activation="leaky_relu", lr_g=1e-3, lr_d=1e-3, beta1=0.5, batch_size=256, decay_start=5_000,
                 decay_steps=2_000)
 #: One-click presets: name -> (the one-line story it shows, its settings). Each one was run headless to check
-#: that it shows its story (tests/test_playground.py::test_presets_tell_their_story, marked slow).
+#: that it shows its story (tests/test_playground.py::test_presets_tell_their_story and, for the remedy presets
+#: at their 30-second step budgets, ::test_preset_keeps_its_promise; both mostly marked slow).
 PRESETS: dict[str, tuple[str, PlaygroundConfig]] = {
     "Healthy NS-GAN": (
         "Non-saturating loss on two Gaussians: D(x) and D(G(z)) meet at ½ and the fakes cover both blobs.",
