@@ -297,7 +297,7 @@ PRESETS: dict[str, tuple[str, PlaygroundConfig]] = {
         "each blob to one mode. Adam at 1e-3 finds every mode within ~3,000 steps; both learning rates then "
         "decay to ~0 from step 5,000 to 7,000 and the fakes settle into the modes. Watch \"Modes covered\" "
         "reach 8/8 and \"High quality\" pass 90 % by step 7,500 (~30 s); on grid-25 (switch Data) every mode "
-        "too, at ~88–92 % high quality. Switch the prior to Gaussian and the bridges come back.",
+        "too, at ~88–94 % high quality. Switch the prior to Gaussian and the bridges come back.",
         PlaygroundConfig(**_MIXTURE)),
     "Best config (bench)": (
         "The benchmark's most accurate config, slower than the 30-second presets: the same disconnected latent "
