@@ -11,6 +11,11 @@ lr 1e-4 (D) / 1e-3 (G), batch 512, 25k iterations. The loss and remedy rows chan
     python bench/mode_collapse.py --quick            # smoke: 1 seed, 2,000 steps, a few methods
     python bench/mode_collapse.py --jobs 16          # full: 5 seeds, 25k steps, every method (≈ CPU-hours)
     python bench/mode_collapse.py --methods best --seeds 5 --jobs 2
+    python bench/mode_collapse.py --methods best --seed-list 0,1,17 # explicit seeds
+    python bench/mode_collapse.py --budget --seed-list 0-9 --jobs 2 # every remedy preset at its 30-s step budget
+    python bench/mode_collapse.py --speed                           # the presets' steps/s → their 30-s budgets
+
+Tables give the mean ± sd over seeds and the worst seed (fewest modes; lowest % HQ).
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ import numpy as np
 import torch
 
 from ganviz import toy
-from ganviz.playground import PlaygroundConfig, build_trainer
+from ganviz.playground import IN_APP_RATIO, PRESETS, STEP_BUDGETS, PlaygroundConfig, build_trainer
 
 N_EVAL = 2500
 PROTOCOL = PlaygroundConfig(z_dim=256, hidden_layers=2, width=128, activation="tanh", loss="nonsaturating",
@@ -88,8 +93,25 @@ METHODS = {
                               activation="leaky_relu", loss="nonsaturating", lr_g=5e-4, lr_d=5e-4, beta1=0.5,
                               batch_size=256)},
         steps=25_000, decay_from=0.6),
+    # the same latent and nets in 10k steps (issue 20): Adam 1e-3 (2× faster to every mode), batch 512, both
+    # learning rates decaying linearly to ~0 from step 6k to 10k
+    "best10k": Method("ours: mixture latent K = 50, 10k steps", {
+        "*": PlaygroundConfig(z_dim=8, prior="mixture", mixture_k=50, hidden_layers=3, width=128,
+                              activation="leaky_relu", loss="nonsaturating", lr_g=1e-3, lr_d=1e-3, beta1=0.5,
+                              batch_size=512)},
+        steps=10_000, decay_from=0.6),
 }
 QUICK = ("gan", "wgan-gp", "pacgan4", "best")
+
+
+def _preset_methods() -> dict:
+    """One method per remedy preset of the playground (ganviz.playground.STEP_BUDGETS): the preset's own
+    settings on each dataset, at its 30-second step budget."""
+    return {f"preset:{name}": Method(f"preset “{name}”", {"*": PRESETS[name][1]}, steps=steps)
+            for name, steps in STEP_BUDGETS.items()}
+
+
+METHODS.update(_preset_methods())
 
 
 def run_one(args: tuple) -> dict:
@@ -136,8 +158,9 @@ def table(results: list[dict], datasets: list[str]) -> str:
     for ds in datasets:
         k = len(toy.DATASETS[ds]().centres)
         lines += [f"\n### {ds} ({k} modes; 2,500 samples; HQ = within 3σ; mean ± sd over seeds)\n",
-                  "| Method | seeds | modes | modes ≥ 1 % | % HQ | reverse KL | steps | s / run |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "| Method | seeds | modes | worst modes | modes ≥ 1 % | % HQ | worst % HQ | reverse KL | steps | "
+                  "s / run |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for key in dict.fromkeys(r["method"] for r in results):
             rows = [r for r in results if r["method"] == key and r["dataset"] == ds]
             if not rows:
@@ -145,12 +168,17 @@ def table(results: list[dict], datasets: list[str]) -> str:
             note = " (diverged in %d)" % sum(bool(r["error"]) for r in rows) if any(r["error"] for r in rows) else ""
             lines.append(
                 f"| {METHODS[key].label}{note} | {len(rows)} | {mean_sd(r['modes_covered'] for r in rows)} | "
-                f"{mean_sd(r['modes_covered_strict'] for r in rows)} | "
-                f"{mean_sd(100 * r['hq_fraction'] for r in rows)} | {mean_sd(r['reverse_kl'] for r in rows)} | "
+                f"{min(r['modes_covered'] for r in rows)} | {mean_sd(r['modes_covered_strict'] for r in rows)} | "
+                f"{mean_sd(100 * r['hq_fraction'] for r in rows)} | {min(100 * r['hq_fraction'] for r in rows):.1f} | "
+                f"{mean_sd(r['reverse_kl'] for r in rows)} | "
                 f"{rows[0]['steps']:,} | {statistics.mean(r['wall_s'] for r in rows):.0f} |")
         col = 1 if ds == "ring-8" else 3
         for name, *vals, source in PUBLISHED:
-            lines.append(f"| *published: {name}* ({source}) | | {vals[col - 1]} | | {vals[col]} | | 25,000 | |")
+            lines.append(f"| *published: {name}* ({source}) | | {vals[col - 1]} | | | {vals[col]} | | | 25,000 | |")
+        lines.append("\nPer seed (seed: modes / % HQ): " + "; ".join(
+            f"{METHODS[key].label}: " + ", ".join(f"{r['seed']}: {r['modes_covered']} / {100 * r['hq_fraction']:.1f}"
+                                               for r in results if r["method"] == key and r["dataset"] == ds)
+            for key in dict.fromkeys(r["method"] for r in results if r["dataset"] == ds)))
     return "\n".join(lines)
 
 
@@ -159,21 +187,32 @@ def main(argv=None) -> None:
     ap.add_argument("--quick", action="store_true", help="1 seed, 2,000 steps, methods " + ", ".join(QUICK))
     ap.add_argument("--methods", default=None, help="comma list of " + ", ".join(METHODS) + " (default: all)")
     ap.add_argument("--datasets", default="ring-8,grid-25")
-    ap.add_argument("--seeds", type=int, default=None, help="number of seeds (default 5; --quick: 1)")
+    ap.add_argument("--seeds", type=int, default=None, help="seeds 0 … N−1 (default 5; --quick: 1)")
+    ap.add_argument("--seed-list", default=None, help="explicit seeds, e.g. 0,1,17 or 0-9 (overrides --seeds)")
+    ap.add_argument("--budget", action="store_true",
+                    help="every remedy preset at its 30-s step budget (" + "; ".join(STEP_BUDGETS) + ")")
+    ap.add_argument("--speed", action="store_true",
+                    help="measure each preset's headless steps/s and print its 30-s step budget, then exit")
     ap.add_argument("--steps", type=int, default=None, help="override every method's step budget")
     ap.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes, 1 torch thread each)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per run")
     ap.add_argument("--out", default=None, help="also write the table (markdown) to this file")
     a = ap.parse_args(argv)
-    methods = a.methods.split(",") if a.methods else (list(QUICK) if a.quick else list(METHODS))
+    if a.speed:
+        print(speed_table())
+        return
+    presets = [f"preset:{name}" for name in STEP_BUDGETS]
+    methods = a.methods.split(",") if a.methods else (
+        presets if a.budget else list(QUICK) if a.quick else [m for m in METHODS if m not in presets])
     unknown = set(methods) - set(METHODS)
     if unknown:
         ap.error(f"unknown methods: {', '.join(sorted(unknown))}")
     datasets = a.datasets.split(",")
-    seeds = a.seeds or (1 if a.quick else 5)
+    seeds = parse_seeds(a.seed_list) if a.seed_list else list(range(a.seeds or (1 if a.quick else 5)))
     steps = a.steps or (2000 if a.quick else None)
-    jobs = [(m, ds, s, steps, a.threads) for m in methods for ds in datasets for s in range(seeds)]
-    print(f"{len(jobs)} runs ({len(methods)} methods × {len(datasets)} datasets × {seeds} seeds), "
+    jobs = [(m, ds, s, steps, a.threads) for m in methods for ds in datasets for s in seeds]
+    print(f"{len(jobs)} runs ({len(methods)} methods × {len(datasets)} datasets × {len(seeds)} seeds: "
+          f"{', '.join(map(str, seeds))}), "
           f"{a.jobs} in parallel, {a.threads} torch thread(s) each, on {os.cpu_count()} cores", flush=True)
     t0 = time.perf_counter()
     results = []
@@ -207,6 +246,36 @@ def main(argv=None) -> None:
     print(text)
     if a.out:
         Path(a.out).write_text(text + "\n")
+
+
+def parse_seeds(text: str) -> list[int]:
+    """"0,1,17" or "0-9" or "0-4,17" → sorted distinct seeds."""
+    seeds = set()
+    for part in text.split(","):
+        lo, _, hi = part.strip().partition("-")
+        seeds.update(range(int(lo), int(hi or lo) + 1))
+    return sorted(seeds)
+
+
+def speed_table(seconds: float = 3.0) -> str:
+    """Headless steps/s of each remedy preset (its Trainer as the app builds it, mode metrics every 50
+    steps), × IN_APP_RATIO (the in-app / headless ratio measured with Chromium attached) × 30 s = its budget."""
+    torch.set_num_threads(1)
+    lines = [f"load average {os.getloadavg()[0]:.2f}; in-app / headless ratio {IN_APP_RATIO}",
+             "| preset | headless steps/s | steps per CPU-s | 30-s budget (× ratio × 30) | STEP_BUDGETS |",
+             "|---|---|---|---|---|"]
+    for name, budget in STEP_BUDGETS.items():
+        trainer = build_trainer(PRESETS[name][1])
+        for _ in range(50):
+            trainer.step()
+        w0, c0, n = time.perf_counter(), time.thread_time(), 0
+        while time.perf_counter() - w0 < seconds:
+            trainer.step()
+            n += 1
+        wall, cpu = time.perf_counter() - w0, time.thread_time() - c0
+        lines.append(f"| {name} | {n / wall:.0f} | {n / cpu:.0f} | {int(n / cpu * IN_APP_RATIO * 30):,} | "
+                     f"{budget:,} |")
+    return "\n".join(lines)
 
 
 def _progress(r: dict, done: int, total: int) -> None:

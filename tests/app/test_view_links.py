@@ -79,7 +79,7 @@ def test_saturation_url_equals_the_slider_moved_by_hand():
 
 
 def test_playground_preset_and_seed_from_the_url_equal_the_clicks():
-    i = list(playground.PRESETS).index("Fixed by PacGAN")
+    i = list(playground.PRESETS).index("PacGAN spreads the fakes (still blurry)")
     url = opened("pages/playground.py", pg_preset=str(i), pg_seed="3")
     assert url.selectbox(key="pg_remedy").value == "pacgan" and url.number_input(key="pg_seed").value == 3
     a = steps(url, "pg_step", 3)
