@@ -34,6 +34,13 @@ SECTIONS = {
         ("evaluation.py", "Evaluating GANs", ":material/analytics:",
          "IS, FID, KID, precision and recall computed offline — and what each does and does not notice."),
     ],
+    "Beyond the 2014 GAN": [
+        ("dirac.py", "Why GAN training oscillates: Dirac-GAN", ":material/cyclone:",
+         "The smallest GAN in the (θ, ψ) plane: the gradient field rotates around the equilibrium; simultaneous "
+         "steps spiral out, alternating ones circle, R1 or instance noise make them converge."),
+        ("cyclegan.py", "Unpaired translation: CycleGAN", ":material/sync_alt:",
+         "Two 2-D domains, no pairs: G: X→Y and F: Y→X trained live, with and without the cycle-consistency loss."),
+    ],
 }
 
 
