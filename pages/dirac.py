@@ -14,7 +14,8 @@ LRS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
 GAMMAS = [0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0]
 NOISES = [0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5]
 STEPS = [200, 500, 1000, 2000, 5000]
-FRAMES_PER_RUN = 150  # a run plays in ~150 frames of 0.1 s, whatever its length
+FRAMES_PER_RUN = 100  # a run plays in ~100 frames, whatever its length
+FRAME_S = 0.3  # seconds between frames: shorter ones keep the server too busy to answer Pause promptly
 DEFAULTS = dirac.DiracConfig().to_dict()
 PRESETS = dirac.PRESETS
 ui.init_state(P, DEFAULTS)
@@ -27,7 +28,8 @@ st.session_state.setdefault(f"{P}_playing", False)
 def run(cfg: dirac.DiracConfig) -> tuple[np.ndarray, np.ndarray, float, dict, bool]:
     traj = dirac.trajectory(cfg)
     extent = dirac.view_extent(traj)
-    return traj, dirac.d_on_fake(cfg, traj), extent, dirac.field_grid(cfg, extent), dirac.oscillation_detected(cfg, traj)
+    detected = dirac.oscillation_detected(cfg, traj)
+    return traj, dirac.d_on_fake(cfg, traj), extent, dirac.field_grid(cfg, extent), detected
 
 
 def complex_text(values) -> str:
@@ -130,7 +132,7 @@ def draw(t: int) -> None:
                         key=f"{P}_series")
 
 
-@st.fragment(run_every=0.1 if playing else None)
+@st.fragment(run_every=FRAME_S if playing else None)
 def panel() -> None:
     t = int(st.session_state[f"{P}_t"])
     if st.session_state[f"{P}_playing"]:

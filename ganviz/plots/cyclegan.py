@@ -8,6 +8,9 @@ import plotly.graph_objects as go
 from ganviz.plots.base import finite, live_figure
 from ganviz.plots.toy import _segments
 
+#: A cyclic colour scale (hue around the circle), spelled out: figures are built unvalidated, and plotly.js itself
+#: knows no cyclic scale by name.
+CYCLIC = [[i / 6, f"hsl({60 * i % 360}, 75%, 45%)"] for i in range(7)]
 GAP = 9.0  # the two domains are drawn side by side, each centred ±GAP/2 from the middle (spiral: ±4.5)
 
 
@@ -33,7 +36,7 @@ def translation_figure(view: dict, direction: str = "x", height: int = 460, uire
     ok = np.isfinite(img).all(axis=1) & np.isfinite(back).all(axis=1)
     xs, ys = _segments(src[ok] + left, img[ok] + right)
     bx, by = _segments(src[ok] + left, back[ok] + left)
-    marker = dict(color=c, colorscale="HSV", cmin=0, cmax=1, size=6)
+    marker = dict(color=c, colorscale=CYCLIC, cmin=0, cmax=1, size=6)
     data = [
         dict(type="scatter", x=real_s[:, 0] + left[0], y=real_s[:, 1], mode="markers", name=f"domain {names[3]}",
              marker=dict(color="rgba(0, 0, 0, 0.12)", size=4), hoverinfo="skip"),
