@@ -252,8 +252,8 @@ PRESETS: dict[str, tuple[str, CycleConfig]] = {
         "back — the segments x → G(x) form a consistent map and F(G(x)) lands on x (cycle error → small).",
         CycleConfig(cycle_weight=10.0)),
     "Without the cycle loss (λ = 0)": (
-        "Only the two adversarial losses: G(x) matches Y and F(y) matches X, but nothing ties them — modes get "
-        "split or merged, and F(G(x)) lands far from x (cycle error stays large).",
+        "Only the two adversarial losses: G(x) still lands on Y's modes and F(y) on X's, but nothing ties the two "
+        "maps — F(G(x)) lands on some other ring mode, and the cycle error stays large.",
         CycleConfig(cycle_weight=0.0)),
     "Moons to ring, λ = 10": (
         "A continuous source to 8 separate modes: the cycle term forces G to cut the moons into 8 arcs, one per "

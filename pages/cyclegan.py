@@ -80,8 +80,7 @@ ui.formula(r"\mathcal{L} = \mathcal{L}_{\text{LSGAN}}(G, D_Y) + \mathcal{L}_{\te
 
 def draw(snap) -> None:
     h = snap.history
-    now = snap.view["metrics"] if snap.view is not None else {}
-    last = lambda _h, key: now.get(key)  # noqa: E731  (the view measures at the step shown)
+    now = snap.view["metrics"] if snap.view is not None else {}  # measured by the view at the step shown
     st.caption(ui.status_line(snap))
     left, right = st.columns([1.8, 1])
     with left:
@@ -97,17 +96,17 @@ def draw(snap) -> None:
         m1, m2 = st.columns(2)
         m1.metric("Step", f"{snap.step:,}")
         m2.metric("λ", f"{snap.config.cycle_weight:g}" if snap.config is not None else "—")
-        m1.metric("Cycle error x", ui.fmt(last(h, "cycle_x"), ".3f"), help="mean ‖F(G(x)) − x‖₁ on 1,000 fixed x")
-        m2.metric("Cycle error y", ui.fmt(last(h, "cycle_y"), ".3f"), help="mean ‖G(F(y)) − y‖₁ on 1,000 fixed y")
+        m1.metric("Cycle error x", ui.fmt(now.get("cycle_x"), ".3f"), help="mean ‖F(G(x)) − x‖₁ on 1,000 fixed x")
+        m2.metric("Cycle error y", ui.fmt(now.get("cycle_y"), ".3f"), help="mean ‖G(F(y)) − y‖₁ on 1,000 fixed y")
         if y_dom.has_modes:
-            m1.metric("Modes of Y covered by G(x)", f"{ui.fmt(last(h, 'modes_y'), '.0f')} / {len(y_dom.centres)}")
+            m1.metric("Modes of Y covered by G(x)", f"{ui.fmt(now.get('modes_y'), '.0f')} / {len(y_dom.centres)}")
         if x_dom.has_modes:
-            m2.metric("Modes of X covered by F(y)", f"{ui.fmt(last(h, 'modes_x'), '.0f')} / {len(x_dom.centres)}")
-            rt = last(h, "round_trip")
+            m2.metric("Modes of X covered by F(y)", f"{ui.fmt(now.get('modes_x'), '.0f')} / {len(x_dom.centres)}")
+            rt = now.get("round_trip")
             m1.metric("Back to its own mode", "—" if rt is None else f"{100 * rt:.0f} %",
                       help="Share of x whose F(G(x)) is nearest to x's own mode.")
             if y_dom.has_modes:
-                m2.metric("Distinct targets of X's modes", f"{ui.fmt(last(h, 'distinct_targets'), '.0f')} / "
+                m2.metric("Distinct targets of X's modes", f"{ui.fmt(now.get('distinct_targets'), '.0f')} / "
                           f"{len(x_dom.centres)}", help="How many Y modes are the main image of some X mode: "
                                                         "fewer than X's modes = several modes sent to one.")
         st.plotly_chart(plots_toy.series_figure(h, {"cycle_x": "‖F(G(x)) − x‖₁", "cycle_y": "‖G(F(y)) − y‖₁"},

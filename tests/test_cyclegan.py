@@ -198,7 +198,8 @@ def test_with_cycle_reaches_lower_cycle_error_than_without(seed):
 def test_presets_tell_their_story(seed):
     """At 1,500 steps: with the cycle loss the map is consistent (small cycle error, most x back at their own mode,
     most Y modes reached); without it the round trip lands elsewhere."""
-    with_cfg, without_cfg = (cg.PRESETS[n][1] for n in ("With the cycle loss (λ = 10)", "Without the cycle loss (λ = 0)"))
+    names = ("With the cycle loss (λ = 10)", "Without the cycle loss (λ = 0)")
+    with_cfg, without_cfg = (cg.PRESETS[n][1] for n in names)
     w = run_preset(replace(with_cfg, seed=seed), 1500)
     wo = run_preset(replace(without_cfg, seed=seed), 1500)
     assert w.last("cycle_x") < 0.2 and w.last("round_trip") > 0.9 and w.last("modes_y") >= 6
