@@ -244,6 +244,15 @@ class CycleView:
                 "metrics": self.metrics(trainer)}
 
 
+def view_csv(view: dict) -> bytes:
+    """The view's points as CSV, one row per fixed x (and y): x, G(x), F(G(x)), y, F(y), G(F(y))."""
+    cols = ("x", "g_x", "f_g_x", "y", "f_y", "g_f_y")
+    header = ",".join(f"{c}_{i}" for c in cols for i in (1, 2))
+    table = np.concatenate([np.asarray(view[c], dtype=np.float64) for c in cols], axis=1)
+    lines = [header] + [",".join(repr(float(v)) for v in row) for row in table]
+    return ("\n".join(lines) + "\n").encode()
+
+
 #: One-click presets: name -> (the story, CycleConfig). The contrast with vs without the cycle term is measured
 #: in tests/test_cyclegan.py.
 PRESETS: dict[str, tuple[str, CycleConfig]] = {

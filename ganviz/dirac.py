@@ -234,6 +234,15 @@ def view_extent(traj: np.ndarray, cap: float = 6.0) -> float:
     return float(min(cap, max(1.0, 1.15 * reach)))
 
 
+def trajectory_csv(cfg: DiracConfig, traj: np.ndarray) -> bytes:
+    """The iterates as CSV: t, theta, psi, d_fake (empty cells after a blow-up)."""
+    d = d_on_fake(cfg, traj)
+    rows = ["t,theta,psi,d_fake"]
+    for t, ((th, ps), df) in enumerate(zip(traj, d)):
+        rows.append(",".join([str(t)] + ["" if not np.isfinite(v) else repr(float(v)) for v in (th, ps, df)]))
+    return ("\n".join(rows) + "\n").encode()
+
+
 #: One-click presets: name -> (the story it shows, DiracConfig fields that differ from the defaults); each story
 #: is checked in tests/test_dirac.py::test_presets_tell_their_story.
 PRESETS: dict[str, tuple[str, dict]] = {

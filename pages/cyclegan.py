@@ -115,6 +115,9 @@ def draw(snap) -> None:
         st.plotly_chart(plots_toy.series_figure(h, {"loss_d": "D loss", "loss_g": "G loss"}, snap.events,
                                                 title="Losses", height=220, uirevision="cg-loss"),
                         key=f"{P}_loss_chart")
+        if snap.view is not None and snap.state != "running":
+            st.download_button("Download the mapped points (CSV)", cg.view_csv(snap.view),
+                               file_name=f"cyclegan_step{snap.step}.csv", mime="text/csv", key=f"{P}_download")
 
 
 ui.live_panel(run, draw, every=1.0)

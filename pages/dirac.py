@@ -146,6 +146,9 @@ def panel() -> None:
 
 panel()
 
+st.download_button("Download the iterates (CSV)", dirac.trajectory_csv(cfg, traj), file_name="dirac_gan_iterates.csv",
+                   mime="text/csv", key=f"{P}_download")
+
 st.subheader("The equilibrium's eigenvalues, in closed form")
 e1, e2 = st.columns(2)
 with e1:

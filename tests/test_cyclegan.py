@@ -153,6 +153,9 @@ def test_metric_and_view_measure_the_nets_on_fixed_samples():
     with torch.no_grad():
         np.testing.assert_allclose(view["f_g_x"], F(G(torch.as_tensor(view["x"]))).numpy(), rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(view["g_f_y"], G(F(torch.as_tensor(view["y"]))).numpy(), rtol=1e-5, atol=1e-6)
+    rows = cg.view_csv(view).decode().splitlines()
+    assert rows[0].split(",")[:4] == ["x_1", "x_2", "g_x_1", "g_x_2"] and len(rows) == 51
+    np.testing.assert_allclose([float(v) for v in rows[1].split(",")[4:6]], view["f_g_x"][0], rtol=1e-6)
     fig = validated(plots.translation_figure(view, "x"))
     seg = [t for t in fig.data if t.name == "x → G(x)"][0]
     xs = np.array(seg.x, dtype=float).reshape(-1, 3)

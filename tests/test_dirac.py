@@ -287,3 +287,13 @@ def test_presets_tell_their_story():
         assert got[name][2], name  # the playground's oscillation detector fires on every non-converging preset
     for name in ("R1 penalty converges", "Instance noise converges"):
         assert not got[name][2], name
+
+
+def test_trajectory_csv_holds_the_iterates():
+    cfg = DiracConfig(loss="wgan", method="simultaneous", lr=2.0, steps=40)
+    traj = dirac.trajectory(cfg)
+    lines = dirac.trajectory_csv(cfg, traj).decode().splitlines()
+    assert lines[0] == "t,theta,psi,d_fake" and len(lines) == 42
+    t, th, ps, df = lines[1].split(",")
+    assert (int(t), float(th), float(ps), float(df)) == (0, 1.0, 1.0, -1.0)
+    assert lines[-1] == "40,,,"  # blown up: empty cells, never 'nan'

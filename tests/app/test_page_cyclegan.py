@@ -43,6 +43,7 @@ def test_page_shows_the_objective_the_maps_and_measured_numbers(at):
 
 def test_step_reset_and_live_lambda(at):
     assert step(at)["Step"] == "1"
+    assert len(at.get("download_button")) == 1  # paused: the mapped points can be downloaded
     at.select_slider(key="cg_lambda").set_value(0.0).run()
     m = clean(at)
     assert m["Step"] == "1" and m["λ"] == "0"  # λ applies live: same nets, same step
