@@ -14,8 +14,8 @@ LRS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
 GAMMAS = [0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0]
 NOISES = [0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5]
 STEPS = [200, 500, 1000, 2000, 5000]
-FRAMES_PER_RUN = 100  # a run plays in ~100 frames, whatever its length
-FRAME_S = 0.3  # seconds between frames: shorter ones keep the server too busy to answer Pause promptly
+FRAMES_PER_RUN = 60  # a run plays in ~60 frames (~30 s), whatever its length
+FRAME_S = 0.5  # seconds between frames: shorter ones keep a busy server too busy to answer Pause promptly
 DEFAULTS = dirac.DiracConfig().to_dict()
 PRESETS = dirac.PRESETS
 ui.init_state(P, DEFAULTS)

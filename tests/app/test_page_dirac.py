@@ -56,8 +56,8 @@ def test_step_play_pause_and_reset(at):
     assert shown_step(at) == 1
     traj = dirac.trajectory(dirac.DiracConfig())
     assert metric_values(at)["θₜ"] == f"{traj[1, 0]:.3f}"
-    at.button(key="dirac_toggle").click().run()  # Play: each frame of the fragment advances steps // 100
-    assert not at.exception and shown_step(at) == 1 + 1000 // 100
+    at.button(key="dirac_toggle").click().run()  # Play: each frame of the fragment advances steps // 60
+    assert not at.exception and shown_step(at) == 1 + 1000 // 60
     assert at.button(key="dirac_toggle").label == "Pause" and at.button(key="dirac_step").disabled
     at.button(key="dirac_toggle").click().run()
     assert at.button(key="dirac_toggle").label == "Play"
