@@ -57,6 +57,7 @@ with ui.user_errors():
     cfg = cg.CycleConfig(pair=pair, cycle_weight=lam, width=width, hidden_layers=layers, lr=lr, batch_size=batch,
                          seed=seed)
 x_dom, y_dom = cfg.domains
+half = max(abs(v) for v in (*x_dom.extent, *y_dom.extent))  # each domain's square in the translation figure
 
 
 def make_run(cfg=cfg) -> LiveRun:
@@ -87,10 +88,10 @@ def draw(snap) -> None:
         if snap.view is not None:
             tab_x, tab_y = st.tabs(["X → Y → X", "Y → X → Y"])
             with tab_x:
-                st.plotly_chart(plots.translation_figure(snap.view, "x", uirevision=f"cg-{cfg.pair}-x"),
+                st.plotly_chart(plots.translation_figure(snap.view, "x", half, uirevision=f"cg-{cfg.pair}-x"),
                                 key=f"{P}_fig")
             with tab_y:
-                st.plotly_chart(plots.translation_figure(snap.view, "y", uirevision=f"cg-{cfg.pair}-y"),
+                st.plotly_chart(plots.translation_figure(snap.view, "y", half, uirevision=f"cg-{cfg.pair}-y"),
                                 key=f"{P}_fig_y")
     with right:
         m1, m2 = st.columns(2)

@@ -156,11 +156,11 @@ def test_metric_and_view_measure_the_nets_on_fixed_samples():
     rows = cg.view_csv(view).decode().splitlines()
     assert rows[0].split(",")[:4] == ["x_1", "x_2", "g_x_1", "g_x_2"] and len(rows) == 51
     np.testing.assert_allclose([float(v) for v in rows[1].split(",")[4:6]], view["f_g_x"][0], rtol=1e-6)
-    fig = validated(plots.translation_figure(view, "x"))
+    fig = validated(plots.translation_figure(view, "x", 3.2))
     seg = [t for t in fig.data if t.name == "x → G(x)"][0]
     xs = np.array(seg.x, dtype=float).reshape(-1, 3)
-    np.testing.assert_allclose(xs[:, 0], view["x"][:, 0] - plots.GAP / 2, rtol=1e-6)
-    np.testing.assert_allclose(xs[:, 1], view["g_x"][:, 0] + plots.GAP / 2, rtol=1e-6)
+    np.testing.assert_allclose(xs[:, 0], view["x"][:, 0] - 3.2, rtol=1e-6)
+    np.testing.assert_allclose(xs[:, 1], view["g_x"][:, 0] + 3.2, rtol=1e-6)
     # the colour scale is spelled out (plotly.js resolves no cyclic scale by name in an unvalidated figure)
     raw = plots.translation_figure(view, "x").to_plotly_json()["data"]
     assert isinstance([t for t in raw if t["name"] == "x"][0]["marker"]["colorscale"], list)

@@ -11,7 +11,6 @@ from ganviz.plots.toy import _segments
 #: A cyclic colour scale (hue around the circle), spelled out: figures are built unvalidated, and plotly.js itself
 #: knows no cyclic scale by name.
 CYCLIC = [[i / 6, f"hsl({60 * i % 360}, 75%, 45%)"] for i in range(7)]
-GAP = 9.0  # the two domains are drawn side by side, each centred ±GAP/2 from the middle (spiral: ±4.5)
 
 
 def hue(points: np.ndarray) -> np.ndarray:
@@ -20,8 +19,10 @@ def hue(points: np.ndarray) -> np.ndarray:
     return (np.arctan2(p[:, 1], p[:, 0]) / (2 * np.pi)) % 1.0
 
 
-def translation_figure(view: dict, direction: str = "x", height: int = 460, uirevision: str = "cyclegan") -> go.Figure:
-    """Source domain on the left, target on the right (shifted by ∓GAP/2). ``direction`` "x": segments x → G(x),
+def translation_figure(view: dict, direction: str = "x", half: float = 4.5, height: int = 460,
+                       uirevision: str = "cyclegan") -> go.Figure:
+    """Source domain on the left, target on the right, each in a square of half-width ``half`` (the domains'
+    extent), centred at ∓half. ``direction`` "x": segments x → G(x),
     the reconstructions F(G(x)) back on the left with their error segments; "y": y → F(y) and G(F(y)).
     Points keep their source's colour (its angle), so a permutation of modes shows as a change of colours."""
     if direction == "x":
@@ -30,7 +31,7 @@ def translation_figure(view: dict, direction: str = "x", height: int = 460, uire
     else:
         src, img, back, real_s, real_t = view["y"], view["f_y"], view["g_f_y"], view["y_real"], view["x_real"]
         names = ("y", "F(y)", "G(F(y))", "Y", "X")
-    left, right = np.array([-GAP / 2, 0.0]), np.array([GAP / 2, 0.0])
+    left, right = np.array([-half, 0.0]), np.array([half, 0.0])
     src, img, back = (np.asarray(a, dtype=np.float64) for a in (src, img, back))
     c = hue(src)
     ok = np.isfinite(img).all(axis=1) & np.isfinite(back).all(axis=1)
@@ -53,10 +54,10 @@ def translation_figure(view: dict, direction: str = "x", height: int = 460, uire
              marker={**marker, "size": 5, "symbol": "x"}),
     ]
     layout = dict(height=height, uirevision=uirevision, margin=dict(l=30, r=20, t=30, b=30),
-                  xaxis=dict(range=[-GAP, GAP], showticklabels=False, zeroline=False),
-                  yaxis=dict(range=[-GAP / 2, GAP / 2], scaleanchor="x", scaleratio=1, showticklabels=False,
+                  xaxis=dict(range=[-2 * half, 2 * half], showticklabels=False, zeroline=False),
+                  yaxis=dict(range=[-half, half], scaleanchor="x", scaleratio=1, showticklabels=False,
                              zeroline=False),
                   legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
-                  annotations=[dict(x=-GAP / 2, y=GAP / 2 - 0.3, text=f"<b>{names[3]}</b>", showarrow=False),
-                               dict(x=GAP / 2, y=GAP / 2 - 0.3, text=f"<b>{names[4]}</b>", showarrow=False)])
+                  annotations=[dict(x=-half, y=half - 0.3, text=f"<b>{names[3]}</b>", showarrow=False),
+                               dict(x=half, y=half - 0.3, text=f"<b>{names[4]}</b>", showarrow=False)])
     return live_figure(data, layout)
