@@ -30,6 +30,7 @@ QUICK = {
     "rerun_latency.py": ["--reruns", "5"],
     "soak.py": ["--minutes", "0.25"],
     "browser_latency.py": ["--quick"],
+    "first_picture.py": ["--repeats", "1", "--limit", "60"],
 }
 
 

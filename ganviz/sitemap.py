@@ -38,6 +38,11 @@ SECTIONS = {
         ("vae.py", "VAE vs GAN, measured", ":material/compare:",
          "A VAE beside the DCGAN of the same data: samples, reconstructions, interpolations, and the textbook "
          "comparison table as measured numbers; train a VAE live."),
+        ("dirac.py", "Why GAN training oscillates: Dirac-GAN", ":material/cyclone:",
+         "The smallest GAN in the (θ, ψ) plane: the gradient field rotates around the equilibrium; simultaneous "
+         "steps spiral out, alternating ones circle, R1 or instance noise make them converge."),
+        ("cyclegan.py", "Unpaired translation: CycleGAN", ":material/sync_alt:",
+         "Two 2-D domains, no pairs: G: X→Y and F: Y→X trained live, with and without the cycle-consistency loss."),
     ],
 }
 

@@ -1,7 +1,9 @@
 """The one training loop of ganviz: Algorithm 1 of Goodfellow et al. 2014, with modern options.
 
 One iteration = ``k`` discriminator steps, then ``g_steps`` generator steps. Losses come from
-:mod:`ganviz.losses`; remedies: PacGAN packing (Lin et al. 2018) and an unrolled D (Metz et al. 2017).
+:mod:`ganviz.losses`; remedies: PacGAN packing (Lin et al. 2018) and an unrolled D (Metz et al. 2017). A generator
+with a ``cycle_loss`` (a pair of translators, :mod:`ganviz.cyclegan`) adds ``cycle_weight`` × that term to G's
+loss (CycleGAN, Zhu et al. 2017).
 Every page, the CLI, the benchmarks and the tests drive this same :class:`Trainer`.
 """
 from __future__ import annotations
@@ -29,7 +31,7 @@ MIXTURE_COMPONENTS = 50   # K of the mixture prior (more than the modes of ring-
 MIXTURE_SD = 0.1          # each component's standard deviation, against centres drawn from N(0, I)
 #: Settings a running game may change without new nets.
 LIVE_FIELDS = ("loss", "optimizer", "lr_g", "lr_d", "betas", "momentum", "k", "g_steps", "batch_size",
-               "gp_weight", "clip", "unroll", "decay_start", "decay_steps")
+               "gp_weight", "clip", "unroll", "decay_start", "decay_steps", "cycle_weight")
 LR_FLOOR = 1e-3  # a decayed learning rate never goes below this fraction of its value (Adam stays defined)
 
 
@@ -79,6 +81,7 @@ class TrainConfig:
     unroll: int = 0
     ema: float = 0.0
     aux_weight: float = 1.0
+    cycle_weight: float = 0.0
     decay_start: int = 0
     decay_steps: int = 0
     seed: int = 0
@@ -103,6 +106,8 @@ class TrainConfig:
             raise ValueError("The learning-rate decay's start and length must be 0 or more steps.")
         if not (math.isfinite(self.aux_weight) and self.aux_weight >= 0):
             raise ValueError(f"The auxiliary classifier's weight must be 0 or more, got {self.aux_weight}.")
+        if not (math.isfinite(self.cycle_weight) and self.cycle_weight >= 0):
+            raise ValueError(f"The cycle-consistency weight must be 0 or more, got {self.cycle_weight}.")
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"The EMA decay must be in [0, 1), got {self.ema}.")
         if self.pack < 1 or self.batch_size % self.pack:
@@ -205,7 +210,8 @@ class Trainer:
                  sample_real: Callable[[int, torch.Generator], torch.Tensor], config: TrainConfig,
                  z_dim: int, prior: str | LatentPrior = "normal", fixed_n: int = 512, num_classes: int | None = None,
                  monitor_every: int = 50):
-        self.latent = prior if isinstance(prior, LatentPrior) else LatentPrior(prior, z_dim, seed=config.seed)
+        # p_z: a LatentPrior by name, or any object with kind, z_dim and sample(n, generator) (CycleGAN's domains)
+        self.latent = LatentPrior(prior, z_dim, seed=config.seed) if isinstance(prior, str) else prior
         if self.latent.z_dim != z_dim:
             raise ValueError(f"The prior is {self.latent.z_dim}-dimensional but z_dim is {z_dim}.")
         self.config = config
@@ -213,6 +219,8 @@ class Trainer:
         self.G = generator.to(self.device)
         self.D = discriminator.to(self.device)
         self.aux_classifier = getattr(discriminator, "aux", None) is not None  # see _d_update / _g_update
+        self.cycle_consistent = callable(getattr(generator, "cycle_loss", None))  # see _g_update
+        self._check_cycle(config)
         if self.aux_classifier and config.pack > 1:
             raise ValueError("An auxiliary classifier does not work with packing.")
         self.sample_real = sample_real
@@ -262,10 +270,15 @@ class Trainer:
         if bad:
             raise ValueError(f"{', '.join(sorted(bad))} cannot change during a run; reset with new settings.")
         old, new = self.config, replace(self.config, **changes)
+        self._check_cycle(new)
         self.config = new
         if (new.optimizer, tuple(new.betas), new.momentum) != (old.optimizer, tuple(old.betas), old.momentum):
             self._build_optimizers()
         self._set_lrs(new.lr_factor(self.step_count + 1))
+
+    def _check_cycle(self, config: TrainConfig) -> None:
+        if config.cycle_weight > 0 and not self.cycle_consistent:
+            raise ValueError("A cycle-consistency weight needs a generator pair with a cycle loss (ganviz.cyclegan).")
 
     def _set_lrs(self, factor: float) -> None:
         self._lr_factor = factor
@@ -413,7 +426,7 @@ class Trainer:
         with self._autocast():
             if keep_fake:  # this fake is reused by the next G step (as pytorch/examples dcgan does)
                 fake = self._G(z, y_fake)
-                self._reuse = (fake, y_fake)
+                self._reuse = (fake, y_fake, z)
             else:
                 with torch.no_grad():
                     fake = self._G(z, y_fake)
@@ -451,7 +464,7 @@ class Trainer:
         c = self.config
         backup = self._unroll() if c.unroll > 0 else None
         if self._reuse is not None and backup is None:
-            fake, y_fake = self._reuse
+            fake, y_fake, z = self._reuse
         else:
             n = c.batch_size
             z, y_fake = self._shard(self.sample_z(n)).to(self.device, non_blocking=True), self._shard(self._labels(n))
@@ -469,6 +482,11 @@ class Trainer:
                 else:
                     out_fake = self._D(fake, y_fake, g_step=True).float()
                     loss = losses.g_loss(c.loss, out_fake)
+                if self.cycle_consistent:  # recorded at weight 0 too, as the run's cycle error
+                    with nullcontext() if c.cycle_weight > 0 else torch.no_grad():
+                        cycle = self.G.cycle_loss(z, fake)
+                    if c.cycle_weight > 0:
+                        loss = loss + c.cycle_weight * cycle
             self._check("generator", loss)
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
@@ -485,6 +503,8 @@ class Trainer:
         out = {"loss_g": loss.detach(), "grad_norm_g": grad_norm}
         if self.aux_classifier:
             out["aux_fake"] = aux_fake.detach()
+        if self.cycle_consistent:
+            out["loss_cycle"] = cycle.detach()
         return out
 
     @torch.no_grad()
