@@ -39,7 +39,8 @@ ui.page_header(
 )
 ui.preset_bar(P, PRESETS, {}, "Presets (one click, then press Play):")
 
-with st.expander("Settings", expanded=True):
+with st.container(key="gv_settings_cg").expander("Settings: domains, λ, nets, seed", expanded=False,
+                                                icon=":material/tune:"):
     c1, c2, c3 = st.columns(3)
     with c1:
         pair = st.selectbox("Domains X → Y", list(cg.PAIRS), key=f"{P}_pair")
@@ -72,12 +73,6 @@ wanted = cfg.live_changes()
 if snap.config is not None and any(getattr(snap.config, f) != v for f, v in wanted.items()):
     run.update(**wanted)  # λ, the learning rate and the batch apply live, without new nets
 snap = ui.run_controls(run, P, extra=())
-
-ui.formula(r"\mathcal{L} = \mathcal{L}_{\text{LSGAN}}(G, D_Y) + \mathcal{L}_{\text{LSGAN}}(F, D_X) + \lambda\,"
-           r"\big(\mathbb{E}_x\|F(G(x)) - x\|_1 + \mathbb{E}_y\|G(F(y)) - y\|_1\big)",
-           "Segments: x → G(x) (grey) and x → F(G(x)) (red: the cycle error). Each point keeps its colour — its "
-           "angle in its own domain — so a consistent map shows the same colours mode by mode.")
-
 
 def draw(snap) -> None:
     h = snap.history
@@ -122,3 +117,8 @@ def draw(snap) -> None:
 
 
 ui.live_panel(run, draw, every=1.0)
+
+ui.formula(r"\begin{aligned} \mathcal{L} &= \mathcal{L}_{\text{LSGAN}}(G, D_Y) + \mathcal{L}_{\text{LSGAN}}(F, D_X) \\ "
+           r"&\quad + \lambda\,\big(\mathbb{E}_x\|F(G(x)) - x\|_1 + \mathbb{E}_y\|G(F(y)) - y\|_1\big) \end{aligned}",
+           "Segments: x → G(x) (grey) and x → F(G(x)) (red: the cycle error). Each point keeps its colour — its "
+           "angle in its own domain — so a consistent map shows the same colours mode by mode.")

@@ -53,7 +53,8 @@ ui.page_header(
 )
 ui.preset_bar(P, PRESETS, DEFAULTS, "Presets (one click, then press Play):")
 
-with st.expander("Settings", expanded=True):
+with st.container(key="gv_settings_dirac").expander("Settings: loss, steps, remedies", expanded=False,
+                                                   icon=":material/tune:"):
     c1, c2, c3 = st.columns(3)
     with c1:
         loss = st.selectbox("Loss", list(dirac.LOSSES), format_func=dirac.LOSSES.get, key=f"{P}_loss")
@@ -152,9 +153,9 @@ st.download_button("Download the iterates (CSV)", dirac.trajectory_csv(cfg, traj
 st.subheader("The equilibrium's eigenvalues, in closed form")
 e1, e2 = st.columns(2)
 with e1:
-    ui.formula(r"v(\theta,\psi) = \begin{pmatrix} -\psi f'(\psi\theta) \\ \theta f'(\psi\theta) \end{pmatrix},\qquad "
-               r"J = \begin{pmatrix} 0 & -f'(0) \\ f'(0) & -d \end{pmatrix},\qquad "
-               r"\lambda_{1,2} = -\tfrac{d}{2} \pm \sqrt{\tfrac{d^2}{4} - f'(0)^2}",
+    ui.formula(r"\begin{aligned} v(\theta,\psi) &= \begin{pmatrix} -\psi f'(\psi\theta) \\ \theta f'(\psi\theta) "
+               r"\end{pmatrix} \\ J &= \begin{pmatrix} 0 & -f'(0) \\ f'(0) & -d \end{pmatrix} \\ "
+               r"\lambda_{1,2} &= -\tfrac{d}{2} \pm \sqrt{\tfrac{d^2}{4} - f'(0)^2} \end{aligned}",
                "d: the damping — 0 unregularised, γ with R1, −2σ²·f″(0) with instance noise (f′(0) = ½, "
                "f″(0) = −¼ for the GAN; f′ ≡ 1, f″ ≡ 0 for the WGAN).")
     if J is None:

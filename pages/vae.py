@@ -117,9 +117,10 @@ ui.page_header(
     "comparison becomes a number measured on the same 10,000 samples of the two shipped models of one dataset.",
 )
 ui.preset_bar(P, PRESETS, DEFAULTS)
-ui.formula(r"\mathrm{ELBO}(x) = \mathbb{E}_{q_\phi(z|x)}[\log p_\theta(x|z)] - "
-           r"\mathrm{KL}\big(q_\phi(z|x)\,\|\,\mathcal{N}(0,I)\big),\quad "
-           r"\mathrm{KL} = \tfrac12\textstyle\sum_j(\mu_j^2+\sigma_j^2-\log\sigma_j^2-1),\quad z=\mu+\sigma\odot\varepsilon",
+ui.formula(r"\begin{aligned} \mathrm{ELBO}(x) &= \mathbb{E}_{q_\phi(z|x)}[\log p_\theta(x|z)] - "
+           r"\mathrm{KL}\big(q_\phi(z|x)\,\|\,\mathcal{N}(0,I)\big) \\ "
+           r"\mathrm{KL} &= \tfrac12\textstyle\sum_j(\mu_j^2+\sigma_j^2-\log\sigma_j^2-1),\quad z=\mu+\sigma\odot\varepsilon "
+           r"\end{aligned}",
            "Kingma & Welling 2014, eq. 10 and Appendix B. The decoder is Bernoulli per pixel; a VAE sample is the "
            "decoder's mean for z ~ N(0, I).")
 

@@ -4,7 +4,7 @@ import re
 import numpy as np
 import pytest
 
-from ganviz import dirac
+from ganviz import dirac, ui
 from tests.apptest import metric_values, open_page
 
 PAGE = "pages/dirac.py"
@@ -72,7 +72,7 @@ def test_every_preset_applies_its_settings_story_and_closed_forms(at):
         cfg = dirac.DiracConfig(**changes)
         assert at.selectbox(key="dirac_loss").value == cfg.loss and at.radio(key="dirac_method").value == cfg.method
         assert at.select_slider(key="dirac_lr").value == cfg.lr and at.slider(key="dirac_d_steps").value == cfg.d_steps
-        assert any(story in c.value for c in at.caption), name
+        assert any(ui.md_escape(story) in c.value for c in at.caption), name  # shown through Markdown as written
         lam = dirac.eigenvalues(cfg)
         if lam is None:
             assert "Eigenvalues of J" not in m and any("no Jacobian" in w.value for w in at.warning), name

@@ -45,8 +45,8 @@ PAGES = {
     "evaluation.py": PageSpec(slider="eval_noise", timeout=120_000),
     "pretrained.py": PageSpec(slider="pt_psi", presses=3, figures=False, ready="pt_download"),
     "latent.py": PageSpec(slider="lt_steps", figures=False, ready="lt_dl_interp"),
-    "dirac.py": PageSpec(slider="dirac_lr", live="dirac", figure="dirac_fig"),
-    "cyclegan.py": PageSpec(slider="cg_lambda", live="cg", figure="cg_fig"),
+    "dirac.py": PageSpec(slider="dirac_lr", live="dirac", figure="dirac_fig", settings="Settings"),
+    "cyclegan.py": PageSpec(slider="cg_lambda", live="cg", figure="cg_fig", settings="Settings"),
 }
 
 AVAILABLE = [f for pages in sitemap.available().values() for f, *_ in pages]
