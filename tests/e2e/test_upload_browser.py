@@ -47,10 +47,15 @@ def test_eps_zip_upload_is_refused_and_touches_nothing(browser, victim, shot):
         assert shutil.which("gs", path=f"{bin_dir}") == str(bin_dir / "gs")
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(page_url(server, "pages/train_images.py"))
-        page.wait_for_selector('.st-key-ti_dataset [role="combobox"]', timeout=120_000)
-        wait_ready(page, 90_000)
+        page.wait_for_selector('[data-testid="stMain"] h1', timeout=120_000)
+        wait_ready(page, 120_000)
+        # the settings sit one click away, in a collapsed panel
+        page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').filter(
+            has_text="Settings").first.click()
+        page.wait_for_selector('.st-key-ti_dataset [role="combobox"]', timeout=60_000)
+        wait_ready(page, 60_000)
         keyed(page, "ti_dataset").locator('[role="combobox"]').click()
-        page.get_by_role("option", name="Your images (upload)").click()
+        page.get_by_role("option", name="Your images (upload)").click(timeout=30_000)
         page.wait_for_selector('.st-key-ti_upload input[type="file"]', state="attached", timeout=60_000)
         wait_ready(page, 60_000)
         keyed(page, "ti_upload").locator('input[type="file"]').set_input_files(
