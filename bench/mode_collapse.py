@@ -1,4 +1,4 @@
-"""Mode-collapse benchmark on ring-8 and grid-25: the published 2-D protocol (FACTS.md §4).
+"""Mode-collapse benchmark on ring-8 and grid-25: the published 2-D protocol (Srivastava et al. 2017, VEEGAN).
 
 Each method trains with ganviz.train.Trainer (the one training loop; built by ganviz.playground.build_trainer),
 then 2,500 fresh samples are scored with ganviz.toy.mode_metrics: modes covered (≥ 1 sample within 3σ, the
@@ -37,7 +37,7 @@ N_EVAL = 2500
 PROTOCOL = PlaygroundConfig(z_dim=256, hidden_layers=2, width=128, activation="tanh", loss="nonsaturating",
                             optimizer="adam", lr_g=1e-3, lr_d=1e-4, beta1=0.5, batch_size=512)
 
-PUBLISHED = [  # (method, ring modes, ring % HQ, grid modes, grid % HQ, source) — FACTS.md §4
+PUBLISHED = [  # (method, ring modes, ring % HQ, grid modes, grid % HQ, source) — VEEGAN, GDPP and PacGAN Table 1
     ("GAN", 1, 99.3, 3.3, 0.5, "VEEGAN Table 1"),
     ("ALI", 2.8, 0.13, 15.8, 1.6, "VEEGAN Table 1"),
     ("Unrolled GAN", 7.6, 35.6, 23.6, 16, "VEEGAN Table 1"),

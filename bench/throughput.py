@@ -3,7 +3,7 @@
 Prints two ratios measured in one run, interleaved to share the machine's load fairly:
   1. Trainer steps/s  ÷  a plain reference loop (pytorch/examples style) with the same nets and batch  (goal ≥ 1.0)
   2. LiveRun steps/s with a UI-like reader snapshotting every 0.5 s  ÷  the headless Trainer        (goal ≥ 0.9)
-Nets: the VEEGAN-style 2-D nets of FACTS.md §4 (z 256-d, FC128 tanh ×2), batch 512, ring-8 data.
+Nets: the VEEGAN-style 2-D nets of Srivastava et al. 2017 (VEEGAN) (z 256-d, FC128 tanh ×2), batch 512, ring-8 data.
 
     python bench/throughput.py [--seconds 4] [--rounds 3]
 """

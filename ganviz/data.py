@@ -1,7 +1,7 @@
 """Image datasets for the image GANs: IDX reader, offline sources, opt-in download, user uploads.
 
 Every dataset comes back as an :class:`ImageSet` of uint8 images (N, 28, 28) and int64 labels.
-Sources for MNIST / Fashion-MNIST, first found wins (FACTS.md §6):
+Sources for MNIST / Fashion-MNIST, first found wins:
 
 1. a folder the user names (``source=`` argument; ``$GANVIZ_DATA`` as a setting),
 2. ``~/.cache/ganviz/<dataset>`` (where :func:`download` writes; ``$GANVIZ_CACHE`` moves the root),
@@ -53,7 +53,7 @@ FILES = {
     ("train", "images"): "train-images-idx3-ubyte", ("train", "labels"): "train-labels-idx1-ubyte",
     ("test", "images"): "t10k-images-idx3-ubyte", ("test", "labels"): "t10k-labels-idx1-ubyte",
 }
-# md5 of the .gz files on the official mirrors (the values torchvision checks; FACTS.md §6).
+# md5 of the .gz files on the official mirrors (the values torchvision checks).
 MD5 = {
     "mnist": {
         "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
@@ -268,7 +268,7 @@ def download(name: str, dest: str | os.PathLike | None = None, mirror: str | Non
              progress: Callable[[str, int, int], None] | None = None, timeout: float = 30.0) -> Path:
     """Download the four official IDX .gz files of ``name`` into ``dest`` (default ``cache_dir(name)``).
 
-    Each file is md5-checked (FACTS.md §6) while streaming into a temporary file that replaces the target
+    Each file is md5-checked while streaming into a temporary file that replaces the target
     only when complete and correct (os.replace), so a failed or corrupted download never leaves a file.
     Files already present with the right md5 are kept. ``mirror`` (or ``$GANVIZ_MIRROR``) overrides the
     base URL. ``progress(filename, bytes_done, bytes_total)`` is called as bytes arrive (total 0 if unknown).

@@ -23,8 +23,8 @@ def test_dcgan28_parameter_counts_match_the_closed_form_and_facts():
     c = 128  # 2·width channels at 7×7
     g = (100 * c * 49 + c * 49) + 2 * c * 49 + c * 64 * 16 + 2 * 64 + (64 * 16 + 1)
     d = (16 * 64 + 64) + 64 * c * 16 + 2 * c + (c * 49 + 1)
-    assert convnets.count_parameters(G) == g == 778_241   # FACTS.md §2: G 0.78 M
-    assert convnets.count_parameters(D) == d == 138_689   # FACTS.md §2: D 0.14 M
+    assert convnets.count_parameters(G) == g == 778_241   # pytorch/examples dcgan at 28×28: G 0.78 M
+    assert convnets.count_parameters(D) == d == 138_689   # D 0.14 M
 
 
 def test_depth_adds_3x3_blocks_at_both_resolutions():

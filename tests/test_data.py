@@ -45,7 +45,7 @@ def idx_bytes(a: np.ndarray, code: int) -> bytes:
 @needs_mnist
 def test_read_idx_on_real_mnist_test_files_matches_official_content():
     images_gz, labels_gz = MNIST_DIR / "t10k-images-idx3-ubyte.gz", MNIST_DIR / "t10k-labels-idx1-ubyte.gz"
-    assert md5_gunzip(images_gz) == "2646ac647ad5339dbf082846283269ea"  # FACTS.md §6
+    assert md5_gunzip(images_gz) == "2646ac647ad5339dbf082846283269ea"  # the official t10k-images, uncompressed
     assert md5_gunzip(labels_gz) == "27ae3e4e09519cfbb04c329615203637"
     x, y = data.read_idx(images_gz), data.read_idx(labels_gz)
     assert x.shape == (10000, 28, 28) and x.dtype == np.uint8 and y.shape == (10000,)

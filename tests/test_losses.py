@@ -1,4 +1,4 @@
-"""Each loss against its formula (FACTS.md §1), gradients against torch.autograd and closed forms."""
+"""Each loss against its formula (Goodfellow et al. 2014), gradients against torch.autograd and closed forms."""
 import math
 
 import pytest
@@ -39,7 +39,7 @@ def test_g_losses_values():
 
 
 def test_saturation_gradients_closed_form():
-    # d/da log(1 − σ(a)) = −σ(a); d/da −log σ(a) = −(1 − σ(a))   (FACTS.md §1)
+    # d/da log(1 − σ(a)) = −σ(a); d/da −log σ(a) = −(1 − σ(a))   (Goodfellow et al. 2014)
     _, g_sat = losses.g_loss_curve("minimax", A)
     _, g_ns = losses.g_loss_curve("nonsaturating", A)
     torch.testing.assert_close(g_sat, -sig(A))
