@@ -28,7 +28,7 @@ def test_slerp_of_orthonormal_vectors_is_the_unit_circle():
 
 
 def test_midpoint_norms_of_100d_gaussians_slerp_10_lerp_7():
-    """White 2016 / FACTS §2: lerp midpoint of two N(0, I_100) vectors has ‖z‖ ≈ 7.1, slerp ≈ 10."""
+    """White 2016: lerp midpoint of two N(0, I_100) vectors has ‖z‖ ≈ 7.1, slerp ≈ 10."""
     g = torch.Generator().manual_seed(1)
     z = torch.randn(400, 2, 100, generator=g)
     mid_l = torch.stack([latent.lerp(a, b, 0.5)[0] for a, b in z])
