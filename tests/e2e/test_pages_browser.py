@@ -61,7 +61,8 @@ def open_page(page, server, page_file: str, spec: PageSpec) -> None:
     if page_file != "home.py":
         link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=TITLES[page_file]).first
         link.click()
-        page.wait_for_url(page_url(server, page_file), timeout=spec.timeout)
+        target = page_url(server, page_file)  # the page may add its view's parameters (?run=…) at once
+        page.wait_for_url(lambda url: url.split("?")[0].rstrip("/") == target.rstrip("/"), timeout=spec.timeout)
         if spec.settings:  # the settings sit one click away, in a collapsed panel
             page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').filter(
                 has_text=spec.settings).first.click()
