@@ -3,7 +3,7 @@
 The worker thread exists only while there is work (playing, or queued steps); it never calls streamlit.
 The page reads :meth:`LiveRun.snapshot` (cheap, lock-protected) and flips state with the methods below;
 nothing waits for the trainer except the single-step buttons, which wait for their one step.
-A process-wide cap limits how many runs train at once (DESIGN.md, "The data's way through a live run").
+A process-wide cap limits how many runs train at once.
 """
 from __future__ import annotations
 

@@ -538,7 +538,7 @@ class WorkerRun:
         try:
             while conn.poll(timeout):
                 timeout = 0.0
-                data = conn.recv_bytes()
+                data = conn.recv_bytes()  # from our own worker process over a private pipe, never a user's file
                 msg = decode_snapshot(data[1:], self._arrays) if data[:1] == b"S" else pickle.loads(data[1:])
                 if msg[0] == "snap":
                     _, seq, idle, snap = msg
