@@ -4,7 +4,11 @@ Starts `streamlit run app.py` of a checkout (``--root``, default this one) and, 
 opens the page's URL in a fresh tab at 1280×720 (and 1920×1080 for the offset) and measures
 
 - first render (s): from the navigation to the title, the page's first figure (plotly chart or image) and an
-  idle script (the server is warmed by one visit of Home first, so imports are not counted);
+  idle script (the server is warmed by one visit of Home first, so imports are not counted); a fresh browser
+  context, so the browser also downloads and compiles Streamlit's and plotly's scripts each time (a link opened
+  in a new browser);
+- in-app navigation (s): the same page reached by its sidebar link from the previous page in one tab (how a
+  lecturer moves through the app), from the click to its title, first figure and an idle script;
 - main-figure offset (px): the top of the first plotly chart or image of the main area, in page coordinates
   (a 720-px screen shows y < 720 without scrolling);
 - KaTeX errors (.katex-error), display formulas wider than their column by more than 4 px (KaTeX's struts
@@ -105,6 +109,44 @@ def wait_idle(page, timeout=120_000):
     page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
+FIGURE = '[data-testid="stMain"] .js-plotly-plot, [data-testid="stMain"] [data-testid="stImage"] img'
+
+
+def rendered(page, page_file: str, t0: float) -> float:
+    """Seconds from ``t0`` until the page's title, first figure and an idle script."""
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=120_000)
+    if page_file != "home.py":
+        page.wait_for_selector(FIGURE, timeout=120_000)
+    page.wait_for_function(IDLE_JS, timeout=120_000)
+    return time.perf_counter() - t0
+
+
+def navigate(browser, url: str, files: list[str]) -> dict[str, float]:
+    """In-app navigation, as a lecturer moves through the app: one tab opens Home, then each page in turn is
+    reached by its sidebar link (Streamlit swaps the page without reloading the browser's scripts). Seconds per
+    page from the click to its title, first figure and an idle script."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = ctx.new_page()
+    page.goto(url)
+    rendered(page, "home.py", time.perf_counter())
+    out = {}
+    for f in files:
+        if f == "home.py":
+            continue
+        link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{Path(f).stem}"]').first
+        before = page.inner_text('[data-testid="stMain"] h1')
+        t0 = time.perf_counter()
+        link.click()
+        try:
+            page.wait_for_function("t => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
+                                   " return h && h.innerText !== t; }", arg=before, timeout=120_000)
+            out[f] = round(rendered(page, f, t0), 2)
+        except Exception:  # a page that never renders is a result too
+            out[f] = None
+    ctx.close()
+    return out
+
+
 def measure(browser, url: str, page_file: str) -> dict:
     target = url if page_file == "home.py" else f"{url}/{Path(page_file).stem}"
     row = {"page": page_file}
@@ -113,12 +155,7 @@ def measure(browser, url: str, page_file: str) -> dict:
         page = ctx.new_page()
         t0 = time.perf_counter()
         page.goto(target)
-        page.wait_for_selector('[data-testid="stMain"] h1', timeout=120_000)
-        if page_file != "home.py":
-            page.wait_for_selector('[data-testid="stMain"] .js-plotly-plot, [data-testid="stMain"] '
-                                   '[data-testid="stImage"] img', timeout=120_000)
-        page.wait_for_function(IDLE_JS, timeout=120_000)
-        first = time.perf_counter() - t0
+        first = rendered(page, page_file, t0)
         wait_idle(page)
         page.wait_for_timeout(500)
         y = page.evaluate(MAIN_FIGURE_JS)
@@ -150,22 +187,27 @@ def main() -> None:
             warm.wait_for_selector('[data-testid="stMain"] h1', timeout=120_000)
             wait_idle(warm)
             warm.close()
-            for f in pages_of(root):
+            files = pages_of(root)
+            for f in files:
                 try:
                     rows.append(measure(browser, url, f))
                 except Exception as err:  # a page that never renders is a result too
                     rows.append({"page": f, "error": str(err).splitlines()[0][:120]})
+            nav = navigate(browser, url, files)
+            for r in rows:
+                r["nav_render_s"] = nav.get(r["page"])
             browser.close()
     finally:
         proc.terminate()
         proc.wait(10)
-    print(f"{'page':18} {'first s':>8} {'fig y@720':>9} {'fig y@1080':>10} {'katex err':>9} {'wide eq':>7} "
-          f"{'cut btn':>7}")
+    print(f"{'page':18} {'first s':>8} {'nav s':>6} {'fig y@720':>9} {'fig y@1080':>10} {'katex err':>9} "
+          f"{'wide eq':>7} {'cut btn':>7}")
     for r in rows:
         if "error" in r:
             print(f"{r['page']:18} error: {r['error']}")
             continue
-        print(f"{r['page']:18} {r['first_render_s']:8.2f} {str(r['fig_y_720']):>9} {str(r['fig_y_1080']):>10} "
+        print(f"{r['page']:18} {r['first_render_s']:8.2f} {str(r['nav_render_s']):>6} {str(r['fig_y_720']):>9} "
+              f"{str(r['fig_y_1080']):>10} "
               f"{r['katexErrors']:9d} {r['clipped']:7d} {r['cut']:7d}  {'; '.join(r['labels'][:4])}")
     print("RESULT " + json.dumps({"bench": "seminar", "label": args.label, "rows": rows}))
 

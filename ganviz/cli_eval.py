@@ -51,6 +51,13 @@ def register(sub) -> None:
     e.add_argument("--json", default=None, help="also write the scores to this JSON file")
     e.set_defaults(func=cmd_eval)
 
+    v = sub.add_parser("eval-views", help="score the Evaluating GANs page's default view and presets, offline",
+                       description="Compute every row the Evaluating GANs page shows at its default settings and "
+                                   "presets, for each dataset with a shipped classifier and real images, and write "
+                                   "models/eval_views.json + .npz, which the page reads instead of computing.")
+    v.add_argument("--out", default=None, help="folder to write to (default: models/)")
+    v.set_defaults(func=cmd_eval_views)
+
 
 def _setup(args):
     import torch
@@ -148,3 +155,16 @@ def cmd_eval(args) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
     return 0
+
+
+def cmd_eval_views(args) -> int:
+    from ganviz import classifier as C
+    from ganviz import eval_views as V
+
+    cfg = {**V.DEFAULTS, **V.SETTINGS}
+    entries = V.compute_store(C.CLASSIFIER_DATASETS, V.prepared_views(V.PRESETS, V.DEFAULTS), cfg["n"],
+                              V.DEFAULT_SEED, cfg["kid"])
+    js, npz = V.save_store(entries, args.out)
+    print(f"{len(entries)} rows written to {js} and {npz}")
+    return 0
+

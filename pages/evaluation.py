@@ -4,35 +4,19 @@ user's saved run; FID's sample-size bias and the FID∞ extrapolation (Chong & F
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
-from pathlib import Path
 
 import streamlit as st
 
 from ganviz import classifier as C
-from ganviz import data
+from ganviz import data, pretrained, ui
+from ganviz import eval_views as V
 from ganviz import evaluation as E
 from ganviz.plots import eval as pe
-from ganviz import pretrained
-from ganviz import ui
+from ganviz.theory_live import ResultCache
 
 P = "eval"
 MAX_UPLOAD_MB = 64
-DEFAULTS = {"drop": [], "noise": 0.0, "blur": 0.0}
-SETTINGS = {"n": 2000, "kid": 100}
-PRESETS = {
-    "Clean": ("The degraded set is real training data: every metric sits at the baseline.", {}),
-    "Drop 5 classes": ("IS and recall fall, the class histogram has holes — precision stays high: "
-                                      "each image is still a perfect digit.", {"drop": [5, 6, 7, 8, 9]}),
-    "One class only": ("IS → 1 and recall → 0, yet precision stays: sharp samples, no diversity.",
-                              {"drop": [0, 1, 2, 3, 4, 5, 6, 8, 9]}),
-    "Noise": ("IS barely moves — the digits stay readable — while FID and KID rise several-fold and "
-                     "precision and recall fall.", {"noise": 0.15}),
-    "Blur": ("IS barely notices; FID jumps and recall collapses: blurred digits crowd into a small part of "
-                      "feature space, which no longer covers the real variety.", {"blur": 0.75}),
-    "Heavy noise": ("The classifier cannot read the digits any more: IS falls towards 1 and precision towards 0.",
-                    {"noise": 0.5}),
-}
+DEFAULTS, SETTINGS, PRESETS = V.DEFAULTS, V.SETTINGS, V.PRESETS
 
 
 ui.init_state(P, {**DEFAULTS, **SETTINGS})
@@ -55,21 +39,25 @@ def real_pool(dataset: str):
 
 
 @st.cache_resource(show_spinner=False)
-def _results() -> OrderedDict:
-    """Bounded LRU of computed scores shared by sessions (each entry is a few hundred kB)."""
-    return OrderedDict()
+def _results() -> ResultCache:
+    """Scores computed live, shared by sessions (each entry is a few hundred kB)."""
+    return ResultCache(max_entries=48)
 
 
-def memo(key: tuple, compute):
-    cache = _results()
-    if key in cache:
-        cache.move_to_end(key)
-        return cache[key]
-    value = compute()
-    cache[key] = value
-    while len(cache) > 48:
-        cache.popitem(last=False)
-    return value
+@st.cache_resource(show_spinner=False)
+def _shipped() -> dict:
+    """Scores of the default view and the presets, computed offline (``python -m ganviz eval-views``)."""
+    return V.load_store()
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def pool_digest(dataset: str) -> str:
+    return V.pool_digest(real_pool(dataset))
+
+
+def memo(key: str, compute):
+    shipped = _shipped()
+    return shipped[key] if key in shipped else _results().get(key, compute)
 
 
 def progress_bar():
@@ -78,46 +66,28 @@ def progress_bar():
 
 
 def score_degraded(dataset, drop, noise, blur, n, seed, kid_subsets, progress):
-    def compute():
-        pool = real_pool(dataset)
-        x, replaced = E.degrade(pool.images, pool.labels, n, drop, noise, blur, seed)
-        clf, ref = load_eval(dataset)
-        return E.score_images(clf, x, ref, seed, kid_subsets=kid_subsets, progress=progress), replaced, \
-            data.make_grid(x[:48], nrow=12)
-    return memo(("degraded", dataset, tuple(drop), noise, blur, n, seed, kid_subsets), compute)
+    pool = real_pool(dataset)
+    key = V.degraded_key(V.evaluator_digest(dataset), pool_digest(dataset), drop, noise, blur, n, seed, kid_subsets)
+    return memo(key, lambda: V.score_degraded(*load_eval(dataset), pool, drop, noise, blur, n, seed, kid_subsets,
+                                              progress))
 
 
 def score_gan(dataset, label, source, n, seed, kid_subsets, progress):
-    """``source``: a path (str: shipped stem, run folder or .zip) or a tuple of uploaded (name, bytes) files; the
-    cache key holds the label (uploads: a content hash) and the weights' modification time."""
+    """``source``: a path (shipped stem, run folder or .zip) or a tuple of uploaded (name, bytes) files; the
+    cache key holds the digest of its files, so a retrained run in the same folder is scored anew."""
     def compute():
         G, cfg = pretrained.load_upload(list(source)) if isinstance(source, tuple) else pretrained.load(source)
         trained_on = E.gan_dataset(cfg)
         if trained_on is not None and trained_on != dataset:
             raise ValueError(f"{label} was trained on {trained_on}, not {dataset}: choose that dataset above.")
-        clf, ref = load_eval(dataset)
-        x = E.sample_generator(G, cfg, n, seed)
-        return E.score_images(clf, x, ref, seed, kid_subsets=kid_subsets, progress=progress), data.make_grid(x[:24], 12)
-    return memo(("gan", dataset, label, file_version(source), n, seed, kid_subsets), compute)
-
-
-def file_version(source) -> int | None:
-    """Modification time of a path's weights, so a retrained run in the same folder is scored anew."""
-    if isinstance(source, tuple):
-        return None  # uploads are keyed by their content hash in the label
-    p = Path(source)
-    for f in (p / "model.safetensors", Path(f"{p}.safetensors"), p):
-        if f.is_file():
-            return f.stat().st_mtime_ns
-    return None
+        return V.score_gan(*load_eval(dataset), G, cfg, n, seed, kid_subsets, progress)
+    return memo(V.gan_key(V.evaluator_digest(dataset), V.source_digest(source), n, seed, kid_subsets), compute)
 
 
 def fid_curve(dataset, drop, noise, blur, seed):
-    def compute():
-        pool = real_pool(dataset)
-        clf, ref = load_eval(dataset)
-        return E.fid_curve(clf, ref, pool.images, pool.labels, drop, noise, blur, seed)
-    return memo(("fidn", dataset, tuple(drop), noise, blur, seed), compute)
+    pool = real_pool(dataset)
+    key = V.fid_curve_key(V.evaluator_digest(dataset), pool_digest(dataset), drop, noise, blur, seed)
+    return memo(key, lambda: V.fid_curve(*load_eval(dataset), pool, drop, noise, blur, seed))
 
 
 # --------------------------------------------------------------------------------------------------- page
