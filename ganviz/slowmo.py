@@ -40,6 +40,22 @@ LATEX = {
     "g_loss": None,  # the chosen loss's L_G
     "g_step": r"\theta_g \leftarrow \theta_g - \eta_g\, \text{opt}(\nabla_{\theta_g} L_G)",
 }
+#: The numbers' names as shown; "D(x)" is σ(a) for the 2014 losses, the raw critic score otherwise
+LABELS = {"m": "batch size m", "mean ‖z‖": "mean ‖z‖", "d_real": "mean D(x)", "d_fake": "mean D(G(z))",
+          "loss_d": "L_D", "grad_norm_d": "‖∇θ_d L_D‖", "lr_d": "η_d", "d_fake_g": "mean D(G(z))", "loss_g": "L_G",
+          "grad_norm_g": "‖∇θ_g L_G‖", "lr_g": "η_g", "moved": "mean move ‖ΔG(z)‖"}
+NOTES = {
+    "sample_z": "A fresh minibatch of noise from the prior, pushed through the current G: the green points.",
+    "sample_x": "A minibatch of real examples from the data: the black points.",
+    "d_both": "D scores both batches; the heatmap is D's output on the whole plane.",
+    "d_loss": "D's loss on the two batches: low when D says \"real\" on x and \"fake\" on G(z).",
+    "d_step": "One optimizer step on D's weights (G held fixed): the heatmap has moved.",
+    "g_z": "Algorithm 1 draws fresh noise for G's step.",
+    "g_loss": "G's loss through the updated D; the arrows are −∂ℓ_G/∂x at each fake, where G pushes it.",
+    "g_step": "One optimizer step on G's weights (D held fixed): each fake moves, roughly along its arrow.",
+}
+REUSED_NOTE = ("Algorithm 1 draws fresh noise for G's step; this Trainer reuses the last D step's z and G(z) "
+               "(as pytorch/examples dcgan does): the same distribution, one G pass fewer.")
 
 
 @dataclass
