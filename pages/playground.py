@@ -168,6 +168,7 @@ if snap.config is not None and any(getattr(snap.config, f) != v for f, v in want
 snap = ui.run_controls(run, P)
 prob = cfg.effective_loss in losses.PROBABILISTIC
 views = st.session_state[f"{P}_views"]  # its widget sits under the picture
+modes = st.container()  # slow motion and the comparison, drawn at the end of this script, sit here
 
 
 def last(history: dict, key: str) -> float | None:
@@ -345,14 +346,6 @@ def slow_motion() -> None:
                                   for j, t in enumerate(it.substeps)))
 
 
-st.divider()
-if st.toggle("Slow motion: one iteration of Algorithm 1, sub-step by sub-step", **ui.bind(f"{P}_slowmo"),
-             help="Sample z, G(z); sample x; D on both; D's loss and step (k times); G's loss and step — each "
-                  "with its term and its numbers. Forward and back, then on to the next iteration."):
-    slow_motion()
-else:
-    st.session_state.pop(SM, None)
-    st.query_params.pop(f"{P}_sm_at", None)
 
 # ---------------------------------------------------------------------------------------------- compare
 FORK = f"{P}_cmp_fork"  # session_state: (nets key, step, state) the comparison starts from
@@ -475,9 +468,23 @@ def compare_view() -> None:
     ui.live_panel(pair, partial(draw_pair, labels=labels, prob_b=prob_b), every=float(st.session_state[f"{P}_refresh"]))
 
 
-st.divider()
-if st.toggle("Compare with…: a second run from the same state that differs in one setting", **ui.bind(f"{P}_cmp"),
-             help="Loss, noise prior, remedy, learning rate or k; both runs train side by side in lockstep."):
-    compare_view()
-else:
-    st.session_state.pop(FORK, None)
+with modes:
+    t1, t2 = st.columns(2)
+    slow_on = t1.toggle("Slow motion: one iteration, sub-step by sub-step", **ui.bind(f"{P}_slowmo"),
+                        help="Sample z, G(z); sample x; D on both; D's loss and step (k times); G's loss and step — "
+                             "each with its term of Algorithm 1 and its numbers. Forward and back, then on to the "
+                             "next iteration.")
+    cmp_on = t2.toggle("Compare with…: a second run that differs in one setting", **ui.bind(f"{P}_cmp"),
+                       help="From this run's state: loss, noise prior, remedy, learning rate or k changed; both runs "
+                            "train side by side in lockstep.")
+    if slow_on:
+        with st.container(border=True):
+            slow_motion()
+    else:
+        st.session_state.pop(SM, None)
+        st.query_params.pop(f"{P}_sm_at", None)
+    if cmp_on:
+        with st.container(border=True):
+            compare_view()
+    else:
+        st.session_state.pop(FORK, None)
