@@ -27,18 +27,22 @@ def plain_iteration(G, D, rng, sample_real, latent, cfg, loss, opt_g_state, opt_
         with torch.no_grad():
             fake = G(z)
         a_r, a_f = D(x), D(fake)
-        # −E log σ(a_r) − E log(1 − σ(a_f)), written out with logs of sigmoids
-        loss_d = -torch.log(torch.sigmoid(a_r)).mean() - torch.log(1 - torch.sigmoid(a_f)).mean()
+        if loss == "hinge":  # Lim & Ye 2017: E max(0, 1 − a_r) + E max(0, 1 + a_f)
+            loss_d = torch.clamp(1 - a_r, min=0).mean() + torch.clamp(1 + a_f, min=0).mean()
+        else:  # −E log σ(a_r) − E log(1 − σ(a_f)), written out with logs of sigmoids
+            loss_d = -torch.log(torch.sigmoid(a_r)).mean() - torch.log(1 - torch.sigmoid(a_f)).mean()
+        shown_r, shown_f = (a_r, a_f) if loss == "hinge" else (torch.sigmoid(a_r), torch.sigmoid(a_f))
         opt_d.zero_grad()
         loss_d.backward()
         gn = torch.sqrt(sum((p.grad ** 2).sum() for p in D.parameters()))
         opt_d.step()
-        out["d"].append(dict(z=z, real=x, fake=fake, d_real=torch.sigmoid(a_r).mean().item(),
-                             d_fake=torch.sigmoid(a_f).mean().item(), loss_d=loss_d.item(), grad_norm_d=gn.item()))
+        out["d"].append(dict(z=z, real=x, fake=fake, d_real=shown_r.mean().item(),
+                             d_fake=shown_f.mean().item(), loss_d=loss_d.item(), grad_norm_d=gn.item()))
     fake = G(z)
     a = D(fake)
-    s = torch.sigmoid(a)
-    loss_g = torch.log(1 - s).mean() if loss == "minimax" else -torch.log(s).mean()
+    s = a if loss == "hinge" else torch.sigmoid(a)  # what D(G(z)) shows: σ(a), or a critic's raw score
+    loss_g = {"minimax": lambda: torch.log(1 - s).mean(), "nonsaturating": lambda: -torch.log(s).mean(),
+              "hinge": lambda: -a.mean()}[loss]()
     opt_g.zero_grad()
     D.zero_grad()
     loss_g.backward()
@@ -55,7 +59,7 @@ def close(a, b, rel=2e-4):
     return a == pytest.approx(b, rel=rel, abs=1e-6)
 
 
-@pytest.mark.parametrize("loss,k", [("nonsaturating", 3), ("minimax", 2), ("nonsaturating", 1)])
+@pytest.mark.parametrize("loss,k", [("nonsaturating", 3), ("minimax", 2), ("nonsaturating", 1), ("hinge", 2)])
 def test_every_substep_equals_a_plain_recomputation(loss, k):
     cfg = playground.PlaygroundConfig(dataset="ring-8", loss=loss, k=k, batch_size=64, width=32, lr_g=1e-3,
                                       lr_d=2e-3, seed=3)
@@ -91,11 +95,12 @@ def test_every_substep_equals_a_plain_recomputation(loss, k):
     assert close(g["g_step"].numbers["moved"], ref["g"]["moved"], rel=1e-3)
     # the recorded step equals the sub-steps' numbers (the last D step's, as the Trainer records them)
     assert close(it.record["loss_d"], ref["d"][-1]["loss_d"]) and close(it.record["loss_g"], ref["g"]["loss_g"])
-    # D's heatmap after its last step is D's output σ(a) of the plain D on the grid
+    # D's heatmap after its last step is D's shown output (σ(a), or the critic's a) of the plain D on the grid
     axis = torch.linspace(*EXTENT, 16)
     yy, xx = torch.meshgrid(axis, axis, indexing="ij")
     with torch.no_grad():
-        grid = torch.sigmoid(D(torch.stack([xx.reshape(-1), yy.reshape(-1)], 1))).reshape(16, 16)
+        a = D(torch.stack([xx.reshape(-1), yy.reshape(-1)], 1)).reshape(16, 16)
+        grid = a if loss == "hinge" else torch.sigmoid(a)
     np.testing.assert_allclose(it.d_grids[-1], grid.numpy(), rtol=1e-4, atol=1e-6)
 
 
