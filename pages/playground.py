@@ -309,14 +309,18 @@ def slow_motion() -> None:
     if any(getattr(sm.trainer.config, f) != v for f, v in wanted_sm.items()):
         sm.trainer.update(**wanted_sm)  # loss, k, lr apply from the next traced iteration on
     b1, b2, b3, b4 = st.columns(4)
-    b1.button("Back", key=f"{P}_sm_back", icon=":material/arrow_back:", on_click=sm.back, width="stretch",
-              disabled=sm.pos[0] <= 0 and sm.pos[1] == 0)
-    b2.button("Next sub-step", key=f"{P}_sm_next", icon=":material/arrow_forward:", type="primary",
-              on_click=sm.forward, width="stretch")
-    b3.button("Next iteration", key=f"{P}_sm_iter", icon=":material/skip_next:", on_click=sm.next_iteration,
-              width="stretch")
+    back = b1.button("Back", key=f"{P}_sm_back", icon=":material/arrow_back:", width="stretch")
+    forward = b2.button("Next sub-step", key=f"{P}_sm_next", icon=":material/arrow_forward:", type="primary",
+                        width="stretch")
+    jump = b3.button("Next iteration", key=f"{P}_sm_iter", icon=":material/skip_next:", width="stretch")
     b4.button("Start again from the live run", key=f"{P}_sm_restart", icon=":material/restart_alt:",
               on_click=lambda: st.session_state.pop(SM, None), width="stretch")
+    if back:
+        sm.back()
+    elif forward or jump:
+        # a new iteration is traced here, in this script (milliseconds; seconds only for the largest nets at k = 10)
+        with st.spinner("Tracing one iteration…", show_time=True):
+            sm.forward() if forward else sm.next_iteration()
     it, s = sm.current()
     st.caption(f"Slow motion steps its own copy of the run, from step {sm.start_step:,} (the live run above is "
                "not changed); every number is the Trainer's own in that step.")

@@ -136,3 +136,25 @@ def test_walk_forward_and_back_and_reproducible_from_seed():
     again = slowmo.SlowMotion(playground.build_trainer(cfg, data, metric_every=0), EXTENT, grid_n=8)
     again.goto(2, 4)
     assert again.current()[0].substeps[4].numbers == sm.iterations[1].substeps[4].numbers
+
+
+@pytest.mark.parametrize("remedy,param", [("none", 0), ("pacgan", 2), ("unrolled", 3), ("spectral_norm", 0),
+                                          ("wgan-gp", 0)])
+@pytest.mark.parametrize("loss", ["minimax", "lsgan", "wgan", "hinge"])
+def test_every_loss_and_remedy_traces_the_trainers_record(loss, remedy, param):
+    """Each sub-step list has 5k + 3 entries; the last D step's and G's numbers are those the Trainer recorded for
+    the step; an unrolled D's look-ahead steps are counted, not shown."""
+    cfg = playground.PlaygroundConfig(dataset="ring-8", loss=loss, remedy=remedy, remedy_param=param, k=2,
+                                      batch_size=32, width=16, seed=2)
+    trainer = playground.build_trainer(cfg, DATASETS["ring-8"](), metric_every=0)
+    it = slowmo.trace_iteration(trainer, EXTENT, grid_n=8)
+    assert len(it.substeps) == 5 * 2 + 3 and it.lookahead == (param if remedy == "unrolled" else 0)
+    last_d = {s.kind: s.numbers for s in it.substeps if s.d_index == 2}
+    g = {s.kind: s.numbers for s in it.substeps if s.d_index == 0}
+    assert last_d["d_loss"]["loss_d"] == pytest.approx(it.record["loss_d"], rel=1e-6)
+    assert last_d["d_both"]["d_fake"] == pytest.approx(it.record["d_fake"], rel=1e-6)
+    assert last_d["d_step"]["grad_norm_d"] == pytest.approx(it.record["grad_norm_d"], rel=1e-6)
+    assert g["g_loss"]["loss_g"] == pytest.approx(it.record["loss_g"], rel=1e-6)
+    assert g["g_step"]["grad_norm_g"] == pytest.approx(it.record["grad_norm_g"], rel=1e-6)
+    assert it.g_reused == (remedy != "unrolled")
+    assert all(np.isfinite(v) for s in it.substeps for v in s.numbers.values())
