@@ -129,3 +129,36 @@ def test_compare_needs_a_difference_and_says_when_busy(at):
     finally:
         live._release()
         live.set_job_cap(cap)
+
+
+@pytest.mark.parametrize("remedy", ["pacgan", "unrolled", "wgan-gp"])
+def test_slow_motion_with_each_remedy(at, remedy):
+    at.selectbox(key="pg_remedy").set_value(remedy).run()
+    at.toggle(key="pg_slowmo").set_value(True).run()
+    for _ in range(8):
+        click(at, "pg_sm_next")
+    assert heading(at).startswith("**Iteration 1 · sub-step 8 of 8: G's gradient step")
+    shown = metric_values(at)
+    assert "‖∇θ_g L_G‖" in shown and "nan" not in " ".join(shown.values()).lower()
+    click(at, "pg_sm_back")
+    if remedy == "unrolled":  # G's loss against D five look-ahead steps on (the page's default unrolling)
+        assert any("5 look-ahead steps" in c.value for c in at.caption)
+    if remedy == "wgan-gp":
+        assert "mean critic D(G(z))" in metric_values(at)
+
+
+def test_the_url_restores_the_comparison():
+    at = open_page(PAGE)
+    at.query_params["pg_cmp"] = "true"
+    at.query_params["pg_cmp_setting"] = compare.SETTINGS["k"]  # a selectbox's URL value is its label
+    at.query_params["pg_cmp_k"] = "3"
+    at.run()
+    try:
+        assert not at.exception
+        assert at.selectbox(key="pg_cmp_setting").value == "k" and at.slider(key="pg_cmp_k").value == 3
+        click(at, "pg_cmp_step")
+        m = metric_values(at)
+        assert m["A: step"] == m["B: step"] == "1"
+        assert any(c.value.startswith("Both runs start at step 0") for c in at.caption)
+    finally:
+        worker.stop_all()
