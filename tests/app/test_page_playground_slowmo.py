@@ -1,5 +1,7 @@
 """AppTest of the playground's slow motion and Compare with…: every sub-step renders with its numbers (the
 Trainer's, for the page's seed), Back / Next / the URL, and the compare view with both runs in lockstep."""
+from dataclasses import replace
+
 import pytest
 
 from ganviz import compare, live, losses, playground, slowmo, toy, worker
@@ -28,9 +30,7 @@ def click(at, key):
 
 def reference_iteration(k: int):
     """The page's default preset at the given k, traced from its seed (what the page must show)."""
-    cfg = playground.PRESETS[playground.DEFAULT_PRESET][1]
-    from dataclasses import replace
-    cfg = replace(cfg, k=k)
+    cfg = replace(playground.PRESETS[playground.DEFAULT_PRESET][1], k=k)
     data = toy.DATASETS[cfg.dataset]()
     return slowmo.trace_iteration(playground.build_trainer(cfg, data, metric_every=0), data.extent)
 
