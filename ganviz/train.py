@@ -243,6 +243,7 @@ class Trainer:
         self.step_count = 0
         self._metrics: list[tuple[str, Callable, int]] = []
         self._reuse: tuple | None = None
+        self.tap: Callable[[str, dict], None] | None = None  # sees each D and G step's tensors (ganviz.slowmo)
 
     # ---- set-up -------------------------------------------------------------------------------
     def _optimizer(self, params, lr: float) -> torch.optim.Optimizer:
@@ -456,6 +457,9 @@ class Trainer:
         d_real = losses.d_output_to_prob(c.loss, out_real.detach()).mean()
         d_fake = losses.d_output_to_prob(c.loss, out_fake.detach()).mean()
         out = {"loss_d": loss.detach(), "d_real": d_real, "d_fake": d_fake, "grad_norm_d": grad_norm}
+        if self.tap is not None:
+            self.tap("d", {**out, "z": z, "real": real, "fake": fake.detach(), "out_real": out_real.detach(),
+                           "out_fake": out_fake.detach()})
         if self.aux_classifier:
             out["aux_real"] = aux_real.detach()
         return out
@@ -463,7 +467,8 @@ class Trainer:
     def _g_update(self) -> dict:
         c = self.config
         backup = self._unroll() if c.unroll > 0 else None
-        if self._reuse is not None and backup is None:
+        reused = self._reuse is not None
+        if reused and backup is None:
             fake, y_fake, z = self._reuse
         else:
             n = c.batch_size
@@ -501,6 +506,9 @@ class Trainer:
         if self.G_ema is not None:
             self._update_ema()
         out = {"loss_g": loss.detach(), "grad_norm_g": grad_norm}
+        if self.tap is not None:
+            self.tap("g", {**out, "z": z, "fake": fake.detach(), "out_fake": out_fake.detach(),
+                           "reused": backup is None and reused})
         if self.aux_classifier:
             out["aux_fake"] = aux_fake.detach()
         if self.cycle_consistent:

@@ -8,10 +8,11 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from ganviz import losses, playground, toy, ui
+from ganviz import compare, losses, playground, slowmo, toy, ui
+from ganviz.plots import slowmo as slowmo_plots
 from ganviz.plots import toy as plots_toy
-from ganviz.worker import WorkerRun
 from ganviz.train import MIXTURE_SD, OPTIMIZERS
+from ganviz.worker import WorkerRun
 
 P = "pg"  # widget key prefix
 REFRESH_S = [0.25, 0.5, 1.0, 2.0, 5.0]  # seconds between redraws of the live view
@@ -85,7 +86,8 @@ with st.container(key="gv_settings_pg"), st.expander("Settings: data, game, netw
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown("**Data and noise**")
-        data_name = st.selectbox("Data", list(DATA_LABELS), format_func=DATA_LABELS.get, **ui.bind(f"{P}_dataset", DATA_LABELS))
+        data_name = st.selectbox("Data", list(DATA_LABELS), format_func=DATA_LABELS.get,
+                                 **ui.bind(f"{P}_dataset", DATA_LABELS))
         upload = None
         if data_name == "csv":
             upload = st.file_uploader(f"CSV with two numeric columns x, y (≤ {toy.MAX_CSV_ROWS:,} rows, "
@@ -93,17 +95,20 @@ with st.container(key="gv_settings_pg"), st.expander("Settings: data, game, netw
                                       type=["csv", "txt"], key=f"{P}_csv")
         z_dim = st.select_slider("Noise dimension", Z_DIMS, **ui.bind(f"{P}_z_dim"),
                                  help="1 or 2 show G's manifold exactly; higher shows a slice (z₁, z₂, rest 0).")
-        prior = st.radio("Noise prior p_z", list(PRIOR_LABELS), **ui.bind(f"{P}_prior", PRIOR_LABELS), format_func=PRIOR_LABELS.get,
+        prior = st.radio("Noise prior p_z", list(PRIOR_LABELS), **ui.bind(f"{P}_prior", PRIOR_LABELS),
+                         format_func=PRIOR_LABELS.get,
                          help="A continuous G maps a connected noise space onto a connected set: between separated "
                               "modes it must draw bridges. With K well-separated blobs in z it can send each blob "
                               "to one mode.")
         mixture_k = st.select_slider("Mixture components K", MIXTURE_KS, **ui.bind(f"{P}_mixture_k"),
                                      disabled=prior != "mixture",
-                                     help=f"Centres μₖ ~ N(0, I) drawn from the seed; each blob N(μₖ, {MIXTURE_SD:g}² I).")
+                                     help=f"Centres μₖ ~ N(0, I) drawn from the seed; each blob "
+                                          f"N(μₖ, {MIXTURE_SD:g}² I).")
         seed = ui.seed_input(key=f"{P}_seed")
     with c2:
         st.markdown("**Game**")
-        loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get, **ui.bind(f"{P}_loss", losses.LOSSES))
+        loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get,
+                            **ui.bind(f"{P}_loss", losses.LOSSES))
         optimizer = st.selectbox("Optimizer", OPTIMIZERS, **ui.bind(f"{P}_opt", OPTIMIZERS),
                                  format_func={"adam": "Adam", "sgd": "SGD + momentum 0.9", "rmsprop": "RMSprop"}.get)
         lr_g = st.select_slider("Learning rate of G", LRS, **ui.bind(f"{P}_lr_g"), format_func=lambda v: f"{v:g}")
@@ -147,10 +152,12 @@ else:
 with ui.user_errors():
     cfg = playground.PlaygroundConfig(
         dataset=data_name, z_dim=z_dim, prior=prior, mixture_k=mixture_k, hidden_layers=layers, width=width,
-        activation=act, remedy=remedy, remedy_param=param, loss=loss, optimizer=optimizer, lr_g=lr_g, lr_d=lr_d, beta1=beta1,
-        k=k, batch_size=batch, decay_start=decay_from, decay_steps=decay_len if decay_from else 0, seed=seed)
+        activation=act, remedy=remedy, remedy_param=param, loss=loss, optimizer=optimizer, lr_g=lr_g, lr_d=lr_d,
+        beta1=beta1, k=k, batch_size=batch, decay_start=decay_from, decay_steps=decay_len if decay_from else 0,
+        seed=seed)
 if cfg.effective_batch != batch:
-    st.caption(f"With packing m = {cfg.pack} the batch is {cfg.effective_batch} samples ({cfg.effective_batch // cfg.pack} packs).")
+    st.caption(f"With packing m = {cfg.pack} the batch is {cfg.effective_batch} samples "
+               f"({cfg.effective_batch // cfg.pack} packs).")
 
 
 def make_run(cfg=cfg, dataset=dataset) -> WorkerRun:
@@ -167,6 +174,7 @@ if snap.config is not None and any(getattr(snap.config, f) != v for f, v in want
 snap = ui.run_controls(run, P)
 prob = cfg.effective_loss in losses.PROBABILISTIC
 views = st.session_state[f"{P}_views"]  # its widget sits under the picture
+modes = st.container()  # slow motion and the comparison, drawn at the end of this script, sit here
 
 
 def last(history: dict, key: str) -> float | None:
@@ -245,3 +253,247 @@ with f2:
 
 
 ui.live_panel(run, draw_charts, every=2.0)
+
+# ---------------------------------------------------------------------------------------------- slow motion
+SM = f"{P}_sm_walk"  # session_state: (nets key, SlowMotion)
+CMP_VALUES = {"loss": "minimax", "prior": "mixture", "remedy": "pacgan", "lr": 1e-4, "k": 5}
+ui.init_state(P, {"slowmo": False, "cmp": False, "cmp_setting": "loss",
+                  **{f"cmp_{name}": value for name, value in CMP_VALUES.items()}})
+
+
+def fork_state():
+    """(step, state) of the live run now, to start slow motion or the comparison from; None if unreachable."""
+    try:
+        return run.with_trainer(compare.export_state, timeout=10.0)
+    except (RuntimeError, TimeoutError):
+        return None
+
+
+def new_slow_motion(at: tuple[int, int] | None = None) -> slowmo.SlowMotion:
+    trainer = playground.build_trainer(cfg, dataset, metric_every=0)
+    state = None if at is not None else fork_state()
+    if state is not None:
+        compare.load_compatible(trainer, state)
+    sm = slowmo.SlowMotion(trainer, dataset.extent)
+    if at is not None:
+        sm.goto(*at)
+    return sm
+
+
+def slow_motion_at() -> tuple[int, int] | None:
+    """The iteration and sub-step in the URL (?pg_sm_at=iteration.substep, a walk from the seed), if valid."""
+    raw = st.query_params.get(f"{P}_sm_at", "")
+    parts = raw.split(".")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or not 1 <= int(parts[0]) <= 200:
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def number_text(name: str, value: float) -> str:
+    if name == "m":
+        return f"{value:,.0f}"
+    if name.startswith("lr_"):
+        return f"{value:g}"
+    return fmt(value, ".4f")
+
+
+def slow_motion() -> None:
+    key = cfg.nets_key() + data_key
+    held = st.session_state.get(SM)
+    if held is None or held[0] != key:
+        at = slow_motion_at() if run.snapshot().step == 0 else None
+        held = (key, new_slow_motion(at))
+        st.session_state[SM] = held
+    sm = held[1]
+    wanted_sm = cfg.live_changes()
+    if any(getattr(sm.trainer.config, f) != v for f, v in wanted_sm.items()):
+        sm.trainer.update(**wanted_sm)  # loss, k, lr apply from the next traced iteration on
+    b1, b2, b3, b4 = st.columns(4)
+    back = b1.button("Back", key=f"{P}_sm_back", icon=":material/arrow_back:", width="stretch")
+    forward = b2.button("Next sub-step", key=f"{P}_sm_next", icon=":material/arrow_forward:", type="primary",
+                        width="stretch")
+    jump = b3.button("Next iteration", key=f"{P}_sm_iter", icon=":material/skip_next:", width="stretch")
+    b4.button("Start again from the live run", key=f"{P}_sm_restart", icon=":material/restart_alt:",
+              on_click=lambda: st.session_state.pop(SM, None), width="stretch")
+    if back:
+        sm.back()
+    elif forward or jump:
+        # a new iteration is traced here, in this script (milliseconds; seconds only for the largest nets at k = 10)
+        with st.spinner("Tracing one iteration…", show_time=True):
+            sm.forward() if forward else sm.next_iteration()
+    it, s = sm.current()
+    st.caption(f"Slow motion steps its own copy of the run, from step {sm.start_step:,} (the live run above is "
+               "not changed); every number is the Trainer's own in that step.")
+    if it is None:
+        st.info("Press **Next sub-step** to draw the first minibatch.", icon=":material/slow_motion_video:")
+        st.query_params.pop(f"{P}_sm_at", None)
+        return
+    sub = it.substeps[s]
+    if sm.start_step == 0:
+        st.query_params[f"{P}_sm_at"] = f"{it.step}.{s}"
+    else:
+        st.query_params.pop(f"{P}_sm_at", None)
+    left, right = st.columns([1.5, 1])
+    with left:
+        st.plotly_chart(slowmo_plots.substep_figure(it, s, dataset.extent, prob_output=prob,
+                                                    uirevision=f"pg-sm-{data_key}"), key=f"{P}_sm_fig")
+    with right:
+        st.markdown(f"**Iteration {it.step:,} · sub-step {s + 1} of {len(it.substeps)}: {sub.title}**")
+        ld, lg = LOSS_LATEX[it.loss]
+        latex = {"d_loss": ld, "g_loss": lg}.get(sub.kind) or slowmo.LATEX[sub.kind]
+        ui.formula(latex)
+        note = slowmo.REUSED_NOTE if sub.kind == "g_z" and it.g_reused else slowmo.NOTES[sub.kind]
+        if sub.kind == "g_loss" and it.lookahead:
+            note += f" (Unrolled: G's loss saw D after {it.lookahead} look-ahead steps; D was then restored.)"
+        st.caption(note)
+        cols = st.columns(2)
+        critic = "" if it.loss in losses.PROBABILISTIC else "critic "
+        for j, (name, value) in enumerate(sub.numbers.items()):
+            label = slowmo.LABELS[name].replace("D(", f"{critic}D(") if critic else slowmo.LABELS[name]
+            cols[j % 2].metric(label, number_text(name, value))
+        with st.expander("All sub-steps of this iteration", expanded=False):
+            st.markdown("\n".join(f"{j + 1}. " + (f"**{t.title}**" if j == s else t.title)
+                                  for j, t in enumerate(it.substeps)))
+
+
+
+# ---------------------------------------------------------------------------------------------- compare
+FORK = f"{P}_cmp_fork"  # session_state: (nets key, step, state) the comparison starts from
+CMP_PRESETS = list(compare.PRESETS)
+
+
+def apply_contrast(name: str) -> None:
+    c = compare.PRESETS[name]
+    value = compare.value_of(compare.contrast_fork(cfg, c), c.setting)
+    st.session_state[f"{P}_cmp_setting"] = c.setting
+    st.session_state[f"{P}_cmp_{c.setting}"] = value[0] if isinstance(value, tuple) else value
+    st.session_state[f"{P}_cmp_story"] = name
+
+
+def compare_value(setting: str):
+    k = f"{P}_cmp_{setting}"
+    if setting == "loss":
+        return st.selectbox("… set to", losses.LOSSES, format_func=losses.LOSS_LABELS.get, **ui.bind(k, losses.LOSSES))
+    if setting == "prior":
+        return st.selectbox("… set to", list(PRIOR_LABELS), format_func=PRIOR_LABELS.get, **ui.bind(k, PRIOR_LABELS))
+    if setting == "remedy":
+        return st.selectbox("… set to", list(playground.REMEDIES), format_func=playground.REMEDIES.get,
+                            **ui.bind(k, playground.REMEDIES))
+    if setting == "lr":
+        return st.select_slider("… set to", LRS, format_func=lambda v: f"{v:g}", **ui.bind(k))
+    return st.slider("… set to", 1, 10, **ui.bind(k))
+
+
+def make_pair(cfg_b, state) -> WorkerRun:
+    return WorkerRun(partial(compare.build_pair, cfg, cfg_b, dataset, state),
+                     view=compare.PairView(dataset, seed=cfg.seed), publish_every_s=0.25)
+
+
+def draw_pair(snap, labels: tuple[str, str], prob_b: bool) -> None:
+    st.caption(ui.status_line(snap) + " (both runs)")
+    view = snap.view
+    if view is None:
+        return
+    h = snap.history
+    suffix = compare.B_SUFFIX
+    for col, side, label in zip(st.columns(2), ("a", "b"), labels, strict=True):
+        with col:
+            st.plotly_chart(plots_toy.playground_figure(
+                view[side], dataset.extent, prob_output=prob if side == "a" else prob_b, show=tuple(views),
+                centres=dataset.centres, sigma=dataset.sigma, height=420, title=label,
+                uirevision=f"pg-cmp-{side}-{data_key}"), key=f"{P}_cmp_fig_{side}")
+            end = "" if side == "a" else suffix
+            m1, m2 = st.columns(2)
+            m1.metric(f"{label[:1]}: step", f"{view['step' if side == 'a' else 'step_b']:,}")
+            m2.metric(f"{label[:1]}: G loss", fmt(last(h, "loss_g" + end)))
+            if dataset.has_modes:
+                m1.metric(f"{label[:1]}: modes covered",
+                          f"{fmt(last(h, 'modes_covered' + end), '.0f')} / {len(dataset.centres)}")
+                m2.metric(f"{label[:1]}: reverse KL", fmt(last(h, "reverse_kl" + end)))
+    names = ("A", "B")
+    c1, c2 = st.columns(2)
+    with c1:
+        st.plotly_chart(slowmo_plots.pair_series_figure(h, "loss_d", names, suffix, "D loss", uirevision="pg-cmp-ld"),
+                        key=f"{P}_cmp_loss_d")
+        st.plotly_chart(slowmo_plots.pair_series_figure(h, "loss_g", names, suffix, "G loss", uirevision="pg-cmp-lg"),
+                        key=f"{P}_cmp_loss_g")
+    with c2:
+        if dataset.has_modes:
+            st.plotly_chart(slowmo_plots.pair_series_figure(h, "modes_covered", names, suffix, "Modes covered",
+                                                            uirevision="pg-cmp-mc"), key=f"{P}_cmp_modes")
+            st.plotly_chart(slowmo_plots.pair_series_figure(h, "reverse_kl", names, suffix, "Reverse KL",
+                                                            uirevision="pg-cmp-rkl"), key=f"{P}_cmp_rkl")
+        else:
+            st.plotly_chart(slowmo_plots.pair_series_figure(h, "diversity", names, suffix, "Spread of fakes / real",
+                                                            uirevision="pg-cmp-div"), key=f"{P}_cmp_div")
+
+
+def compare_view() -> None:
+    st.caption("Presets for the classic contrasts (the second run takes the other side):")
+    for col, (j, name) in zip(st.columns(len(CMP_PRESETS)), enumerate(CMP_PRESETS), strict=True):
+        col.button(name, key=f"{P}_cmp_preset_{j}", on_click=apply_contrast, args=(name,), width="stretch")
+    story = st.session_state.get(f"{P}_cmp_story")
+    if story in compare.PRESETS:
+        st.caption(compare.PRESETS[story].story)
+    s1, s2 = st.columns(2)
+    with s1:
+        setting = st.selectbox("Second run: change", list(compare.SETTINGS), format_func=compare.SETTINGS.get,
+                               **ui.bind(f"{P}_cmp_setting", compare.SETTINGS))
+    with s2:
+        value = compare_value(setting)
+    try:
+        cfg_b = compare.fork_config(cfg, setting, value)
+    except ValueError as err:
+        st.info(str(err), icon=":material/compare_arrows:")
+        return
+    key = cfg.nets_key() + data_key
+    held = st.session_state.get(FORK)
+    if held is None or held[0] != key:
+        state = fork_state()
+        if run.state == "running":
+            run.pause()  # the pair takes the CPU from here
+        held = (key, 0 if state is None else int(state["step"]), state)
+        st.session_state[FORK] = held
+    _, step0, state = held
+    shown = f"{value:g}" if isinstance(value, float) else value
+    before = compare.value_of(cfg, setting)
+    before = f"{before[0]:g}" if setting == "lr" else before
+    labels = (f"A: {compare.SETTINGS[setting]} = {before}", f"B: {compare.SETTINGS[setting]} = {shown}")
+    pair = ui.session_run("playground-compare", key + (setting, repr(value), step0),
+                          partial(make_pair, cfg_b, state), reattach=False)
+    psnap = pair.snapshot()
+    if psnap.config is not None and any(getattr(psnap.config, f) != v for f, v in cfg.live_changes().items()):
+        pair.update(**cfg.live_changes())
+    st.caption(f"Both runs start at step {step0:,} from the same seed, weights and batches"
+               + (" (PacGAN's D reads m points at once, so its D is new)" if setting == "remedy" else "")
+               + " and differ only in this setting. They train in turn, one iteration each, in one process "
+                 "(one training slot): the same step count on screen, each at about half a lone run's speed.")
+    ui.run_controls(pair, f"{P}_cmp", extra=())
+    if st.session_state.get(f"{P}_cmp_busy"):
+        st.caption("Reset the live run above to free its training slot for the comparison.")
+    st.button(f"Fork again from the live run (step {run.snapshot().step:,})", key=f"{P}_cmp_refork",
+              on_click=lambda: st.session_state.pop(FORK, None))
+    prob_b = cfg_b.effective_loss in losses.PROBABILISTIC
+    ui.live_panel(pair, partial(draw_pair, labels=labels, prob_b=prob_b), every=float(st.session_state[f"{P}_refresh"]))
+
+
+with modes:
+    t1, t2 = st.columns(2)
+    slow_on = t1.toggle("Slow motion: one iteration, sub-step by sub-step", **ui.bind(f"{P}_slowmo"),
+                        help="Sample z, G(z); sample x; D on both; D's loss and step (k times); G's loss and step — "
+                             "each with its term of Algorithm 1 and its numbers. Forward and back, then on to the "
+                             "next iteration.")
+    cmp_on = t2.toggle("Compare with…: a second run that differs in one setting", **ui.bind(f"{P}_cmp"),
+                       help="From this run's state: loss, noise prior, remedy, learning rate or k changed; both runs "
+                            "train side by side in lockstep.")
+    if slow_on:
+        with st.container(border=True):
+            slow_motion()
+    else:
+        st.session_state.pop(SM, None)
+        st.query_params.pop(f"{P}_sm_at", None)
+    if cmp_on:
+        with st.container(border=True):
+            compare_view()
+    else:
+        st.session_state.pop(FORK, None)

@@ -289,10 +289,11 @@ class PageSlot(RunSlot):
     def __init__(self, page_key: str):
         super().__init__()
         self.page_key = page_key
+        self.reattach = True  # False: the run just stops with the session (see session_run)
 
     def end_session(self) -> None:
         run = self.run
-        if run is not None and getattr(run, "run_id", None) and run.state != "stopped":
+        if run is not None and self.reattach and getattr(run, "run_id", None) and run.state != "stopped":
             REGISTRY.detach(run.run_id, self.page_key, self.key, run)
             self.run = None
         self.release()
@@ -303,11 +304,15 @@ def _slot(page_key: str) -> PageSlot:
     return PageSlot(page_key)
 
 
-def session_run(page_key: str, nets_key, factory: Callable[[], LiveRun]) -> LiveRun:
+def session_run(page_key: str, nets_key, factory: Callable[[], LiveRun], reattach: bool = True) -> LiveRun:
     """This session's run for a page. A new ``nets_key`` (new nets or data) stops the old run and makes a new
     one. A worker run's id goes into the URL (``?run=``): when the session ends the run is detached for a grace
-    period (ganviz.reattach), and a session opening that URL in time takes it back; a thread run just stops."""
+    period (ganviz.reattach), and a session opening that URL in time takes it back; a thread run just stops.
+    ``reattach=False``: a page's second run (not in the URL; it stops with the session)."""
     slot = _slot(page_key)
+    if not reattach:
+        slot.reattach = False
+        return slot.get(nets_key, factory)
     wanted = st.query_params.get("run")
     if slot.run is None and wanted:
         found = REGISTRY.reattach(wanted, page_key)
