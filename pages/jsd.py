@@ -71,7 +71,7 @@ def sweep(wd: float, wg: float, scale: float) -> dict:
     """C(G) and JSD over SHIFTS, each on one grid covering p_data and every shifted p_g."""
     pd = p_data_density(wd)
     x = theory.covering_grid([pd, p_g_density(wg, SHIFTS[0], scale), p_g_density(wg, SHIFTS[-1], scale)],
-                             per_sigma=6.0)
+                             per_sigma=6.0, n_min=801)
     p = pd.pdf(x)
     out = {"shift": SHIFTS, "c": [], "jsd": []}
     for s in SHIFTS:
