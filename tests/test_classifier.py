@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.helpers import reference_is_fid
 import torch
 
 from ganviz import classifier as C
@@ -173,4 +175,6 @@ def test_tracker_records_is_and_fid_in_a_real_trainer_history(mnist_clf):
     steps, is_values = trainer.history.arrays()["IS"]
     fid_steps, fid_values = trainer.history.arrays()["FID"]
     assert list(steps) == [2] and list(fid_steps) == [2]
-    assert 1.0 <= is_values[0] <= 10.0 and fid_values[0] > 0 and direct["FID"] > 0
+    want_is, want_fid = reference_is_fid(trainer, mnist_clf, C.load_reference("mnist", "test"), 200)
+    assert is_values[0] == pytest.approx(want_is, rel=1e-6) and fid_values[0] == pytest.approx(want_fid, rel=1e-4)
+    assert direct["FID"] != pytest.approx(fid_values[0], rel=1e-6)  # step 1's G is not step 2's
