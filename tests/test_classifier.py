@@ -7,13 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from tests.helpers import reference_is_fid
 import torch
 
 from ganviz import classifier as C
 from ganviz import data
 from ganviz import metrics as M
+from tests.helpers import reference_is_fid
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 if not (SHARED / "mnist").is_dir():

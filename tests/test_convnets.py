@@ -4,8 +4,6 @@ import functools
 
 import numpy as np
 import pytest
-
-from tests.helpers import mnist_is_fid
 import torch
 from torch import nn
 
@@ -13,6 +11,7 @@ from ganviz import convnets
 from ganviz.convnets import ImageGANSpec, build_gan, build_trainer
 from ganviz.data import ImageSet, make_grid
 from ganviz.train import TrainConfig
+from tests.helpers import mnist_is_fid
 
 
 def tiny_images(n=64, classes=10) -> ImageSet:
