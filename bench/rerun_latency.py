@@ -43,8 +43,8 @@ script_runner.exec_func_with_error_handling = _timed_exec
 
 BUDGET_MS = 50.0
 #: page file -> preferred slider key (None: the page's first slider)
-PAGES = {"pages/generator.py": "gen_a", "pages/discriminator.py": None, "pages/jsd.py": "jsd_shift",
-         "pages/saturation.py": None}
+PAGES = [("pages/generator.py", "gen_a"), ("pages/discriminator.py", None), ("pages/jsd.py", "jsd_shift"),
+         ("pages/jsd.py", "jsd_scale"), ("pages/jsd.py", "jsd_theta"), ("pages/saturation.py", None)]
 REFERENCE = "pages/home.py"  # no computation and no slider: the machine's floor for one AppTest rerun
 
 
@@ -106,10 +106,13 @@ def measure(page: str, key: str | None, reruns: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reruns", type=int, default=20)
+    ap.add_argument("--pages", nargs="*", help="only these page files, e.g. pages/jsd.py (default: all)")
     args = ap.parse_args()
     ref, ref_cpu = measure_reference(args.reruns) if (ROOT / REFERENCE).exists() else (float("nan"),) * 2
     rows = []
-    for page, key in PAGES.items():
+    for page, key in PAGES:
+        if args.pages and page not in args.pages:
+            continue
         if not (ROOT / page).exists():
             print(f"skip {page} (not there yet)")
             continue

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+from scipy import stats
 
-from ganviz.plots import theory as pt
 from ganviz import theory, ui
+from ganviz.plots import theory as pt
 
 P = "jsd"
-X = theory.make_grid(-16.0, 16.0, 3201)  # computations; figures and Prop. 2 use every 2nd point (1,601)
+X = theory.make_grid(-16.0, 16.0, 3201)  # section 3's computations; figures and Prop. 2 use every 2nd point
 S = slice(None, None, 2)
 XS = X[S]
+VIEW = (-14.0, 14.0)  # the x-range plotted in section 1
+OUT_OF_VIEW = 1e-6  # p_g mass beyond VIEW from which on the page says so
+SHIFTS = np.linspace(-10, 10, 81)
+THETAS = np.round(np.linspace(0, 6, 61), 10)
 MUS, SIGMA = (-2.0, 2.0), 0.7
 DEFAULTS = {"wd": 0.5, "wg": 0.5, "shift": 1.5, "scale": 1.0, "theta": 1.0, "sep": 4.0, "wmode": 0.5,
             "lr": 0.3, "steps": 0}
@@ -39,43 +44,69 @@ def bump_steps(delta: int) -> None:
 ui.init_state(P, DEFAULTS)
 
 
-def p_data_density(wd: float) -> theory.Density:
+def p_data_density(wd: float) -> theory.Mixture:
     return theory.Mixture([wd, 1 - wd], MUS, [SIGMA, SIGMA])
 
 
-def p_g_density(wg: float, shift: float, scale: float) -> theory.Density:
-    return theory.Affine(theory.Mixture([wg, 1 - wg], MUS, [SIGMA, SIGMA]), shift, scale)
+def p_g_density(wg: float, shift: float, scale: float) -> theory.Mixture:
+    """shift + scale·(wg·N(−2, 0.7²) + (1 − wg)·N(2, 0.7²)), written as the mixture it is."""
+    return theory.Mixture([wg, 1 - wg], shift + scale * np.asarray(MUS), [scale * SIGMA, scale * SIGMA])
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def optimum(wd: float, wg: float, shift: float, scale: float) -> dict:
-    p, q = p_data_density(wd).pdf(X), p_g_density(wg, shift, scale).pdf(X)
-    return {"p": p, "q": q, "c": theory.c_of_g(X, p, q), "jsd": theory.jsd(X, p, q), "w1": theory.w1(X, p, q)}
+    """Both sides of Thm. 1 on a grid that covers all the mass of p_data and p_g; the densities on XS to plot,
+    and the mass of p_g outside the plotted range (left, right)."""
+    pd, pg = p_data_density(wd), p_g_density(wg, shift, scale)
+    x = theory.covering_grid([pd, pg])
+    p, q = pd.pdf(x), pg.pdf(x)
+    lo, hi = VIEW
+    outside = (float(pg.cdf(lo)), float(np.sum(pg.weights * stats.norm.sf(hi, pg.mus, pg.sigmas))))
+    return {"p": pd.pdf(XS), "q": pg.pdf(XS), "c": theory.c_of_g(x, p, q), "jsd": theory.jsd(x, p, q),
+            "outside": outside}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def sweep(wd: float, wg: float, scale: float) -> dict:
-    base = theory.Mixture([wg, 1 - wg], MUS, [SIGMA, SIGMA])
-    return theory.shift_sweep(X, p_data_density(wd), base, np.linspace(-10, 10, 81), scale)
+    """C(G) and JSD over SHIFTS, each on one grid covering p_data and every shifted p_g."""
+    pd = p_data_density(wd)
+    x = theory.covering_grid([pd, p_g_density(wg, SHIFTS[0], scale), p_g_density(wg, SHIFTS[-1], scale)],
+                             per_sigma=6.0, n_min=801)
+    p = pd.pdf(x)
+    out = {"shift": SHIFTS, "c": [], "jsd": []}
+    for s in SHIFTS:
+        q = p_g_density(wg, s, scale).pdf(x)
+        out["c"].append(theory.c_of_g(x, p, q))
+        out["jsd"].append(theory.jsd(x, p, q))
+    return {k: np.asarray(v) for k, v in out.items()}
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def disjoint_sweep() -> dict:
-    u = theory.Uniform(-1.0, 1.0)
-    return theory.shift_sweep(X, u, u, np.linspace(0, 6, 61))
+    """Closed forms for p_data = U(−1, 1), p_g = U(θ − 1, θ + 1) over THETAS."""
+    rows = [theory.uniform_divergences(-1.0, 1.0, t - 1.0, t + 1.0) for t in THETAS]
+    return {"shift": THETAS, **{k: np.array([r[k] for r in rows]) for k in ("jsd", "w1", "c")}}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def kl_fits(sep: float, w: float) -> dict:
-    p = theory.Mixture([w, 1 - w], [-sep / 2, sep / 2], [0.6, 0.6]).pdf(X)
-    fwd, rev = theory.fit_gaussian(X, p, "forward"), theory.fit_gaussian(X, p, "reverse")
-    return {"p": p, "forward": fwd, "reverse": rev}
+    """Both fits on X; KL(p ‖ q_fwd) again on a grid covering q_fwd too (its tails reach beyond X)."""
+    mix = theory.Mixture([w, 1 - w], [-sep / 2, sep / 2], [0.6, 0.6])
+    p = mix.pdf(X)
+    (mf, sf, _), rev = theory.fit_gaussian(X, p, "forward"), theory.fit_gaussian(X, p, "reverse")
+    q = theory.Gaussian(mf, sf)
+    x = theory.covering_grid([mix, q])
+    return {"p": p, "forward": (mf, sf, theory.kl(x, mix.pdf(x), q.pdf(x))), "reverse": rev}
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def prop2(wd: float, wg: float, shift: float, scale: float, lr: float) -> tuple[np.ndarray, np.ndarray]:
-    p, q = p_data_density(wd).pdf(XS), p_g_density(wg, shift, scale).pdf(XS)
-    return theory.prop2_path(XS, p, q, lr, 60)
+def prop2(wd: float, wg: float, shift: float, scale: float, lr: float) -> dict:
+    """Prop. 2's path on a grid covering p_data and the starting p_g (nothing cut off, so step 0 is section 1)."""
+    pd, pg = p_data_density(wd), p_g_density(wg, shift, scale)
+    x = theory.covering_grid([pd, pg], per_sigma=6.0, n_min=1601)
+    p = pd.pdf(x)
+    path, c_values = theory.prop2_path(x, p, pg.pdf(x), lr, 60)
+    return {"x": x, "p": p, "path": path, "c": c_values}
 
 
 ui.page_header(
@@ -84,7 +115,7 @@ ui.page_header(
     "p_g = p_data, and once supports stop overlapping JSD freezes at log 2 while W1 keeps counting distance.",
     "For a fixed G the best discriminator is D* = p_data/(p_data+p_g) (Prop. 1). Plugging it into V gives "
     "C(G) = max_D V(G, D) — which Theorem 1 rewrites as −log 4 + 2·JSD(p_data ‖ p_g). Here both sides are "
-    "computed independently on a 3,201-point grid.",
+    "computed independently, on a fine grid that covers all the mass of both densities.",
 )
 ui.preset_bar(P, PRESETS, DEFAULTS)
 st.caption("Everything on this page is exact numerical integration — no sampling, so no seed is needed.")
@@ -102,7 +133,12 @@ with ui.user_errors():
     sw = sweep(wd, wg, scale)
 with c2:
     st.plotly_chart(pt.d_figure(XS, opt["p"][S], opt["q"][S], height=290, uirevision="jsd-1",
-                                xrange=[-14.0, 14.0]), key=f"{P}_fig_1")
+                                xrange=list(VIEW)), key=f"{P}_fig_1")
+    left, right = opt["outside"]
+    if max(left, right) >= OUT_OF_VIEW:
+        side = " and ".join(f"{100 * v:.2g} % of its mass {w}" for v, w in (
+            (left, f"left of x = −{-VIEW[0]:g}"), (right, f"right of x = {VIEW[1]:g}")) if v >= OUT_OF_VIEW)
+        st.caption(f"Not in view: p_g has {side}. The numbers below integrate over all of it.")
 m = st.columns(4)
 m[0].metric("V(G, D*) by integration", ui.fmt(opt["c"], ".6f"))
 m[1].metric("−log 4 + 2·JSD", ui.fmt(-theory.LOG4 + 2 * opt["jsd"], ".6f"))
@@ -129,21 +165,27 @@ def disjoint_section() -> None:
         theta = st.slider("θ: p_g = U(θ − 1, θ + 1) against p_data = U(−1, 1)", 0.0, 6.0, step=0.1,
                           **ui.bind(f"{P}_theta"))
         u = theory.Uniform(-1.0, 1.0)
-        pu, qu = u.pdf(X), theory.Affine(u, theta).pdf(X)
-        curves = {"p_data = U(−1, 1)": (pu[S], {**pt.P_DATA_STYLE, "fill": "tozeroy"}),
-                  f"p_g = U({theta - 1:g}, {theta + 1:g})": (qu[S], {**pt.P_G_STYLE, "fill": "tozeroy"})}
+        pu, qu = u.pdf(XS), theory.Affine(u, theta).pdf(XS)
+        curves = {"p_data = U(−1, 1)": (pu, {**pt.P_DATA_STYLE, "fill": "tozeroy"}),
+                  f"p_g = U({theta - 1:g}, {theta + 1:g})": (qu, {**pt.P_G_STYLE, "fill": "tozeroy"})}
         st.plotly_chart(pt.density_figure(XS, curves, height=220, uirevision="jsd-2b", yrange=(0, 0.7), crop=True),
                         key=f"{P}_fig_2b")
     with c2:
         ds = disjoint_sweep()
         st.plotly_chart(pt.jsd_w1_figure(ds["shift"], ds["jsd"], ds["w1"], current=theta, height=300),
                         key=f"{P}_fig_2")
-    j, w = theory.jsd(X, pu, qu), theory.w1(X, pu, qu)
-    m = st.columns(4)
-    m[0].metric("JSD", ui.fmt(j, ".6f"), help="Exactly log 2 = 0.693147 once θ > 2.")
-    m[1].metric("W1", ui.fmt(w, ".4f"))
-    m[2].metric("C(G) = V(G, D*)", ui.fmt(theory.c_of_g(X, pu, qu), ".6f"))
-    with m[3]:
+    exact = theory.uniform_divergences(-1.0, 1.0, theta - 1.0, theta + 1.0)
+    m = st.columns(5)
+    m[0].metric("JSD", ui.fmt(exact["jsd"], ".6f"), help="Closed form: min(θ, 2)/2 · log 2; exactly log 2 = "
+                "0.693147 once θ ≥ 2.")
+    m[1].metric("W1", ui.fmt(exact["w1"], ".4f"), help="Closed form: W1 = θ (p_g is p_data moved by θ).")
+    m[2].metric("C(G) = V(G, D*)", ui.fmt(exact["c"], ".6f"), help="Closed form: −log 4 + 2·JSD.")
+    m[3].metric("KL(p_data ‖ p_g)", ui.fmt(exact["kl"], ".4f"),
+                help="∞ whenever θ > 0: p_data has mass where p_g = 0.")
+    if exact["kl"] == np.inf:
+        m[3].caption("∞: the supports are disjoint." if exact["overlap"] == 0 else
+                     f"∞: p_data has mass on [−1, {theta - 1:g}), where p_g = 0.".replace("-", "−"))
+    with m[4]:
         ui.formula(r"\theta > 2:\quad \begin{aligned}\mathrm{JSD} &= \log 2\\ W_1 &= \theta\end{aligned}",
                    "Arjovsky et al. 2017, Example 1: this far off, JSD gives G no signal; W1 still does.")
 
@@ -194,12 +236,14 @@ with c1:
     b2.button("+10", key=f"{P}_step10", on_click=bump_steps, args=(10,), width="stretch")
     b3.button("Reset", key=f"{P}_reset", on_click=bump_steps, args=(0,), width="stretch")
     with ui.user_errors():
-        path, c_values = prop2(wd, wg, shift, scale, lr)
+        p2 = prop2(wd, wg, shift, scale, lr)
+        c_values = p2["c"]
     st.metric("C(G) now", ui.fmt(c_values[steps], ".6f"), delta_color="inverse",
               delta=f"{c_values[steps] - c_values[0]:+.4f} since step 0" if steps else None)
-    st.metric("gap to −log 4", f"{c_values[steps] + theory.LOG4:.2e}")
+    st.metric("gap to −log 4", f"{max(c_values[steps] + theory.LOG4, 0.0):.2e}",
+              help="C(G) + log 4 = 2·JSD ≥ 0 (Thm. 1); 0 only at p_g = p_data.")
 with c2:
-    st.plotly_chart(pt.prop2_figure(XS, opt["p"][S], path, steps, height=300), key=f"{P}_fig_4")
+    st.plotly_chart(pt.prop2_figure(p2["x"], p2["p"], p2["path"], steps, height=300), key=f"{P}_fig_4")
     st.plotly_chart(pt.c_path_figure(c_values, steps, height=200), key=f"{P}_fig_4b")
 ui.formula(r"\begin{aligned}\frac{\delta C}{\delta p_g(x)} &= \log\frac{p_g(x)}{p_{data}(x)+p_g(x)} = "
            r"\log(1-D^*(x))\\ p_g &\leftarrow \frac{1}{Z}\, p_g\, e^{-\eta\, \delta C/\delta p_g}\end{aligned}",

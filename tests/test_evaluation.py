@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 import scipy.ndimage
+import scipy.stats
 import torch
 
 from ganviz import checkpoint
@@ -65,7 +66,21 @@ def test_shipped_gans_load_and_sample_finite_images():
     for info in shipped:
         G, cfg = pretrained.load(info.path)
         x = E.sample_generator(G, cfg, 20, seed=0)
-        assert x.shape == (20, 1, 28, 28) and float(x.abs().max()) <= 1.0
+        # the same pictures as G on seed 0's z (uniforms through Φ⁻¹, cut at ±8), balanced labels if conditional
+        model = cfg["model"]
+        u = torch.rand(20, model.get("z_dim", 100), generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+        lo = scipy.stats.norm.cdf(-8.0)
+        eps = torch.from_numpy(scipy.stats.norm.ppf(lo + u.numpy() * (1 - 2 * lo))).float()
+        prior = pretrained.latent_prior(cfg)
+        if prior is not None and prior.kind == "mixture":
+            k = torch.randint(0, prior.components, (20,), generator=torch.Generator().manual_seed(1_000_003))
+            eps = prior.centres[k] + prior.sd * eps
+        y = torch.arange(20) % model["num_classes"] if model.get("num_classes") else None
+        G.eval()
+        with torch.no_grad():
+            want = (G(eps) if y is None else G(eps, y)).reshape(-1, 1, 28, 28)
+        assert x.shape == (20, 1, 28, 28)
+        torch.testing.assert_close(x, want, atol=1e-5, rtol=0)
         assert E.gan_dataset(cfg) == info.dataset
 
 

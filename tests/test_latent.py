@@ -116,8 +116,9 @@ def test_latent_figures_carry_the_values_they_are_given():
 
 def test_prior_norm_is_the_chi_mean_for_gaussians_and_a_seeded_mean_for_mixtures():
     from ganviz.train import LatentPrior
-    assert latent.prior_norm(100) == latent.expected_norm(100)
-    assert latent.prior_norm(100, None, midpoint=True) == pytest.approx(latent.expected_norm(100) / 2 ** 0.5)
+    chi = 2 ** 0.5 * math.exp(math.lgamma(50.5) - math.lgamma(50))  # E‖z‖, z ~ N(0, I_100): the chi mean
+    assert latent.prior_norm(100) == pytest.approx(chi, rel=1e-12)
+    assert latent.prior_norm(100, None, midpoint=True) == pytest.approx(chi / 2 ** 0.5, rel=1e-12)  # N(0, I/2)
     prior = LatentPrior("mixture", 100, components=50, sd=0.5, seed=0)
     other = prior.sample(20_000, torch.Generator().manual_seed(99)).norm(dim=1).mean().item()
     assert latent.prior_norm(100, prior) == pytest.approx(other, rel=0.01)

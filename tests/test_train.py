@@ -151,9 +151,17 @@ def test_metrics_and_history():
 
 
 def test_d_real_is_mean_probability():
+    """d_real, d_fake = mean σ(D(x)) over the step's real and fake batches, with D before its update."""
     t = toy_trainer(loss="nonsaturating")
+    x, z = torch.randn(32, 2, generator=torch.Generator().manual_seed(5)), torch.randn(32, 2)
+    t.sample_real = lambda n, rng: x[:n]
+    t.sample_z = lambda n: z[:n]
+    with torch.no_grad():
+        want_real = torch.sigmoid(t.D(x)).mean().item()
+        want_fake = torch.sigmoid(t.D(t.G(z))).mean().item()
     out = t.d_step()
-    assert 0 < out["d_real"] < 1 and 0 < out["d_fake"] < 1
+    assert out["d_real"] == pytest.approx(want_real, abs=1e-6) and out["d_fake"] == pytest.approx(want_fake, abs=1e-6)
+    assert abs(want_real - want_fake) > 1e-4  # the two batches really differ
 
 
 def test_series_stays_bounded_and_covers_the_run():
@@ -161,7 +169,9 @@ def test_series_stays_bounded_and_covers_the_run():
     for step in range(1, 101):
         s.append(step, float(step))
     steps, values = s.arrays()
-    assert len(steps) <= 8 and steps[-1] >= 90 and steps[0] <= 16
+    # capacity 8: full at step 8 → keep every 2nd (1, 3, 5, 7), stride 2; full again at 16 → (1, 5, 10, 14),
+    # stride 4; at 32 → (1, 10, 20, 28), stride 8; at 64 → (1, 20, 40, 56), stride 16; then 80 and 96
+    assert list(steps) == [1, 20, 40, 56, 80, 96]
     assert np.array_equal(steps, values.astype(int)) and np.all(np.diff(steps) > 0)
     h = History(8)
     h.record(1, {"a": 1.0})

@@ -1,6 +1,11 @@
 """AppTest of pages/discriminator.py: runs, Step advances the step shown, presets and sliders move the numbers,
 extreme settings never show NaN or crash."""
+import base64
+import json
+
+import numpy as np
 import pytest
+from scipy import integrate, stats
 
 from tests.apptest import metric_values, open_page
 
@@ -17,16 +22,51 @@ def at():
     page.button(key="ds_reset").click().run()  # stop this session's run
 
 
-def test_step_advances_the_step_and_d_approaches_d_star(at):
+def shown_d(at) -> tuple[np.ndarray, np.ndarray]:
+    """The trained D(x) the page plots (x, D) — every 3rd point of its grid."""
+    def arr(a):
+        return np.frombuffer(base64.b64decode(a["bdata"]), dtype=a["dtype"]) if isinstance(a, dict) else np.array(a)
+    for chart in at.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            if trace.get("name") == "D(x), trained":
+                return arr(trace["x"]), arr(trace["y"])
+    raise AssertionError("no trained D on the page")
+
+
+def reference_v_and_gap(at, p_data, p_g) -> tuple[float, float]:
+    """V(G, D) = ∫ p_data log D + p_g log(1 − D) and ‖D − D*‖ = (∫ (D − D*)² (p_data + p_g)/2)^½ for the D the page
+    plots, by Simpson's rule on its points with the analytic densities (scipy.stats)."""
+    x, d = shown_d(at)
+    p, q = p_data(x), p_g(x)
+    v = integrate.simpson(p * np.log(d) + q * np.log1p(-d), x=x)
+    gap = np.sqrt(integrate.simpson((d - p / (p + q)) ** 2 * (p + q) / 2, x=x))
+    return v, gap
+
+
+def test_step_advances_the_step_and_v_and_gap_are_the_integrals_of_the_shown_d(at):
     m = metric_values(at)
     assert m["D step"] == "0" and number(m["max V(G, D*)"]) == pytest.approx(-1.0123, abs=1e-4)
-    gap0, v0 = number(m["‖D − D*‖"]), number(m["V(G, D)"])
-    for _ in range(3):
-        at.button(key="ds_step").click().run()
+    def p_data(x):
+        return 0.5 * stats.norm.pdf(x, -2, 0.6) + 0.5 * stats.norm.pdf(x, 2, 0.6)
+
+    def p_g(x):
+        return stats.norm.pdf(x, 0, 1.5)
+
+    for steps in (0, 3):
+        for _ in range(steps):
+            at.button(key="ds_step").click().run()
+        m = metric_values(at)
+        assert not at.exception and m["D step"] == str(steps)
+        v, gap = reference_v_and_gap(at, p_data, p_g)
+        assert abs(number(m["V(G, D)"]) - v) <= 5e-5 + 1e-6 and abs(number(m["‖D − D*‖"]) - gap) <= 5e-5 + 1e-6
+        assert number(m["V(G, D)"]) <= number(m["max V(G, D*)"])
+    at.radio(key="ds_data").set_value("gaussian").run()
+    at.slider(key="ds_mu1").set_value(1.0).run()
+    at.slider(key="ds_sigma_g").set_value(0.5).run()
+    at.button(key="ds_step").click().run()
     m = metric_values(at)
-    assert not at.exception and m["D step"] == "3"
-    assert number(m["‖D − D*‖"]) != gap0 and number(m["V(G, D)"]) != v0
-    assert number(m["V(G, D)"]) <= number(m["max V(G, D*)"])
+    v, gap = reference_v_and_gap(at, lambda x: stats.norm.pdf(x, 1.0, 0.6), lambda x: stats.norm.pdf(x, 0, 0.5))
+    assert abs(number(m["V(G, D)"]) - v) <= 5e-5 + 1e-6 and abs(number(m["‖D − D*‖"]) - gap) <= 5e-5 + 1e-6
     assert len(at.latex) >= 3 and at.number_input(key="ds_seed").value == 0
 
 

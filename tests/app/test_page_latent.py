@@ -1,5 +1,10 @@
 """AppTest of "Latent space": lerp vs slerp numbers, the walk, vector arithmetic picks, style vs class."""
+import math
+
+import numpy as np
 import pytest
+import torch
+from scipy import stats
 
 from tests.apptest import metric_values, open_page
 
@@ -14,6 +19,13 @@ def at():
 
 def _num(at, label):
     return float(metric_values(at)[label])
+
+
+def test_prior_norm_and_lerp_midpoint_caption_are_the_chi_means(at):
+    """z ~ N(0, I_100): E‖z‖ = √2·Γ(50.5)/Γ(50) (chi mean); the lerp midpoint (z₀ + z₁)/2 ~ N(0, I/2) has 1/√2 of it."""
+    chi = math.sqrt(2) * math.exp(math.lgamma(50.5) - math.lgamma(50.0))
+    assert metric_values(at)["E‖z‖, z ~ N(0, I)"] == f"{chi:.2f}"
+    assert any(f"lerp midpoint has E‖z‖ ≈ {chi / math.sqrt(2):.2f} (it is N(0, I/2))" in c.value for c in at.caption)
 
 
 def test_slerp_stays_on_the_shell_while_lerp_sags(at):
@@ -55,4 +67,9 @@ def test_arithmetic_preset_uses_the_conditional_sevens(at):
     assert not at.exception and not at.error
     assert at.selectbox(key="lt_cls").value == 7
     assert at.multiselect(key="lt_A").value == [6, 21, 14]
-    assert _num(at, "‖Y‖") > 0
+    # Y = z̄_A − z̄_B + z̄_C from the grid's z: seed 0's uniforms through Φ⁻¹ (scipy), N(0, 1) cut at ±8
+    u = torch.rand(24, 100, generator=torch.Generator().manual_seed(0), dtype=torch.float64).numpy()
+    lo = stats.norm.cdf(-8.0)
+    z = stats.norm.ppf(lo + u * (1 - 2 * lo)).astype(np.float32)
+    y = z[[6, 21, 14]].mean(0) - z[[12, 5, 2]].mean(0) + z[[18, 15, 11]].mean(0)
+    assert metric_values(at)["‖Y‖"] == f"{np.linalg.norm(y):.2f}"

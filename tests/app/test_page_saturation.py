@@ -2,6 +2,7 @@
 −(1 − σ(a))), presets work, and a diverging experiment is reported in a sentence."""
 import math
 
+import numpy as np
 import pytest
 
 from tests.apptest import metric_values, open_page
@@ -19,8 +20,18 @@ def test_logit_slider_moves_the_gradients_to_their_closed_forms():
         assert float(m["D(G(z)) = σ(a)"]) == pytest.approx(s, rel=1e-3)
         assert float(m[SAT]) == pytest.approx(-s, rel=1e-3)
         assert float(m[NS]) == pytest.approx(-(1 - s), rel=1e-3)
-    at.slider(key="sat_a").set_value(-8.0).run()
-    assert float(metric_values(at)["ratio of the slopes"].rstrip("×").replace(",", "")) > 1000
+
+
+def test_ratio_of_the_slopes_is_exp_minus_a_at_every_logit():
+    """(1 − σ(a))/σ(a) = e^(−a): shown with thousands separators and no decimals from 10 on, else 3 digits."""
+    at = open_page("pages/saturation.py").run()
+    s = at.slider(key="sat_a")
+    lo, hi, step = float(s.min), float(s.max), float(s.step)
+    for a in np.round(np.arange(lo, hi + step / 2, step), 10):
+        at.slider(key="sat_a").set_value(float(a)).run()
+        shown = metric_values(at)["ratio of the slopes"]
+        r = math.exp(-a)
+        assert shown == (f"{r:,.0f}×" if r >= 10 else f"{r:.3g}×"), (a, shown)
 
 
 def test_diverging_experiment_is_a_sentence_and_presets_apply():
