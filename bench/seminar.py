@@ -33,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("GANVIZ_CHROMIUM", "/usr/bin/chromium")
+TEXT_PAGES = ("home.py", "tour.py")  # pages of text and links, without a figure
 
 MAIN_FIGURE_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
@@ -115,7 +116,7 @@ FIGURE = '[data-testid="stMain"] .js-plotly-plot, [data-testid="stMain"] [data-t
 def rendered(page, page_file: str, t0: float) -> float:
     """Seconds from ``t0`` until the page's title, first figure and an idle script."""
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=120_000)
-    if page_file != "home.py":
+    if page_file not in TEXT_PAGES:
         page.wait_for_selector(FIGURE, timeout=120_000)
     page.wait_for_function(IDLE_JS, timeout=120_000)
     return time.perf_counter() - t0

@@ -1,11 +1,15 @@
 """The app's pages: one list read by app.py (navigation), the home page (map) and the tests."""
+import re
 from pathlib import Path
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 
 # section -> [(file in pages/, title, material icon, one line for the home page's map)]
 SECTIONS = {
-    "": [("home.py", "Home", ":material/home:", "The minimax objective, Algorithm 1 and this map.")],
+    "": [("home.py", "Home", ":material/home:", "The minimax objective, Algorithm 1 and this map."),
+         ("tour.py", "Guided lecture", ":material/school:",
+          "The GAN story in 15 stops through these pages: each opens a page prepared, says what to look at and "
+          "asks you to predict what the live run will show; write your own lecture as a small text file.")],
     "Theory": [
         ("generator.py", "Generator: noise → data", ":material/trending_up:",
          "How G pushes N(0,1) onto a target density: change of variables over all preimages, the optimal "
@@ -54,4 +58,20 @@ def available() -> dict[str, list[tuple[str, str, str, str]]]:
         found = [p for p in pages if (PAGES_DIR / p[0]).exists()]
         if found:
             out[section] = found
+    return out
+
+
+def url_name(page_file: str) -> str:
+    """A page's URL name: st.navigation derives it from the file name (pages/jsd.py -> "jsd")."""
+    return Path(page_file).stem
+
+
+def page_prefixes() -> dict[str, str | None]:
+    """Each available page's URL name -> the prefix of its widget keys and URL parameters (the page file's
+    ``P = "…"``), None for a page without parameters."""
+    out: dict[str, str | None] = {}
+    for pages in available().values():
+        for f, *_ in pages:
+            m = re.search(r'^P = "([a-z]+)"', (PAGES_DIR / f).read_text(encoding="utf-8"), re.M)
+            out[url_name(f)] = m.group(1) if m else None
     return out

@@ -133,7 +133,7 @@ def _ensure_app_navigation() -> None:
 
 def page_header(title: str, notice: str, intro: str | None = None) -> None:
     """Title, the one-line "What to notice" and the intro folded under it (both hidden in the presenter view),
-    and the sidebar's "Link to this view"."""
+    the sidebar's "Link to this view", and the guided lecture's panel when the URL names a stop."""
     _ensure_app_navigation()
     st.title(title)
     if not presenting():
@@ -143,6 +143,9 @@ def page_header(title: str, notice: str, intro: str | None = None) -> None:
                 with st.expander("About this page", expanded=False):
                     st.markdown(intro)
     view_link()
+    from ganviz.ui import tour as ui_tour  # the guided lecture's panel, when the URL names a stop
+
+    ui_tour.panel()
 
 
 def init_state(prefix: str, defaults: dict) -> None:

@@ -13,7 +13,7 @@ from ganviz import sitemap
 from tests.e2e.conftest import assert_no_exception, keyed, page_url, slider_value, wait_ready
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from seminar import DEFECTS_JS, MAIN_FIGURE_JS  # noqa: E402  (one definition of what is measured)
+from seminar import DEFECTS_JS, MAIN_FIGURE_JS, TEXT_PAGES  # noqa: E402  (one definition of what is measured)
 
 AVAILABLE = [f for pages in sitemap.available().values() for f, *_ in pages]
 FIGURE = ('[data-testid="stMain"] .js-plotly-plot, [data-testid="stMain"] [data-testid="stImage"] img')
@@ -29,7 +29,7 @@ def open_at(page, url: str, timeout: float = 180_000) -> None:
 @pytest.mark.parametrize("page_file", AVAILABLE)
 def test_page_at_projector_size(page, server, page_file):
     open_at(page, page_url(server, page_file))
-    if page_file != "home.py":
+    if page_file not in TEXT_PAGES:
         page.wait_for_selector(FIGURE, timeout=180_000)
         wait_ready(page, 180_000)
     assert_no_exception(page)
@@ -37,7 +37,7 @@ def test_page_at_projector_size(page, server, page_file):
     assert d["katexErrors"] == 0, f"{page_file}: KaTeX error"
     assert d["clipped"] == 0, f"{page_file}: {d['clipped']} formula(s) wider than their column (by {d['worst']} px)"
     assert d["cut"] == 0, f"{page_file}: cut button labels {d['labels']}"
-    if page_file != "home.py":
+    if page_file not in TEXT_PAGES:
         y = page.evaluate(MAIN_FIGURE_JS)
         assert y is not None and y < 720, f"{page_file}: the main figure starts at y = {y} (screen: 720 px)"
 
