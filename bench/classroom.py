@@ -43,6 +43,7 @@ from seminar import start  # noqa: E402  (the bench's own server starter)
 THEORY = ["generator", "jsd", "saturation", "discriminator"]
 TRAINERS = ["playground", "train_images"]
 FULL_RUN = ForwardMsg.FINISHED_SUCCESSFULLY
+EXCEPTIONS: dict[str, object] = {}  # "page: type: message" -> the slider move that raised it
 STEP_RE = re.compile(r"Step ([\d,]+) ·")
 
 HEALTH = """
@@ -69,13 +70,14 @@ class Client:
         self.query = ""
         self.sliders: dict[str, object] = {}  # widget id -> Slider proto (main-script ones only)
         self.buttons: dict[str, str] = {}  # label -> widget id
-        self.states: dict[str, list[float]] = {}  # slider id -> value sent
+        self.states: dict[str, list] = {}  # slider id -> value sent (numbers, or a select_slider's option labels)
         self.steps: list[tuple[float, int]] = []  # (time, step) read from the live panel
         self.fragments: dict[str, float] = {}  # fragment id -> run_every interval
         self.finished = asyncio.Event()
         self.full_pending = False
         self.errors = 0
         self.rerun_s: list[float] = []
+        self.last_move = None
 
     async def connect(self) -> None:
         self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None,
@@ -111,6 +113,7 @@ class Client:
             self.buttons[el.button.label] = el.button.id
         elif kind == "exception":
             self.errors += 1
+            EXCEPTIONS.setdefault(f"{self.page}: {el.exception.type}: {el.exception.message[:200]}", self.last_move)
         text = (el.markdown.body if kind == "markdown" else
                 el.metric.body if kind == "metric" and el.metric.label == "Step" else None)
         if text is not None:
@@ -128,7 +131,10 @@ class Client:
         for wid, value in self.states.items():
             w = cs.widget_states.widgets.add()
             w.id = wid
-            w.double_array_value.data.extend(value)
+            if value and isinstance(value[0], str):  # select_slider: its formatted options (string_array_value)
+                w.string_array_value.data.extend(value)
+            else:
+                w.double_array_value.data.extend(value)
         if trigger:
             w = cs.widget_states.widgets.add()
             w.id, w.trigger_value = trigger, True
@@ -155,11 +161,12 @@ class Client:
     def move_slider(self, rng: random.Random) -> None:
         s = self.sliders[rng.choice(sorted(self.sliders))]
         n = len(s.default) or 1
-        if s.options:  # select_slider: the value is an option index
-            self.states[s.id] = [float(rng.randrange(len(s.options))) for _ in range(n)]
+        if s.options:  # select_slider: the value is the option's label
+            self.states[s.id] = [rng.choice(s.options) for _ in range(n)]
         else:
             k = int(round((s.max - s.min) / s.step)) if s.step else 0
             self.states[s.id] = sorted(s.min + s.step * rng.randint(0, k) for _ in range(n))
+        self.last_move = (s.label, self.states[s.id])
 
     async def student(self, rng: random.Random, until: float) -> None:
         while time.perf_counter() < until:
@@ -205,6 +212,17 @@ def memory(pid: int) -> dict:
     return {"server_mib": rss_kib(pid) / 1024, "workers": len(kids),
             "workers_rss_mib": sum(rss_kib(k) for k in kids) / 1024,
             "workers_pss_mib": sum(rss_kib(k, "Pss") for k in kids) / 1024}
+
+
+def cpu_s(pids: list[int]) -> float:
+    """utime + stime of the processes, in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            total += sum(int(x) for x in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13])
+        except (OSError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def pct(xs: list[float], q: float) -> float | None:
@@ -257,6 +275,8 @@ async def bench(url: str, pid: int, counts: list[int], seconds: float, seed: int
         health = subprocess.Popen([sys.executable, "-c", HEALTH, f"{url}/_stcore/health", str(seconds)],
                                   stdout=subprocess.PIPE, text=True)
         load0 = os.getloadavg()[0]
+        kids = descendants(pid)
+        c0 = (cpu_s([pid]), cpu_s(kids), time.process_time())
         t0 = time.perf_counter()
         until = t0 + seconds
         tasks = [asyncio.create_task(c.student(random.Random(rng.random()), until)) for c in students]
@@ -266,6 +286,8 @@ async def bench(url: str, pid: int, counts: list[int], seconds: float, seed: int
             mem.append(memory(pid))
         await asyncio.gather(*tasks)
         t1 = time.perf_counter()
+        c1 = (cpu_s([pid]), cpu_s(kids), time.process_time())
+        cpu = {k: (b - a) / (t1 - t0) for k, a, b in zip(("server", "workers", "bench"), c0, c1, strict=True)}
         out, _ = await asyncio.to_thread(health.communicate)
         lat = json.loads(out)
         reruns = [x for c in students for x in c.rerun_s]
@@ -280,7 +302,7 @@ async def bench(url: str, pid: int, counts: list[int], seconds: float, seed: int
             "health_failed": sum(x is None for x in lat),
             "memory": peak, "server_per_student_mib": (peak["server_mib"] - base["memory"]["server_mib"]) / n,
             "steps_per_s": [rate(c.steps, t0, t1) for c in trainers],
-            "load1": (load0 + os.getloadavg()[0]) / 2, "errors": sum(c.errors for c in students)})
+            "cpu_cores": cpu, "load1": (load0 + os.getloadavg()[0]) / 2, "errors": sum(c.errors for c in students)})
     for c in students + trainers:
         await c.close()
     rows.insert(0, {"students": "idle", "memory": idle})
@@ -318,7 +340,7 @@ def main() -> None:
             pass
     print(f"{'students':>8} {'reruns/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'health p50':>10} {'health p95':>10} "
           f"{'server MiB':>10} {'MiB/student':>11} {'workers':>7} {'wk RSS':>7} {'wk PSS':>7} "
-          f"{'playground st/s':>15} {'images st/s':>11} {'load1':>5}")
+          f"{'playground st/s':>15} {'images st/s':>11} {'load1':>5} {'CPU server/workers/bench':>24}")
     for r in rows:
         m, sps = r["memory"], r.get("steps_per_s", [None, None])
         print(f"{r['students']:>8} {fmt(r.get('reruns_per_s'), '.1f'):>8} {fmt(r.get('rerun_p50_ms')):>7} "
@@ -326,7 +348,10 @@ def main() -> None:
               f"{fmt(r.get('health_p95_ms'), '.1f'):>10} {m['server_mib']:>10.0f} "
               f"{fmt(r.get('server_per_student_mib'), '.1f'):>11} {m['workers']:>7} {m['workers_rss_mib']:>7.0f} "
               f"{m['workers_pss_mib']:>7.0f} {fmt(sps[0]):>15} {fmt(sps[1], '.1f'):>11} "
-              f"{fmt(r.get('load1'), '.1f'):>5}")
+              f"{fmt(r.get('load1'), '.1f'):>5} "
+              f"{'/'.join(f'{v:.2f}' for v in r['cpu_cores'].values()) if 'cpu_cores' in r else '—':>24}")
+    for text, move in EXCEPTIONS.items():
+        print(f"exception after {move}: {text}")
     last = rows[-1]
     print(f"goal (30 students, 2 trainings): rerun p95 {fmt(last.get('rerun_p95_ms'))} ms (<= 300), "
           f"health p95 {fmt(last.get('health_p95_ms'), '.1f')} ms (<= 50); orphan workers after the server "
