@@ -18,4 +18,5 @@ ui.device_badge()
 ui.presenter_toggle()
 st.navigation({section: [st.Page(PAGES_DIR / f, title=title, icon=icon, default=(f == "home.py"))
                          for f, title, icon, _ in pages]
-               for section, pages in available().items()}, expanded=True).run()  # every page listed, none behind "View more"
+               # every page listed, none behind "View more"
+               for section, pages in available().items()}, expanded=True).run()

@@ -26,7 +26,6 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-
 import numpy as np
 import torch
 

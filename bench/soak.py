@@ -23,8 +23,8 @@ from pathlib import Path
 import torch
 
 from ganviz import playground, toy
-from ganviz.plots import toy as plots_toy
 from ganviz.live import LiveRun
+from ganviz.plots import toy as plots_toy
 
 GOAL_MB = 20.0
 

@@ -155,7 +155,7 @@ def live_vs_headless(name, images, config, seconds: float, rounds: int, threads:
         # UI-like reader: the page's fragment asks for a snapshot (history + fixed-noise grid) every 0.5 s
         stop = threading.Event()
 
-        def reader():
+        def reader(stop=stop):
             while not stop.wait(0.5):
                 snap = run.snapshot()
                 _ = (snap.history, snap.view)
@@ -246,7 +246,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     images = data.load_images("mnist")
     device = resolve_device(args.device)
-    print(f"device {device} ({torch.cuda.get_device_name(0) if device.type == 'cuda' else f'{torch.get_num_threads()} threads'})"
+    where = torch.cuda.get_device_name(0) if device.type == 'cuda' else f'{torch.get_num_threads()} threads'
+    print(f"device {device} ({where})"
           f", batch {args.batch}, amp {args.amp}, compile {args.compile}, data: {images.source}")
     for name in args.models:
         config = recipes.build(recipes.resolve(model=name, batch_size=args.batch, device=args.device, amp=args.amp,

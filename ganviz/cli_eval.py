@@ -137,7 +137,7 @@ def cmd_eval(args) -> int:
     if args.fid_inf:
         sizes = np.linspace(max(500, len(feats) // 10), len(feats), 8).astype(int)
         ns, fids = M.fid_vs_n(feats, ref.mu, ref.sigma, sizes, seed=args.seed)
-        out["fid_n"] = {int(n): float(f) for n, f in zip(ns, fids)}
+        out["fid_n"] = {int(n): float(f) for n, f in zip(ns, fids, strict=True)}
         out["fid_inf"], _ = M.fid_infinity(ns, fids)
     is_ref = C.reference_inception_score(dataset, args.reference)
     out["real_IS_reference"] = is_ref[0]

@@ -12,6 +12,7 @@ import shlex
 import sys
 import time
 
+
 def register(sub) -> None:
     p = sub.add_parser("train-vae", help="train the convolutional VAE (Kingma & Welling 2014) headless",
                        description="Train the small convolutional VAE on 28×28 images with Adam on −ELBO; writes "

@@ -159,7 +159,8 @@ class DCGANGenerator(nn.Module):
         super().__init__()
         self.z_dim, self.width, self.num_classes = z_dim, width, num_classes
         c = 2 * width
-        self.project = nn.Sequential(nn.Linear(z_dim + num_classes, c * 7 * 7), nn.BatchNorm1d(c * 7 * 7), nn.ReLU(True))
+        self.project = nn.Sequential(nn.Linear(z_dim + num_classes, c * 7 * 7), nn.BatchNorm1d(c * 7 * 7),
+                                     nn.ReLU(True))
         self.main = nn.Sequential(
             nn.ConvTranspose2d(c, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(True),  # 14×14
             nn.ConvTranspose2d(width, 1, 4, 2, 1), nn.Tanh(),                                          # 28×28

@@ -327,7 +327,8 @@ def _fetch(url: str, target: Path, md5: str, progress, timeout: float) -> None:
                 raise ValueError(f"Download of {target.name} was interrupted after {done:,} bytes ({e}); "
                                  "nothing was kept.") from e
         if total and done != total:
-            raise ValueError(f"Download of {target.name} was interrupted after {done:,} of {total:,} bytes; nothing was kept.")
+            raise ValueError(f"Download of {target.name} was interrupted after {done:,} of {total:,} bytes; "
+                             "nothing was kept.")
         if h.hexdigest() != md5:
             raise ValueError(f"{target.name} from {url} failed its md5 check (got {h.hexdigest()}, expected {md5}); "
                              "the file was discarded.")

@@ -144,7 +144,7 @@ class Mixture(Density):
 
     @property
     def label(self) -> str:
-        parts = zip(self.weights, self.mus, self.sigmas)
+        parts = zip(self.weights, self.mus, self.sigmas, strict=True)
         return " + ".join(f"{w:.2g}·N({m:g}, {s:g}²)" for w, m, s in parts if w > 0)
 
     def pdf(self, x):

@@ -238,7 +238,7 @@ def trajectory_csv(cfg: DiracConfig, traj: np.ndarray) -> bytes:
     """The iterates as CSV: t, theta, psi, d_fake (empty cells after a blow-up)."""
     d = d_on_fake(cfg, traj)
     rows = ["t,theta,psi,d_fake"]
-    for t, ((th, ps), df) in enumerate(zip(traj, d)):
+    for t, ((th, ps), df) in enumerate(zip(traj, d, strict=True)):
         rows.append(",".join([str(t)] + ["" if not np.isfinite(v) else repr(float(v)) for v in (th, ps, df)]))
     return ("\n".join(rows) + "\n").encode()
 

@@ -21,8 +21,8 @@ import torch
 from torch import nn
 
 from ganviz import checkpoint
-from ganviz.data import CLASS_NAMES
 from ganviz.convnets import ImageGANSpec
+from ganviz.data import CLASS_NAMES
 from ganviz.safety import UploadError, quote, refusal
 from ganviz.train import LatentPrior
 
@@ -97,7 +97,8 @@ def list_runs(runs_dir: str | Path | None = None, limit: int = 50) -> list[GANIn
     root = Path(runs_dir or RUNS_DIR)
     if not root.is_dir():
         return []
-    folders = [p.parent for pattern in ("*/" + checkpoint.CONFIG, "*/*/" + checkpoint.CONFIG) for p in root.glob(pattern)
+    patterns = ("*/" + checkpoint.CONFIG, "*/*/" + checkpoint.CONFIG)
+    folders = [p.parent for pattern in patterns for p in root.glob(pattern)
                if (p.parent / checkpoint.WEIGHTS).is_file()]
     folders.sort(key=lambda p: (p / checkpoint.WEIGHTS).stat().st_mtime, reverse=True)
     found = []

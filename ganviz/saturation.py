@@ -13,8 +13,7 @@ import torch
 from scipy import special
 
 from ganviz import losses, theory
-from ganviz.theory_live import (N_GRID, GANSetup, make_gan_trainer, normalised, p_g_on_grid, single_threaded,
-                                w1_to_data)
+from ganviz.theory_live import N_GRID, GANSetup, make_gan_trainer, normalised, p_g_on_grid, single_threaded, w1_to_data
 from ganviz.train import Diverged
 
 
@@ -80,7 +79,7 @@ def saturation_experiment(setup: SaturationSetup = SaturationSetup(), loss_names
         w1_steps, w1s, gn, dfake, error = [], [], [], [], None
         d_fake_start, started = float("nan"), False
 
-        def tick(done: int, text: str) -> None:
+        def tick(done: int, text: str, k: int = k, loss: str = loss) -> None:
             if progress is not None:
                 progress(min((k + done / total) / n, 1.0), f"{loss}: {text}")
 

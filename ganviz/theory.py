@@ -18,7 +18,18 @@ import torch
 from scipy import optimize, special, stats
 
 from ganviz.densities import (  # noqa: F401  (re-exported: pages and other modules use ganviz.theory.<name>)
-    KDE, SIGMA_MIN, Affine, Density, Gaussian, Mixture, Skewed, Uniform, cumtrapz, parse_samples_csv, trapz)
+    KDE,
+    SIGMA_MIN,
+    Affine,
+    Density,
+    Gaussian,
+    Mixture,
+    Skewed,
+    Uniform,
+    cumtrapz,
+    parse_samples_csv,
+    trapz,
+)
 
 LOG2 = float(np.log(2.0))
 LOG4 = float(np.log(4.0))

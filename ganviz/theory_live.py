@@ -25,7 +25,7 @@ from torch import nn
 from ganviz import theory
 from ganviz.live import LiveRun
 from ganviz.nets import MLPDiscriminator, MLPGenerator
-from ganviz.train import Diverged, Trainer, TrainConfig, seed_all
+from ganviz.train import Diverged, TrainConfig, Trainer, seed_all
 
 #: D is clipped to [EPS, 1 − EPS] before log D, log(1 − D) are integrated: a confident float D rounds to
 #: exactly 0 or 1 where the other density is still a (tiny) positive number, which would give −inf.

@@ -111,7 +111,8 @@ class TrainConfig:
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"The EMA decay must be in [0, 1), got {self.ema}.")
         if self.pack < 1 or self.batch_size % self.pack:
-            raise ValueError(f"The batch size ({self.batch_size}) must be a multiple of the packing degree ({self.pack}).")
+            raise ValueError(f"The batch size ({self.batch_size}) must be a multiple of the packing degree "
+                             f"({self.pack}).")
 
     def lr_factor(self, step: int) -> float:
         """Both learning rates' multiplier at ``step``: 1 until ``decay_start``, then linear down to LR_FLOOR over
@@ -515,7 +516,7 @@ class Trainer:
         t = self.step_count
         beta = min(self.config.ema, (1 + t) / (10 + t))
         torch._foreach_lerp_(list(self.G_ema.parameters()), list(self.G.parameters()), 1.0 - beta)
-        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
+        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers(), strict=True):
             b_ema.copy_(b)
 
     def _unroll(self):
@@ -556,7 +557,7 @@ class Trainer:
             torch.distributed.all_reduce(values)
             values = values / self.world_size
         values = values.tolist()
-        rec = dict(zip(names, values))
+        rec = dict(zip(names, values, strict=True))
         prob = self.config.loss in losses.PROBABILISTIC
         for name, fn, every in self._metrics:
             if self.step_count % every == 0:

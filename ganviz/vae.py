@@ -41,7 +41,8 @@ from ganviz.train import cpu_threads_for, resolve_device, seed_all
 
 __all__ = ["VAESpec", "VAEConfig", "ConvVAE", "VAETrainer", "gaussian_kl", "bernoulli_log_likelihood", "elbo_terms",
            "build_vae_trainer", "save_vae", "load_vae", "vae_path", "list_vaes", "decode_samples", "reconstruct",
-           "encode_mean", "chunk_means", "history_summary", "live_view", "live_vae_run", "FORMAT", "VERSION", "LIVE_FIELDS"]
+           "encode_mean", "chunk_means", "history_summary", "live_view", "live_vae_run", "FORMAT", "VERSION",
+           "LIVE_FIELDS"]
 
 FORMAT, VERSION = "ganviz-vae", 1
 LIVE_FIELDS = ("lr", "beta", "batch_size")

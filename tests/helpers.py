@@ -4,7 +4,7 @@ import time
 import torch
 
 from ganviz.nets import MLPDiscriminator, MLPGenerator
-from ganviz.train import Trainer, TrainConfig, seed_all
+from ganviz.train import TrainConfig, Trainer, seed_all
 
 
 def gaussian_2d(n, gen):

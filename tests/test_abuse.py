@@ -29,11 +29,11 @@ from safetensors.torch import save as st_save
 
 from ganviz import checkpoint, convnets, data, live, losses, playground, pretrained, safety, theory, toy
 from ganviz.live import Busy, LiveRun
-from ganviz.safety import UploadError
 from ganviz.nets import MLPDiscriminator, MLPGenerator
+from ganviz.safety import UploadError
 from ganviz.train import TrainConfig, Trainer, seed_all
 from ganviz.ui import fmt
-from tests.helpers import wait_for, toy_trainer
+from tests.helpers import toy_trainer, wait_for
 
 MB = 2**20
 
@@ -655,7 +655,8 @@ def test_defect3_garbage_weights_are_refused_on_every_loader(tmp_path):
     for spec in (tiny_spec(), dcgan):
         blob = huge_weights_checkpoint(spec)
         (tmp_path / "run.zip").write_bytes(blob)
-        for load in (lambda: checkpoint.load_zip(blob), lambda: pretrained.load_upload([("c.zip", blob)]),
+        for load in (lambda blob=blob: checkpoint.load_zip(blob),
+                     lambda blob=blob: pretrained.load_upload([("c.zip", blob)]),
                      lambda: pretrained.load(tmp_path / "run.zip")):
             with pytest.raises(UploadError, match="infinite or undefined numbers on a test batch") as info:
                 load()

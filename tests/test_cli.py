@@ -38,7 +38,7 @@ def test_train_writes_checkpoint_grids_and_metrics(tmp_path, ema):
     G4, _, cfg4 = checkpoint.load(out / "step_000004")  # --save-every 4: the checkpoint at step 4 as well
     assert cfg4["step"] == 4 and not (out / "step_000006").exists()
     final = checkpoint.load(out)[0].state_dict().values()
-    assert not all(torch.equal(a, b) for a, b in zip(G4.state_dict().values(), final))
+    assert not all(torch.equal(a, b) for a, b in zip(G4.state_dict().values(), final, strict=True))
     assert D is not None
     # the saved G on the run's fixed noise (drawn first from the seed) redraws final.png pixel for pixel
     z = torch.randn(64, 100, generator=torch.Generator().manual_seed(4))
@@ -47,7 +47,8 @@ def test_train_writes_checkpoint_grids_and_metrics(tmp_path, ema):
     assert np.array_equal(grid, np.asarray(Image.open(out / "samples" / "final.png")))
     assert np.array_equal(np.asarray(Image.open(out / "samples" / "step_000006.png")), grid)
     G3, _, cfg3 = checkpoint.load(out / "checkpoint.zip")  # what the page's "Load a checkpoint" reads
-    assert cfg3 == cfg and all(torch.equal(a, b) for a, b in zip(G.state_dict().values(), G3.state_dict().values()))
+    assert cfg3 == cfg
+    assert all(torch.equal(a, b) for a, b in zip(G.state_dict().values(), G3.state_dict().values(), strict=True))
 
 
 def test_bad_arguments_give_one_sentence(tmp_path, capsys):
@@ -80,7 +81,8 @@ def test_cli_plugins_register_subcommands(tmp_path, monkeypatch):
 
 
 def test_cli_imports_without_streamlit():
-    code = "import sys, ganviz.__main__ as m; m.build_parser(); print('streamlit' in sys.modules, 'plotly' in sys.modules)"
+    code = ("import sys, ganviz.__main__ as m; m.build_parser(); "
+            "print('streamlit' in sys.modules, 'plotly' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.split() == ["False", "False"]
 

@@ -104,7 +104,8 @@ def test_spec_validation_and_json_round_trip():
     spec = ImageGANSpec(model="mlp", z_dim=16, num_classes=3, spectral_norm=True)
     assert ImageGANSpec.from_dict(spec.to_dict()) == spec
     for bad, words in [({"model": "vit"}, "Unknown model"), ({"z_dim": 0}, "z_dim"), ({"d_norm": "x"}, "normalisation"),
-                       ({"width": "64"}, "wrong type"), ({"width": True}, "wrong type"), ({"evil": 1}, "Unknown model setting"),
+                       ({"width": "64"}, "wrong type"), ({"width": True}, "wrong type"),
+                       ({"evil": 1}, "Unknown model setting"),
                        ({"hidden_g": [1, "a"]}, "integers")]:
         with pytest.raises(ValueError, match=words):
             ImageGANSpec.from_dict(bad)
@@ -125,8 +126,8 @@ def test_training_steps_change_weights_and_keep_losses_finite(spec, loss):
     for _ in range(3):
         rec = trainer.step()
         assert all(np.isfinite(v) for v in rec.values())
-    assert all(not torch.equal(a, b) for a, b in zip(before_g, trainer.G.parameters()))
-    assert any(not torch.equal(a, b) for a, b in zip(before_d, trainer.D.parameters()))
+    assert all(not torch.equal(a, b) for a, b in zip(before_g, trainer.G.parameters(), strict=True))
+    assert any(not torch.equal(a, b) for a, b in zip(before_d, trainer.D.parameters(), strict=True))
     samples = trainer.generate()
     assert samples.shape == (16, 1, 28, 28) and torch.isfinite(samples).all()
 
@@ -253,6 +254,7 @@ def test_acgan_losses_add_the_weighted_cross_entropy():
     """D: L_D + λ·CE(C(x_real), y_real) (the classifier learns from real images only); G: L_G + λ·CE(C(G(z, y)), y)
     — each recomputed independently from the same draws of the run's generator."""
     import torch.nn.functional as F
+
     from ganviz import losses
     lam = 0.7
     t, x, y = _acgan_trainer(lam)
@@ -314,6 +316,7 @@ def test_catgan_term_is_minus_log_inception_score_of_the_batch():
     """Unconditional G term: E H[p(y|x)] − H[E p(y|x)] = −log IS of the batch (Salimans et al. 2016, one split),
     checked against scipy; −log K for sure, balanced predictions, 0 when every picture gets the same p."""
     from scipy.stats import entropy
+
     from ganviz.train import generator_class_term
     logits = torch.randn(64, 10, generator=torch.Generator().manual_seed(0)) * 3
     p = torch.softmax(logits.double(), 1).numpy()

@@ -7,9 +7,8 @@ import pytest
 import scipy.ndimage
 import torch
 
-from ganviz import checkpoint
+from ganviz import checkpoint, pretrained
 from ganviz import evaluation as E
-from ganviz import pretrained
 from ganviz.convnets import ImageGANSpec, build_gan
 
 

@@ -23,7 +23,8 @@ def test_d_loss_is_minus_value(name):
 
 
 def test_other_d_losses():
-    assert losses.d_loss("lsgan", A, B).item() == pytest.approx((0.5 * ((A - 1) ** 2).mean() + 0.5 * (B**2).mean()).item())
+    want = 0.5 * ((A - 1) ** 2).mean() + 0.5 * (B**2).mean()
+    assert losses.d_loss("lsgan", A, B).item() == pytest.approx(want.item())
     assert losses.d_loss("wgan", A, B).item() == pytest.approx((B.mean() - A.mean()).item())
     assert losses.d_loss("wgan-gp", A, B).item() == pytest.approx((B.mean() - A.mean()).item())
     hinge = torch.clamp(1 - A, min=0).mean() + torch.clamp(1 + B, min=0).mean()

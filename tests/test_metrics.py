@@ -1,4 +1,5 @@
-"""Values of ganviz.metrics against closed forms and independent reference formulas (Heusel et al. 2017; Bińkowski et al. 2018; Kynkäänniemi et al. 2019)."""
+"""Values of ganviz.metrics against closed forms and independent reference formulas (Heusel et al. 2017;
+Bińkowski et al. 2018; Kynkäänniemi et al. 2019)."""
 
 import math
 

@@ -4,8 +4,8 @@ import plotly.graph_objects as go
 import pytest
 
 from ganviz import toy
-from ganviz.plots import toy as plots_toy
 from ganviz.monitor import Event
+from ganviz.plots import toy as plots_toy
 from tests.helpers import validated
 
 

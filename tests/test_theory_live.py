@@ -8,8 +8,8 @@ import pytest
 import torch
 from scipy import integrate, stats
 
-from ganviz import theory
 from ganviz import saturation as sat
+from ganviz import theory
 from ganviz import theory_live as tl
 from tests.helpers import validated
 

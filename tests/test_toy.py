@@ -1,4 +1,5 @@
-"""Tests for ganviz.toy: exact dataset definitions (the VEEGAN protocol, Srivastava et al. 2017), mode metrics with known answers, CSV checks."""
+"""Tests for ganviz.toy: exact dataset definitions (the VEEGAN protocol, Srivastava et al. 2017), mode metrics with
+known answers, CSV checks."""
 import math
 
 import numpy as np

@@ -49,7 +49,8 @@ def test_md_escape_backslashes_every_markdown_character():
 def test_chart_fonts_are_14_px_and_follow_the_font_scale():
     import numpy as np
 
-    from ganviz.plots import base, eval as pe, live1d, toy
+    from ganviz.plots import base, live1d, toy
+    from ganviz.plots import eval as pe
 
     x = np.linspace(-3, 3, 50)
     figs = [live1d.d_star_figure(x, x * 0 + 0.1, x * 0 + 0.1, x * 0 + 0.5),

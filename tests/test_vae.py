@@ -295,7 +295,8 @@ def test_shipped_vae_is_small_safetensors_with_its_command(dataset):
 
 @pytest.mark.parametrize("dataset", SHIPPED)
 def test_shipped_vae_reproduces_its_recorded_elbo_on_a_subset(dataset):
-    """−ELBO of 1,000 random training images (one ε each) ≈ the recorded end of training (chunk mean of the last steps)."""
+    """−ELBO of 1,000 random training images (one ε each) ≈ the recorded end of training (chunk mean of the last
+    steps)."""
     model, cfg = vae.load_vae(vae.vae_path(dataset))
     try:
         images = data.load_images(dataset, "train").images
@@ -335,6 +336,6 @@ def test_chunk_means_against_a_loop():
     s, v = vae.chunk_means(steps, values, 7)
     edges = np.linspace(0, 1000, 8).astype(int)
     assert list(s) == [steps[b - 1] for b in edges[1:]]
-    np.testing.assert_allclose(v, [values[a:b].mean() for a, b in zip(edges[:-1], edges[1:])])
+    np.testing.assert_allclose(v, [values[a:b].mean() for a, b in zip(edges[:-1], edges[1:], strict=True)])
     s2, v2 = vae.chunk_means(steps[:5], values[:5], 7)
     assert np.array_equal(s2, steps[:5]) and np.array_equal(v2, values[:5])

@@ -8,7 +8,6 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-
 from plotly.subplots import make_subplots
 
 from ganviz.metrics import Scores

@@ -5,8 +5,8 @@ A run is described by flat :class:`Settings` — the command line's names (``--l
 until a recipe or a flag sets it. :func:`build` turns them into the nets' :class:`ganviz.convnets.ImageGANSpec`
 and the frozen :class:`ganviz.train.TrainConfig`; what nobody set comes from those dataclasses' defaults, except
 where the loss asks for another optimiser (:func:`ganviz.losses.training_defaults`). Every module of this package
-defines ``RECIPES``, a tuple of :class:`Recipe`: ``presets`` holds the "Train on images" page's presets, and one file per shipped model
-in ``models/`` lists the chained stages that trained it (``python -m ganviz reproduce dcgan_mnist``).
+defines ``RECIPES``, a tuple of :class:`Recipe`: ``presets`` holds the "Train on images" page's presets, and one file
+per shipped model in ``models/`` lists the chained stages that trained it (``python -m ganviz reproduce dcgan_mnist``).
 
     python -m ganviz train --recipe digits_fast --loss wgan --out runs/x     # the recipe, one field overridden
 """

@@ -338,7 +338,7 @@ def run_controls(run: LiveRun, key_prefix: str, extra: tuple[str, ...] = ("step_
     stopped = run.state == "stopped"
     buttons = ["toggle", "step", *extra, "reset"]
     cols = st.columns(len(buttons))
-    for col, name in zip(cols, buttons):
+    for col, name in zip(cols, buttons, strict=True):
         with col:
             if name == "toggle":
                 st.button("Pause" if running else "Play", key=f"{key_prefix}_toggle", type="primary", disabled=stopped,

@@ -1,5 +1,4 @@
 """AppTest of pages/cyclegan.py: presets, the numbers on screen against the core, Step / Reset, live λ, sliders."""
-import numpy as np
 import pytest
 
 from ganviz import cyclegan as cg

@@ -1,7 +1,6 @@
 """AppTest of pages/dirac.py: the closed-form numbers on screen, presets, Play / Step / Reset, every slider swept."""
 import re
 
-import numpy as np
 import pytest
 
 from ganviz import dirac, ui
