@@ -159,7 +159,7 @@ def slider_latency(browser, server: str, page_file: str, key: str | None, sample
 def headless_steps_per_s(seconds: float, threads: int) -> float:
     import torch
 
-    from ganviz import playground, toy
+    from ganviz.plane import playground, toy
     torch.set_num_threads(threads)
     cfg = playground.PRESETS[playground.DEFAULT_PRESET][1]
     dataset = toy.DATASETS[cfg.dataset]()

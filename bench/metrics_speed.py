@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganviz import classifier as C
-from ganviz import data
-from ganviz import metrics as M
+from ganviz.images import data
+from ganviz.scoring import classifier as C
+from ganviz.scoring import metrics as M
 
 ROOT = Path(__file__).resolve().parents[1]
 

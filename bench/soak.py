@@ -22,8 +22,8 @@ from pathlib import Path
 
 import torch
 
-from ganviz import playground, toy
-from ganviz.live import LiveRun
+from ganviz.engine.live import LiveRun
+from ganviz.plane import playground, toy
 from ganviz.plots import toy as plots_toy
 
 GOAL_MB = 20.0

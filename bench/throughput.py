@@ -17,9 +17,9 @@ import time
 import torch
 import torch.nn.functional as F
 
-from ganviz.live import LiveRun
-from ganviz.nets import MLPDiscriminator, MLPGenerator
-from ganviz.train import TrainConfig, Trainer, seed_all
+from ganviz.engine.live import LiveRun
+from ganviz.engine.nets import MLPDiscriminator, MLPGenerator
+from ganviz.engine.trainer import TrainConfig, Trainer, seed_all
 
 BATCH, Z_DIM = 512, 256
 

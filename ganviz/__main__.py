@@ -146,7 +146,7 @@ def _add_download(sub) -> None:
 
 
 def _load_data(args):
-    from ganviz import data
+    from ganviz.images import data
     if Path(args.data).suffix.lower() in (".zip", ".npz", ".npy"):
         path = Path(args.data)
         if not path.is_file():
@@ -158,7 +158,8 @@ def _load_data(args):
 
 
 def cmd_train(args) -> int:
-    from ganviz import distributed, recipes
+    from ganviz import recipes
+    from ganviz.engine import distributed
 
     settings = settings_from_args(args)
     run = {n: settings.value(n) for n in ("data", "data_dir", "steps", "sample_every", "log_every", "save_every",
@@ -184,10 +185,10 @@ def _train(args, images, spec, config, proc) -> int:
     import torch
     from PIL import Image
 
-    from ganviz import checkpoint, pretrained
-    from ganviz.convnets import GridTimeline, build_trainer
-    from ganviz.data import make_grid
-    from ganviz.train import Diverged
+    from ganviz.engine.trainer import Diverged
+    from ganviz.images import checkpoint, pretrained
+    from ganviz.images.convnets import GridTimeline, build_trainer
+    from ganviz.images.data import make_grid
 
     trainer = build_trainer(images, spec, config, fixed_n=64)
     init = None
@@ -277,7 +278,7 @@ def _tqdm(total: int):
 def cmd_download(args) -> int:
     from tqdm import tqdm
 
-    from ganviz.data import download
+    from ganviz.images.data import download
     bars: dict = {}
 
     def progress(name: str, done: int, total: int) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganviz import theory_live as tl
 from ganviz import ui
+from ganviz.onedim import theory_live as tl
 from ganviz.plots import live1d as pl
 
 P = "ds"

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from ganviz import classifier as C
-from ganviz import data, pretrained, ui
-from ganviz import evaluation as E
+from ganviz import ui
+from ganviz.images import data, pretrained
 from ganviz.plots import eval as pe
+from ganviz.scoring import classifier as C
+from ganviz.scoring import evaluation as E
 
 P = "eval"
 MAX_UPLOAD_MB = 64

@@ -7,10 +7,11 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ganviz import theory, ui
-from ganviz import theory_live as tl
+from ganviz import ui
+from ganviz.engine.worker import WorkerRun
+from ganviz.onedim import theory
+from ganviz.onedim import theory_live as tl
 from ganviz.plots import theory as pt
-from ganviz.worker import WorkerRun
 
 P = "gen"
 N_LINES, N_HIST, N_Z = 150, 20_000, 50_001

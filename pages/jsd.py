@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ganviz import theory, ui
+from ganviz import ui
+from ganviz.onedim import theory
 from ganviz.plots import theory as pt
 
 P = "jsd"

@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ganviz import data, latent, pretrained, ui
+from ganviz import ui
+from ganviz.images import data, latent, pretrained
 from ganviz.plots import images as plots_images
 from ganviz.plots import latent as plots_latent
 from ganviz.ui import latent as ui_latent

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganviz import data, latent, pretrained, ui
+from ganviz import ui
+from ganviz.images import data, latent, pretrained
 from ganviz.plots import images as plots_images
 from ganviz.ui import latent as ui_latent
 

@@ -1,5 +1,5 @@
 """Saturating vs non-saturating G loss: log(1 − D) against −log D (and LSGAN, WGAN) as functions of D's logit,
-their derivatives by autograd over ganviz.losses, and a 1-D GAN started from a confident D trained with each
+their derivatives by autograd over ganviz.engine.losses, and a 1-D GAN started from a confident D trained with each
 loss from the same state (Goodfellow et al. 2014, §3)."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import math
 
 import streamlit as st
 
-from ganviz import saturation as sat
-from ganviz import theory_live as tl
 from ganviz import ui
+from ganviz.onedim import saturation as sat
+from ganviz.onedim import theory_live as tl
 from ganviz.plots import live1d as pl
 
 P = "sat"
@@ -54,7 +54,8 @@ ui.page_header(
     "−log D stays steep.",
     "Goodfellow et al. 2014 (§3): early in training D rejects G's samples with high confidence, so "
     "log(1 − D(G(z))) saturates; training G to maximise log D(G(z)) instead gives the same fixed point but strong "
-    "gradients early on. Every curve below is the real loss function of `ganviz.losses`, differentiated by autograd.",
+    "gradients early on. Every curve below is the real loss function of `ganviz.engine.losses`, differentiated by "
+    "autograd.",
 )
 
 ui.preset_bar(P, PRESETS, DEFAULTS)

@@ -6,9 +6,12 @@ from functools import partial
 
 import streamlit as st
 
-from ganviz import checkpoint, classifier, convnets, data, losses, metrics, recipes, ui
+from ganviz import recipes, ui
+from ganviz.engine import losses
+from ganviz.engine.trainer import resolve_device
+from ganviz.images import checkpoint, convnets, data
 from ganviz.plots import images as plots_images
-from ganviz.train import resolve_device
+from ganviz.scoring import classifier, metrics
 
 P = "ti"  # widget key prefix
 IMAGE_MIXTURE_K, IMAGE_MIXTURE_SD = recipes.PAGE_MIXTURE["mixture_k"], recipes.PAGE_MIXTURE["mixture_sd"]
@@ -49,7 +52,7 @@ ui.init_state(P, {**DEFAULTS, "quality_every": 0})
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the evaluation classifier…")
 def quality_tracker(dataset: str):
-    """IS/FID of 2,000 samples in the shipped classifier's feature space (ganviz.metrics.make_tracker)."""
+    """IS/FID of 2,000 samples in the shipped classifier's feature space (ganviz.scoring.metrics.make_tracker)."""
     clf = classifier.load_classifier(dataset)
     return metrics.make_tracker(clf, classifier.load_reference(dataset, "test"), n=2000)
 

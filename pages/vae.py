@@ -8,11 +8,13 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ganviz import classifier as C
-from ganviz import data, latent, pretrained, ui, vae, vae_gan
-from ganviz import evaluation as E
+from ganviz import ui
+from ganviz.beyond import vae, vae_gan
+from ganviz.images import data, latent, pretrained
 from ganviz.plots import images as plots_images
 from ganviz.plots import vae as plots_vae
+from ganviz.scoring import classifier as C
+from ganviz.scoring import evaluation as E
 
 P = "vae"
 TABLE = pretrained.MODELS_DIR / "vae_vs_gan.json"

@@ -3,8 +3,8 @@ import time
 
 import torch
 
-from ganviz.nets import MLPDiscriminator, MLPGenerator
-from ganviz.train import TrainConfig, Trainer, seed_all
+from ganviz.engine.nets import MLPDiscriminator, MLPGenerator
+from ganviz.engine.trainer import TrainConfig, Trainer, seed_all
 
 
 def gaussian_2d(n, gen):

@@ -32,7 +32,7 @@ def test_table_reports_the_worst_seed(bench):
 
 
 def test_every_remedy_preset_is_a_bench_method(bench):
-    from ganviz import playground
+    from ganviz.plane import playground
     for name, steps in playground.STEP_BUDGETS.items():
         method = bench.METHODS[f"preset:{name}"]
         assert method.steps == steps and method.config("grid-25") == \

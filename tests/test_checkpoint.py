@@ -1,4 +1,4 @@
-"""ganviz.checkpoint: exact round trips (folder, zip file, zip bytes) and validation of bad checkpoints."""
+"""ganviz.images.checkpoint: exact round trips (folder, zip file, zip bytes) and validation of bad checkpoints."""
 import io
 import json
 import zipfile
@@ -8,8 +8,8 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import load_file, save
 
-from ganviz import checkpoint
-from ganviz.convnets import ImageGANSpec, build_gan
+from ganviz.images import checkpoint
+from ganviz.images.convnets import ImageGANSpec, build_gan
 
 
 def trained_pair(spec):

@@ -10,9 +10,9 @@ import torch
 from PIL import Image
 
 import ganviz
-from ganviz import checkpoint
 from ganviz.__main__ import build_parser, main
-from ganviz.data import make_grid
+from ganviz.images import checkpoint
+from ganviz.images.data import make_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +113,7 @@ def test_train_init_from_a_checkpoint_with_a_decay(tmp_path, capsys):
 def test_train_with_a_mixture_prior_records_it(tmp_path):
     """--prior mixture: the run's G draws z from K seeded blobs (its fixed grid noise too) and the checkpoint
     records the prior, so the pages sample the same distribution."""
-    from ganviz import pretrained
+    from ganviz.images import pretrained
     out = tmp_path / "m"
     assert main(["train", "--data", "digits8x8", "--model", "dcgan", "--width", "8", "--batch", "8", "--steps", "2",
                  "--quiet", "--threads", "1", "--seed", "5", "--prior", "mixture", "--mixture-k", "3",

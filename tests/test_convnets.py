@@ -1,14 +1,14 @@
-"""ganviz.convnets: DCGAN-28 and MLP image nets (shapes, parameter counts, DCGAN guidelines and init),
+"""ganviz.images.convnets: DCGAN-28 and MLP image nets (shapes, parameter counts, DCGAN guidelines and init),
 class-conditional variants, training steps through the one Trainer, and the sample timeline."""
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from ganviz import convnets
-from ganviz.convnets import ImageGANSpec, build_gan, build_trainer
-from ganviz.data import ImageSet, make_grid
-from ganviz.train import TrainConfig
+from ganviz.engine.trainer import TrainConfig
+from ganviz.images import convnets
+from ganviz.images.convnets import ImageGANSpec, build_gan, build_trainer
+from ganviz.images.data import ImageSet, make_grid
 
 
 def tiny_images(n=64, classes=10) -> ImageSet:
@@ -179,8 +179,8 @@ def test_fast_dcgan_preset_learns_digits():
     """The page's default preset, headless: after 1,200 steps (≈ 45 CPU-s) the shipped MNIST classifier
     recognises the samples (classifier-IS ≥ 7.5, measured 8.7; noise or blobs score 2–4) and every digit is
     drawn when asked for (≥ 7 % of the samples each)."""
-    from ganviz import classifier, metrics
-    from ganviz.data import load_images
+    from ganviz.images.data import load_images
+    from ganviz.scoring import classifier, metrics
     try:
         clf = classifier.load_classifier("mnist")
     except FileNotFoundError:
@@ -200,7 +200,7 @@ def test_fast_dcgan_preset_learns_digits():
 
 
 def test_live_image_run_tracks_is_and_fid_with_the_shipped_classifier():
-    from ganviz import classifier, metrics
+    from ganviz.scoring import classifier, metrics
     clf = classifier.load_classifier("mnist")
     tracker = metrics.make_tracker(clf, classifier.load_reference("mnist", "test"), n=50)
     run = convnets.live_image_run(tiny_images(), ImageGANSpec(width=8, z_dim=8), TrainConfig(batch_size=16),
@@ -255,7 +255,7 @@ def test_acgan_losses_add_the_weighted_cross_entropy():
     — each recomputed independently from the same draws of the run's generator."""
     import torch.nn.functional as F
 
-    from ganviz import losses
+    from ganviz.engine import losses
     lam = 0.7
     t, x, y = _acgan_trainer(lam)
     g = torch.Generator().set_state(t.rng.get_state())
@@ -306,7 +306,7 @@ def test_warm_start_of_an_acgan_from_a_plain_conditional_run():
     assert torch.equal(t.D.out.weight, plain.D.out.weight) and torch.equal(t.D.aux.weight, head)
     with pytest.raises(ValueError, match="warm-start discriminator does not match"):
         t.warm_start(plain.G, convnets.DCGANDiscriminator(width=8, num_classes=10, depth=1))
-    from ganviz.train import Trainer
+    from ganviz.engine.trainer import Trainer
     unlabelled = Trainer(plain.G, t.D, lambda n, g: torch.zeros(n, 1, 28, 28), TrainConfig(batch_size=8), z_dim=100)
     with pytest.raises(ValueError, match="labels"):
         unlabelled.step()
@@ -317,7 +317,7 @@ def test_catgan_term_is_minus_log_inception_score_of_the_batch():
     checked against scipy; −log K for sure, balanced predictions, 0 when every picture gets the same p."""
     from scipy.stats import entropy
 
-    from ganviz.train import generator_class_term
+    from ganviz.engine.trainer import generator_class_term
     logits = torch.randn(64, 10, generator=torch.Generator().manual_seed(0)) * 3
     p = torch.softmax(logits.double(), 1).numpy()
     is_batch = np.exp(np.mean([entropy(row, p.mean(0)) for row in p]))
@@ -332,7 +332,7 @@ def test_catgan_term_is_minus_log_inception_score_of_the_batch():
 def test_unconditional_g_with_the_classifier_trains_on_labels_it_never_sees():
     """Unconditional aux classifier: D's head learns the real labels while G and D take no y; the recorded G term
     equals the CatGAN terms recomputed from the same draws."""
-    from ganviz.train import generator_class_term
+    from ganviz.engine.trainer import generator_class_term
     t, x, y = _acgan_trainer(1.0, conditional=False)
     assert t.G.num_classes == 0 and t.D.embed is None
     t.d_step()

@@ -1,4 +1,5 @@
-"""ganviz.cyclegan: the Trainer's CycleGAN losses against the paper's objective written out here (Zhu et al. 2017,
+"""ganviz.beyond.cyclegan: the Trainer's CycleGAN losses against the paper's objective written out here (Zhu et al.
+2017,
 Eq. 1–3 with least squares), the mode-map metrics against brute force, and the with/without-cycle contrast."""
 import copy
 from dataclasses import replace
@@ -7,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz import cyclegan as cg
-from ganviz import toy
+from ganviz.beyond import cyclegan as cg
+from ganviz.engine.trainer import TrainConfig, Trainer, seed_all
+from ganviz.plane import toy
 from ganviz.plots import cyclegan as plots
-from ganviz.train import TrainConfig, Trainer, seed_all
 from tests.helpers import toy_trainer, validated
 
 N = 64

@@ -1,11 +1,11 @@
-"""ganviz.latent against closed forms: slerp endpoints and norms (White 2016), walks, Radford §6.3 arithmetic."""
+"""ganviz.images.latent against closed forms: slerp endpoints and norms (White 2016), walks, Radford §6.3 arithmetic."""
 import math
 
 import pytest
 import scipy.stats
 import torch
 
-from ganviz import latent
+from ganviz.images import latent
 
 
 def test_slerp_endpoints_are_exact_and_lerp_is_the_straight_line():
@@ -115,7 +115,7 @@ def test_latent_figures_carry_the_values_they_are_given():
 
 
 def test_prior_norm_is_the_chi_mean_for_gaussians_and_a_seeded_mean_for_mixtures():
-    from ganviz.train import LatentPrior
+    from ganviz.engine.trainer import LatentPrior
     assert latent.prior_norm(100) == latent.expected_norm(100)
     assert latent.prior_norm(100, None, midpoint=True) == pytest.approx(latent.expected_norm(100) / 2 ** 0.5)
     prior = LatentPrior("mixture", 100, components=50, sd=0.5, seed=0)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz import live
-from ganviz.live import Busy, LiveRun, RunSlot
+from ganviz.engine import live
+from ganviz.engine.live import Busy, LiveRun, RunSlot
 from tests.helpers import toy_trainer, wait_for
 
 

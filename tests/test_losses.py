@@ -4,8 +4,8 @@ import math
 import pytest
 import torch
 
-from ganviz import losses
-from ganviz.nets import mlp
+from ganviz.engine import losses
+from ganviz.engine.nets import mlp
 
 A = torch.tensor([-6.0, -2.0, -0.5, 0.0, 0.7, 3.0], dtype=torch.float64)
 B = torch.tensor([-1.0, 0.2, 2.5, -4.0], dtype=torch.float64)

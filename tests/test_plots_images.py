@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganviz.monitor import Event
+from ganviz.engine.monitor import Event
 from ganviz.plots import images as plots_images
 from tests.helpers import validated
 

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz import losses
-from ganviz.history import History, Series
-from ganviz.nets import MLPGenerator
-from ganviz.train import Diverged, TrainConfig, Trainer, pack, resolve_device, seed_all
+from ganviz.engine import losses
+from ganviz.engine.history import History, Series
+from ganviz.engine.nets import MLPGenerator
+from ganviz.engine.trainer import Diverged, TrainConfig, Trainer, pack, resolve_device, seed_all
 from tests.helpers import gaussian_2d, toy_trainer
 
 
@@ -215,7 +215,7 @@ def test_conditional_fakes_take_the_real_batch_labels():
 
 
 def test_cpu_threads_policy(monkeypatch):
-    from ganviz import train
+    from ganviz.engine import trainer as train
     monkeypatch.setattr(train.os, "cpu_count", lambda: 4)
     monkeypatch.setattr(train.os, "getloadavg", lambda: (0.5, 0.5, 0.5))
     assert train.cpu_threads_for(50_000) == 1 and train.cpu_threads_for(900_000) == 4
@@ -256,7 +256,7 @@ def test_no_ema_by_default_and_bad_decays_rejected():
 
 def test_linear_lr_decay_schedule():
     """Both lrs × 1 until decay_start, then linearly to LR_FLOOR over decay_steps (the bench's best config)."""
-    from ganviz.train import LR_FLOOR
+    from ganviz.engine.trainer import LR_FLOOR
     c = TrainConfig(lr_g=1e-3, lr_d=2e-3, decay_start=10, decay_steps=20)
     assert [c.lr_factor(s) for s in (1, 10, 11, 20, 29, 30, 100)] == pytest.approx(
         [1, 1, 0.95, 0.5, 0.05, LR_FLOOR, LR_FLOOR])
@@ -297,7 +297,7 @@ def test_latent_priors_sample_what_they_say():
     the mixture draws μ_k + s·ε with k uniform over K fixed, seeded centres."""
     from scipy import stats
 
-    from ganviz.train import LatentPrior
+    from ganviz.engine.trainer import LatentPrior
     g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
     assert torch.equal(LatentPrior("normal", 4).sample(10, g1), torch.randn(10, 4, generator=g2))
     assert torch.equal(LatentPrior("uniform", 4).sample(10, g1), torch.rand(10, 4, generator=g2) * 2 - 1)

@@ -22,7 +22,7 @@ def test_fmt_never_shows_negative_zero():
 
 def test_model_description_names_the_prior_and_the_auxiliary_classifier():
     """The pretrained page's one-line description says how the model was trained, not only on what."""
-    from ganviz import pretrained
+    from ganviz.images import pretrained
     from ganviz.ui.latent import describe
     model = {"z_dim": 8, "num_classes": 0, "prior": "mixture", "mixture_k": 5, "mixture_sd": 0.5, "aux_classes": 10}
     config = {"model": model, "data": {"name": "mnist", "n": 10_000}, "step": 4000, "train": {"loss": "hinge"}}

@@ -1,4 +1,5 @@
-"""The VAE (ganviz.vae) and the VAE-vs-GAN measures (ganviz.vae_gan) against closed forms and brute force."""
+"""The VAE (ganviz.beyond.vae) and the VAE-vs-GAN measures (ganviz.beyond.vae_gan) against closed forms and brute
+force."""
 from __future__ import annotations
 
 import itertools
@@ -12,8 +13,10 @@ from safetensors import safe_open
 from scipy import ndimage, stats
 from scipy.special import expit, xlogy
 
-from ganviz import data, metrics, pretrained, vae, vae_gan
+from ganviz.beyond import vae, vae_gan
+from ganviz.images import data, pretrained
 from ganviz.plots import vae as plots_vae
+from ganviz.scoring import metrics
 from tests.helpers import validated
 
 SHIPPED = ("mnist", "fashion-mnist")
@@ -315,7 +318,7 @@ def test_shipped_vae_reproduces_its_recorded_elbo_on_a_subset(dataset):
 @pytest.mark.parametrize("dataset", SHIPPED)
 def test_table_figures_reproduce_on_a_subset(dataset):
     """The first 1,000 of the table's 10,000 seed-0 VAE samples (same draws) give its sharpness and IS."""
-    from ganviz import classifier as C
+    from ganviz.scoring import classifier as C
     result = json.loads((pretrained.MODELS_DIR / "vae_vs_gan.json").read_text())[dataset]
     model, _ = vae.load_vae(vae.vae_path(dataset))
     z_small = pretrained.sample_z(1000, model.spec.z_dim, result["seed"])

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from ganviz import dirac, ui
+from ganviz import ui
+from ganviz.beyond import dirac
 from tests.apptest import metric_values, open_page
 
 PAGE = "pages/dirac.py"

@@ -1,7 +1,7 @@
-"""AppTest of pages/jsd.py: the shown numbers match ganviz.theory and move with the sliders."""
+"""AppTest of pages/jsd.py: the shown numbers match ganviz.onedim.theory and move with the sliders."""
 import numpy as np
 
-from ganviz import theory as T
+from ganviz.onedim import theory as T
 from tests.apptest import metric_values, open_page
 
 X = T.make_grid(-16.0, 16.0, 3201)

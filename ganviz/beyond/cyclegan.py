@@ -24,8 +24,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ganviz import nets, toy
-from ganviz.train import TrainConfig, Trainer, seed_all
+from ganviz.engine import nets
+from ganviz.engine.trainer import TrainConfig, Trainer, seed_all
+from ganviz.plane import toy
 
 ADVERSARIAL_SCALE = 0.25  # the Trainer's LSGAN G loss over both sides = ¼ × the paper's sum (see module doc)
 

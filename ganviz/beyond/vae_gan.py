@@ -1,6 +1,6 @@
 """VAE vs GAN, measured: each row of the classic comparison table as a number.
 
-- Image quality: IS, FID, precision/recall in the shipped classifier's feature space (:mod:`ganviz.metrics`),
+- Image quality: IS, FID, precision/recall in the shipped classifier's feature space (:mod:`ganviz.scoring.metrics`),
   and sharpness = the mean over images of the variance of the discrete Laplacian ∇²x = x(i−1,j) + x(i+1,j) +
   x(i,j−1) + x(i,j+1) − 4x(i,j) on intensities in [0, 1] (edges repeated, as scipy.ndimage.laplace's default
   'reflect'); the variance-of-Laplacian focus measure of Pech-Pacheco et al. 2000. Blur lowers it.
@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from scipy.stats import kendalltau
 
-from ganviz import metrics
+from ganviz.scoring import metrics
 
 __all__ = ["unit_images", "laplacian_variance", "nearest_distances", "trend", "score_set", "copy_threshold",
            "ROWS", "table_rows"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ganviz.history import History
+from ganviz.engine.history import History
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
-"""``python -m ganviz train-vae``: train the convolutional VAE of :mod:`ganviz.vae` headless and save it.
+"""``python -m ganviz train-vae``: train the convolutional VAE of :mod:`ganviz.beyond.vae` headless and save it.
 
     python -m ganviz train-vae --data mnist --data-dir .device/data/gan --steps 4000 --out models/vae_mnist
 
 Writes ``OUT.safetensors`` + ``OUT.json`` (the config, the data used, the exact command, wall time and the
-ELBO terms' history as chunk means), the same files ``ganviz.vae.load_vae`` reads.
+ELBO terms' history as chunk means), the same files ``ganviz.beyond.vae.load_vae`` reads.
 """
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def register(sub) -> None:
 def cmd_train_vae(args) -> int:
     import torch
 
-    from ganviz import data, vae
+    from ganviz.beyond import vae
+    from ganviz.images import data
 
     if args.steps < 1:
         raise ValueError("--steps must be at least 1.")

@@ -1,7 +1,7 @@
 """The saturation experiment (Goodfellow et al. 2014, §3): a 1-D GAN started from a confident D, trained with
-each G loss from the same state, and the G-loss curves of :mod:`ganviz.losses` with their autograd slopes.
+each G loss from the same state, and the G-loss curves of :mod:`ganviz.engine.losses` with their autograd slopes.
 log(1 − D(G(z))) saturates where D rejects the fakes; −log D(G(z)) does not. Runs on the one Trainer via
-:func:`ganviz.theory_live.make_gan_trainer`."""
+:func:`ganviz.onedim.theory_live.make_gan_trainer`."""
 from __future__ import annotations
 
 import copy
@@ -12,9 +12,18 @@ import numpy as np
 import torch
 from scipy import special
 
-from ganviz import losses, theory
-from ganviz.theory_live import N_GRID, GANSetup, make_gan_trainer, normalised, p_g_on_grid, single_threaded, w1_to_data
-from ganviz.train import Diverged
+from ganviz.engine import losses
+from ganviz.engine.trainer import Diverged
+from ganviz.onedim import theory
+from ganviz.onedim.theory_live import (
+    N_GRID,
+    GANSetup,
+    make_gan_trainer,
+    normalised,
+    p_g_on_grid,
+    single_threaded,
+    w1_to_data,
+)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -124,7 +133,7 @@ class LossCurves:
     a: np.ndarray            # D's logit on a fake
     d: np.ndarray            # D(G(z)) = σ(a)
     loss: dict               # name -> G loss at each a
-    grad: dict               # name -> d loss / d a (autograd, ganviz.losses.g_loss_curve)
+    grad: dict               # name -> d loss / d a (autograd, ganviz.engine.losses.g_loss_curve)
 
 
 def g_loss_curves(names=("minimax", "nonsaturating", "lsgan", "wgan"), a_lo: float = -10.0, a_hi: float = 10.0,

@@ -30,8 +30,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ganviz.history import History
-from ganviz.monitor import oscillation
+from ganviz.engine.history import History
+from ganviz.engine.monitor import oscillation
 
 LOSSES = {
     "minimax": "GAN (minimax), f(t) = −log(1 + e^(−t))",
@@ -217,7 +217,7 @@ def field_grid(cfg: DiracConfig, extent: float, n: int = 17) -> dict:
 
 
 def oscillation_detected(cfg: DiracConfig, traj: np.ndarray) -> bool:
-    """Whether the 2-D playground's oscillation detector (ganviz.monitor.oscillation, on the last 400 values of
+    """Whether the 2-D playground's oscillation detector (ganviz.engine.monitor.oscillation, on the last 400 values of
     D(G(z))) fires on this run's :func:`d_on_fake` series."""
     history = History(max(4, len(traj)))
     for t, value in enumerate(d_on_fake(cfg, traj)):

@@ -1,8 +1,9 @@
 """The one training loop of ganviz: Algorithm 1 of Goodfellow et al. 2014, with modern options.
 
 One iteration = ``k`` discriminator steps, then ``g_steps`` generator steps. Losses come from
-:mod:`ganviz.losses`; remedies: PacGAN packing (Lin et al. 2018) and an unrolled D (Metz et al. 2017). A generator
-with a ``cycle_loss`` (a pair of translators, :mod:`ganviz.cyclegan`) adds ``cycle_weight`` × that term to G's
+:mod:`ganviz.engine.losses`; remedies: PacGAN packing (Lin et al. 2018) and an unrolled D (Metz et al. 2017). A
+generator
+with a ``cycle_loss`` (a pair of translators, :mod:`ganviz.beyond.cyclegan`) adds ``cycle_weight`` × that term to G's
 loss (CycleGAN, Zhu et al. 2017).
 Every page, the CLI, the benchmarks and the tests drive this same :class:`Trainer`.
 """
@@ -20,9 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganviz import losses
-from ganviz.history import History
-from ganviz.monitor import Event, Monitor
+from ganviz.engine import losses
+from ganviz.engine.history import History
+from ganviz.engine.monitor import Event, Monitor
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 _OPTIMIZER_NAMES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
@@ -279,7 +280,8 @@ class Trainer:
 
     def _check_cycle(self, config: TrainConfig) -> None:
         if config.cycle_weight > 0 and not self.cycle_consistent:
-            raise ValueError("A cycle-consistency weight needs a generator pair with a cycle loss (ganviz.cyclegan).")
+            raise ValueError("A cycle-consistency weight needs a generator pair with a cycle loss "
+                             "(ganviz.beyond.cyclegan).")
 
     def _set_lrs(self, factor: float) -> None:
         self._lr_factor = factor

@@ -1,6 +1,6 @@
 """GAN evaluation metrics: IS, FID, KID, precision/recall, class histogram, FID-infinity.
 
-All metrics take *features* and *class probabilities* of a classifier (see ganviz.classifier), never images:
+All metrics take *features* and *class probabilities* of a classifier (see ganviz.scoring.classifier), never images:
 there are no Inception weights offline, so ganviz measures in the feature space of small classifiers it trains
 itself (the approach of TF-GAN's ``mnist_score`` / ``mnist_frechet_distance``). Values are therefore
 comparable within ganviz only, not with papers' Inception-space numbers.
@@ -355,7 +355,7 @@ class MetricTracker:
         z_dim = int(trainer.fixed_z.shape[1])
         if self._z is None or self._z.shape[1] != z_dim:
             g = torch.Generator().manual_seed(self.seed)
-            latent = getattr(trainer, "latent", None)  # the Trainer's prior (ganviz.train.LatentPrior)
+            latent = getattr(trainer, "latent", None)  # the Trainer's prior (ganviz.engine.trainer.LatentPrior)
             self._z = latent.sample(self.n, g) if latent is not None else torch.randn(self.n, z_dim, generator=g)
         return self._z
 

@@ -1,11 +1,11 @@
-"""Live 1-D experiments of the theory pages, all run by the one :class:`ganviz.train.Trainer`.
+"""Live 1-D experiments of the theory pages, all run by the one :class:`ganviz.engine.trainer.Trainer`.
 
 * :class:`DStarExperiment` — D alone trained against a fixed pair (p_data, p_g), compared with the exact
   D*(x) = p_data/(p_data + p_g) (Goodfellow et al. 2014, Prop. 1) and V(G, D) with its maximum V(G, D*).
 * :func:`figure1_experiment` — Goodfellow et al. 2014, Fig. 1 (a)–(d) replayed by an alternating 1-D GAN.
-(The saturation experiment, which reuses these pieces, is in :mod:`ganviz.saturation`.)
+(The saturation experiment, which reuses these pieces, is in :mod:`ganviz.onedim.saturation`.)
 
-Exact quantities (densities, D*, V, W1) come from :mod:`ganviz.theory` on a grid; p_g of an MLP G is its
+Exact quantities (densities, D*, V, W1) come from :mod:`ganviz.onedim.theory` on a grid; p_g of an MLP G is its
 pushforward density G#p_z (change of variables over all preimages), not a histogram.
 """
 from __future__ import annotations
@@ -22,10 +22,10 @@ import torch
 from scipy import special
 from torch import nn
 
-from ganviz import theory
-from ganviz.live import LiveRun
-from ganviz.nets import MLPDiscriminator, MLPGenerator
-from ganviz.train import Diverged, TrainConfig, Trainer, seed_all
+from ganviz.engine.live import LiveRun
+from ganviz.engine.nets import MLPDiscriminator, MLPGenerator
+from ganviz.engine.trainer import Diverged, TrainConfig, Trainer, seed_all
+from ganviz.onedim import theory
 
 #: D is clipped to [EPS, 1 − EPS] before log D, log(1 − D) are integrated: a confident float D rounds to
 #: exactly 0 or 1 where the other density is still a (tiny) positive number, which would give −inf.

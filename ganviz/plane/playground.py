@@ -1,8 +1,8 @@
 """The 2-D playground's core: its settings, presets, trainer builder and what it draws.
 
-Pages read widgets into a :class:`PlaygroundConfig`, build a :class:`~ganviz.train.Trainer` with
+Pages read widgets into a :class:`PlaygroundConfig`, build a :class:`~ganviz.engine.trainer.Trainer` with
 :func:`build_trainer` (the one training loop), and draw the dicts that :class:`PlaygroundView` computes in
-LiveRun's worker thread. :class:`ModeMetricFn` records the mode metrics of ganviz.toy in the history.
+LiveRun's worker thread. :class:`ModeMetricFn` records the mode metrics of ganviz.plane.toy in the history.
 """
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from ganviz import losses, nets
-from ganviz.toy import DATASETS, Toy2D, diversity, mode_metrics
-from ganviz.train import LATENT_PRIORS, MIXTURE_COMPONENTS, LatentPrior, TrainConfig, Trainer, pack, seed_all
+from ganviz.engine import losses, nets
+from ganviz.engine.trainer import LATENT_PRIORS, MIXTURE_COMPONENTS, LatentPrior, TrainConfig, Trainer, pack, seed_all
+from ganviz.plane.toy import DATASETS, Toy2D, diversity, mode_metrics
 
 REMEDIES = {
     "none": "None",
@@ -174,7 +174,7 @@ def d_on_plane(trainer, extent: tuple[float, float], n: int = 64) -> tuple[np.nd
 def g_loss_gradient(trainer, x: torch.Tensor) -> torch.Tensor:
     """∂ℓ_G(D(x_i))/∂x_i at each fake point, by autograd, for the trainer's selected G loss.
 
-    ℓ_G is ganviz.losses.g_loss_elementwise (e.g. −log σ(a) for non-saturating, log(1 − σ(a)) for the
+    ℓ_G is ganviz.engine.losses.g_loss_elementwise (e.g. −log σ(a) for non-saturating, log(1 − σ(a)) for the
     saturating minimax loss), so the arrows differ by loss — unlike GAN Lab, which draws ∇D for all.
     G moves its points along −∂ℓ_G/∂x. With packing m, a pack of m consecutive points shares one D output;
     a trailing remainder of fewer than m points gets zero gradient.

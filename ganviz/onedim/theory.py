@@ -1,6 +1,6 @@
 """1-D theory of GANs on a grid: the pushforward of p_z through G, D*, V(G, D), KL, JSD, W1, Prop. 2.
 
-The target densities live in ganviz.densities and are re-exported here (theory.Gaussian, theory.KDE, ...).
+The target densities live in ganviz.onedim.densities and are re-exported here (theory.Gaussian, theory.KDE, ...).
 
 Everything is numpy/scipy and vectorised over grids of >= 2,000 points; only sampling returns torch tensors.
 Densities handed to the divergences are renormalised on the grid (trapezoid rule, so that ∫p = ∫q = 1 there);
@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from scipy import optimize, special, stats
 
-from ganviz.densities import (  # noqa: F401  (re-exported: pages and other modules use ganviz.theory.<name>)
+from ganviz.onedim.densities import (  # noqa: F401  (re-exported: pages and other modules use ganviz.onedim.theory.<name>)
     KDE,
     SIGMA_MIN,
     Affine,

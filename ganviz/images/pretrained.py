@@ -3,7 +3,7 @@
 Shipped GANs are pairs ``models/<name>.safetensors`` + ``models/<name>.json`` (a ganviz checkpoint config with
 ``"kind": "gan"``; see models/MODEL_CARD.md). Runs of ``python -m ganviz train`` are folders with
 ``model.safetensors`` + ``config.json``; the training page downloads the same as a .zip. All of them load through
-:mod:`ganviz.checkpoint` (safetensors only, validated; ValueError with one clear sentence otherwise).
+:mod:`ganviz.images.checkpoint` (safetensors only, validated; ValueError with one clear sentence otherwise).
 
 Sampling is done with BatchNorm in eval mode (running statistics), so a single image or an interpolation frame
 does not depend on the rest of its batch (Radford et al. 2016).
@@ -20,17 +20,17 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ganviz import checkpoint
-from ganviz.convnets import ImageGANSpec
-from ganviz.data import CLASS_NAMES
+from ganviz.engine.trainer import LatentPrior
+from ganviz.images import checkpoint
+from ganviz.images.convnets import ImageGANSpec
+from ganviz.images.data import CLASS_NAMES
 from ganviz.safety import UploadError, quote, refusal
-from ganviz.train import LatentPrior
 
 __all__ = ["MODELS_DIR", "RUNS_DIR", "GANInfo", "list_models", "list_runs", "resolve_run", "load", "load_upload",
            "info_from_config",
            "sample_z", "latent_prior", "generate", "labels_for", "MAX_TRUNCATION"]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = ROOT / "models"
 RUNS_DIR = ROOT / "runs"
 MAX_TRUNCATION = 3.0   # ψ ≥ this counts as "no truncation" on the page's slider
@@ -71,7 +71,7 @@ def info_from_config(config: dict, name: str, source: str, path: str = "") -> GA
 
 def latent_prior(config: dict) -> LatentPrior | None:
     """The noise prior a checkpoint's G was trained on: None for N(0, I) (every checkpoint before the mixture
-    prior), else its :class:`ganviz.train.LatentPrior` (same centres: they come from the recorded seed)."""
+    prior), else its :class:`ganviz.engine.trainer.LatentPrior` (same centres: they come from the recorded seed)."""
     model = config.get("model") or {}
     if model.get("prior", "normal") == "normal":
         return None

@@ -11,9 +11,10 @@ with the expectation estimated by one reparameterised draw z = μ + σ·ε, ε ~
 minimises −ELBO = reconstruction + KL; with ``beta`` ≠ 1 the KL is weighted (β-VAE, Higgins et al. 2017) while
 the history still records both terms unweighted.
 
-The GAN :class:`ganviz.train.Trainer` plays two nets against each other (k D-steps, then G-steps) and cannot host
+The GAN :class:`ganviz.engine.trainer.Trainer` plays two nets against each other (k D-steps, then G-steps) and cannot
+host
 a single-objective step honestly; :class:`VAETrainer` is the VAE's own loop with the same interface that
-:class:`ganviz.live.LiveRun` and the CLI use: ``step()``, ``step_count``, ``history`` (both ELBO terms),
+:class:`ganviz.engine.live.LiveRun` and the CLI use: ``step()``, ``step_count``, ``history`` (both ELBO terms),
 ``events``, ``config``, ``cpu_threads``, ``update(**changes)``, a seeded CPU generator ``rng``.
 
 Checkpoints: ``<stem>.safetensors`` (tensors ``VAE.<name>``) + ``<stem>.json`` (``{"format": "ganviz-vae",
@@ -35,9 +36,9 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 from torch import nn
 
-from ganviz.checkpoint import MAX_CONFIG_BYTES, MAX_WEIGHTS_BYTES, _load_into, _read_capped
-from ganviz.history import History
-from ganviz.train import cpu_threads_for, resolve_device, seed_all
+from ganviz.engine.history import History
+from ganviz.engine.trainer import cpu_threads_for, resolve_device, seed_all
+from ganviz.images.checkpoint import MAX_CONFIG_BYTES, MAX_WEIGHTS_BYTES, _load_into, _read_capped
 
 __all__ = ["VAESpec", "VAEConfig", "ConvVAE", "VAETrainer", "gaussian_kl", "bernoulli_log_likelihood", "elbo_terms",
            "build_vae_trainer", "save_vae", "load_vae", "vae_path", "list_vaes", "decode_samples", "reconstruct",
@@ -46,7 +47,7 @@ __all__ = ["VAESpec", "VAEConfig", "ConvVAE", "VAETrainer", "gaussian_kl", "bern
 
 FORMAT, VERSION = "ganviz-vae", 1
 LIVE_FIELDS = ("lr", "beta", "batch_size")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = ROOT / "models"
 
 
@@ -155,7 +156,7 @@ def elbo_terms(vae: ConvVAE, x01: torch.Tensor, eps: torch.Tensor) -> tuple[torc
 
 
 def to_unit(x: torch.Tensor) -> torch.Tensor:
-    """Images in [−1, 1] (ganviz.data.to_tensor) → [0, 1], the VAE's pixel intensities."""
+    """Images in [−1, 1] (ganviz.images.data.to_tensor) → [0, 1], the VAE's pixel intensities."""
     return (x + 1.0) * 0.5
 
 
@@ -163,7 +164,7 @@ def to_unit(x: torch.Tensor) -> torch.Tensor:
 class VAETrainer:
     """Adam on −ELBO (reconstruction + β·KL), one minibatch per ``step()``; seeded like the GAN Trainer.
 
-    ``sample_real(n, gen)`` gives images in [−1, 1] (ganviz.data.real_sampler). The history records per step
+    ``sample_real(n, gen)`` gives images in [−1, 1] (ganviz.images.data.real_sampler). The history records per step
     ``recon`` (−E_q log p(x|z), nats/image), ``kl`` (nats/image), ``neg_elbo`` = recon + kl and ``grad_norm``.
     ``fixed_z`` (prior draws) and ``fixed_x`` (a fixed real batch) feed the live samples and reconstructions.
     """
@@ -205,7 +206,7 @@ class VAETrainer:
         recon, kl = recon.mean(), kl.mean()
         loss = recon + self.config.beta * kl
         if not torch.isfinite(loss):
-            from ganviz.train import Diverged
+            from ganviz.engine.trainer import Diverged
             raise Diverged(f"The VAE loss became {loss.item()} at step {self.step_count} (lr {self.config.lr:g}): "
                            "lower the learning rate and reset.")
         self.opt.zero_grad(set_to_none=True)
@@ -237,7 +238,7 @@ class VAETrainer:
 def build_vae_trainer(images: np.ndarray, spec: VAESpec, config: VAEConfig, fixed_n: int = 64) -> VAETrainer:
     """A fresh, seeded VAETrainer on uint8 images (N, 28, 28): weights from ``config.seed`` (same seed, same run).
     Module-level, so ``functools.partial(build_vae_trainer, images, spec, config)`` is a picklable factory."""
-    from ganviz.data import real_sampler
+    from ganviz.images.data import real_sampler
     seed_all(config.seed)
     vae = ConvVAE(spec)
     return VAETrainer(vae, real_sampler(images, resolve_device(config.device)), config, fixed_n)
@@ -372,15 +373,16 @@ def history_summary(history: dict, points: int = 400) -> dict:
 def live_view(trainer: VAETrainer) -> dict:
     """What the page draws of a live run: ``samples`` (decoder means on the fixed prior draws, 8×8 grid) and
     ``recon`` (two rows: 8 fixed real images above their reconstructions)."""
-    from ganviz.data import make_grid
+    from ganviz.images.data import make_grid
     x = trainer.fixed_x[:8]
     return {"samples": make_grid(trainer.generate()[:64], 8),
             "recon": make_grid(torch.cat([x, trainer.reconstruct(x)]), 8)}
 
 
 def live_vae_run(images: np.ndarray, spec: VAESpec, config: VAEConfig):
-    """A :class:`ganviz.live.LiveRun` of :func:`build_vae_trainer` (a picklable partial) with :func:`live_view`."""
+    """A :class:`ganviz.engine.live.LiveRun` of :func:`build_vae_trainer` (a picklable partial) with
+    :func:`live_view`."""
     from functools import partial
 
-    from ganviz.live import LiveRun
+    from ganviz.engine.live import LiveRun
     return LiveRun(partial(build_vae_trainer, np.asarray(images), spec, config), live_view)

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganviz import nets
+from ganviz.engine import nets
 
 __all__ = ["MODELS", "D_NORMS", "ImageGANSpec", "DCGANGenerator", "DCGANDiscriminator",
            "MLPImageGenerator", "MLPImageDiscriminator", "weights_init", "build_gan", "build_gan_meta", "spec_size",
@@ -43,7 +43,7 @@ class ImageGANSpec:
     plain DCGAN); num_classes: 0 = unconditional; d_norm: normalisation in D ("layer" suits WGAN-GP, whose
     penalty is per sample); spectral_norm on D's layers (Miyato et al. 2018); MLP hidden widths (the seeds' nets);
     prior: G's noise p_z, "normal" N(0, I) or "mixture" of ``mixture_k`` Gaussians N(μ_k, mixture_sd² I) with
-    centres μ_k ~ N(0, I) drawn from ``prior_seed`` (ganviz.train.LatentPrior; a disconnected latent);
+    centres μ_k ~ N(0, I) drawn from ``prior_seed`` (ganviz.engine.trainer.LatentPrior; a disconnected latent);
     aux_classes: > 0 gives a DCGAN's D an auxiliary classifier over that many classes of the data, trained on the
     real images' labels; G is trained to make the asked class (conditional: AC-GAN, Odena et al. 2017) or, when
     unconditional, pictures the classifier names surely and all classes equally often (CatGAN's generator terms,
@@ -94,8 +94,8 @@ class ImageGANSpec:
         return d
 
     def latent_prior(self):
-        """G's noise prior as a :class:`ganviz.train.LatentPrior`."""
-        from ganviz.train import LATENT_PRIORS, LatentPrior
+        """G's noise prior as a :class:`ganviz.engine.trainer.LatentPrior`."""
+        from ganviz.engine.trainer import LATENT_PRIORS, LatentPrior
         if self.prior not in LATENT_PRIORS or self.prior == "uniform":
             raise ValueError(f"Unknown image-GAN prior {self.prior!r}; choose normal or mixture.")
         if not 1 <= self.mixture_k <= 10_000:
@@ -307,13 +307,14 @@ def spec_size(spec: ImageGANSpec) -> int:
 
 
 def build_trainer(data, spec: ImageGANSpec, config, fixed_n: int = 64):
-    """The one :class:`ganviz.train.Trainer` for an image GAN on ``data`` (an :class:`ganviz.data.ImageSet`).
+    """The one :class:`ganviz.engine.trainer.Trainer` for an image GAN on ``data`` (an
+    :class:`ganviz.images.data.ImageSet`).
 
     The nets are built from ``spec`` with ``config.seed`` (same seed, same run); the images are preloaded
     once as one tensor on the trainer's device (no DataLoader). Conditional specs train on (x, y) pairs.
     """
-    from ganviz.data import real_sampler
-    from ganviz.train import Trainer, resolve_device
+    from ganviz.engine.trainer import Trainer, resolve_device
+    from ganviz.images.data import real_sampler
 
     classes = spec.num_classes or spec.aux_classes  # the labels a conditional G/D or D's classifier learns
     if classes and int(data.labels.max(initial=0)) >= classes:
@@ -340,7 +341,7 @@ class GridTimeline:
         self._frames: list[tuple[int, "object"]] = []
 
     def capture(self, trainer) -> dict:
-        from ganviz.data import make_grid
+        from ganviz.images.data import make_grid
         step = trainer.step_count
         if step % self.every == 0:
             grid = make_grid(trainer.generate()[: self.n], self.nrow)
@@ -389,17 +390,17 @@ class LiveImageRun:
         return trainer
 
     def view(self, trainer) -> dict:
-        from ganviz.data import make_grid
+        from ganviz.images.data import make_grid
         return {"grid": make_grid(trainer.generate(), self.nrow), "timeline": self.timeline.frames(),
                 "nrow": self.nrow}
 
 
 def live_image_run(data, spec: ImageGANSpec, config, timeline_every: int = 50, max_frames: int = 120,
                    quality=None, quality_every: int = 0, process: bool = True):
-    """A live run of :class:`LiveImageRun`: in a worker process (:class:`ganviz.worker.WorkerRun`) or, with
-    ``process=False``, a thread of this process (:class:`ganviz.live.LiveRun`)."""
-    from ganviz.live import LiveRun
-    from ganviz.worker import WorkerRun
+    """A live run of :class:`LiveImageRun`: in a worker process (:class:`ganviz.engine.worker.WorkerRun`) or, with
+    ``process=False``, a thread of this process (:class:`ganviz.engine.live.LiveRun`)."""
+    from ganviz.engine.live import LiveRun
+    from ganviz.engine.worker import WorkerRun
 
     recipe = LiveImageRun(data, spec, config, timeline_every, max_frames, quality, quality_every)
     return (WorkerRun if process else LiveRun)(recipe.make_trainer, recipe.view)
@@ -407,8 +408,8 @@ def live_image_run(data, spec: ImageGANSpec, config, timeline_every: int = 50, m
 
 def checkpoint_zip(trainer, config: dict) -> bytes:
     """A live run's checkpoint zip (G as sampled — its EMA if kept — and D) at the trainer's step; picklable for
-    :meth:`ganviz.worker.WorkerRun.with_trainer`."""
-    from ganviz import checkpoint
+    :meth:`ganviz.engine.worker.WorkerRun.with_trainer`."""
+    from ganviz.images import checkpoint
     return checkpoint.to_zip(trainer.sampling_G, trainer.D, {**config, "step": trainer.step_count})
 
 
@@ -416,7 +417,7 @@ def checkpoint_zip(trainer, config: dict) -> bytes:
 def sample_grid(G: nn.Module, config: dict, seed: int = 0, n: int = 64):
     """A uint8 grid of G(z) for z ~ G's prior (N(0, I) or its mixture) drawn from ``seed`` (labels 0..K−1
     repeating if conditional)."""
-    from ganviz.data import make_grid
+    from ganviz.images.data import make_grid
     spec = ImageGANSpec.from_dict(config["model"])
     k = spec.num_classes
     n = 100 if k else n

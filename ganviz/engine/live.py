@@ -17,8 +17,8 @@ from typing import Any, Callable
 import torch
 
 from ganviz import settings
-from ganviz.monitor import Event
-from ganviz.train import Diverged, Trainer
+from ganviz.engine.monitor import Event
+from ganviz.engine.trainer import Diverged, Trainer
 
 
 class Busy(RuntimeError):

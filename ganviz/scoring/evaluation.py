@@ -1,7 +1,7 @@
 """Evaluation plumbing shared by the CLI (``python -m ganviz eval``) and the "Evaluating GANs" page: sampling a
 generator for evaluation, building "degraded real" sets, scoring image sets against a shipped real reference with
-the metrics of :mod:`ganviz.metrics`, and FID against N with the FID∞ fit. Generators are listed and loaded by
-:mod:`ganviz.pretrained`.
+the metrics of :mod:`ganviz.scoring.metrics`, and FID against N with the FID∞ fit. Generators are listed and loaded by
+:mod:`ganviz.images.pretrained`.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ganviz import metrics, pretrained
-from ganviz.classifier import Classifier
+from ganviz.images import pretrained
+from ganviz.scoring import metrics
+from ganviz.scoring.classifier import Classifier
 
 MAX_EVAL_SAMPLES = 50_000
 
 
 # ------------------------------------------------------------------------------------------ generators
-# Listing and loading GANs (shipped pairs in models/, run folders, zips, uploads) is ganviz.pretrained's job.
+# Listing and loading GANs (shipped pairs in models/, run folders, zips, uploads) is ganviz.images.pretrained's job.
 
 def gan_dataset(config: dict) -> str | None:
     """The dataset a GAN checkpoint was trained on (its config's ``data.name``), if known."""
@@ -30,7 +31,7 @@ def gan_dataset(config: dict) -> str | None:
 def sample_generator(G: torch.nn.Module, config: dict, n: int, seed: int = 0, device: str | torch.device = "cpu",
                      batch_size: int = 1000, truncation: float | None = None) -> torch.Tensor:
     """n images G(z) in [−1, 1], (n, 1, 28, 28) on CPU, z ~ G's prior (N(0, I) or its mixture) from ``seed``
-    (ganviz.pretrained.sample_z; its N(0, 1) draws truncated to [−ψ, ψ] when ``truncation`` ψ is given);
+    (ganviz.images.pretrained.sample_z; its N(0, 1) draws truncated to [−ψ, ψ] when ``truncation`` ψ is given);
     a class-conditional G gets balanced labels 0, 1, …, C−1, 0, …. BatchNorm in eval mode. ValueError for a
     diverged G (NaN/inf pixels) or n outside 1..MAX_EVAL_SAMPLES."""
     if not 1 <= n <= MAX_EVAL_SAMPLES:

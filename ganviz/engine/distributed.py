@@ -3,7 +3,8 @@
     torchrun --nproc-per-node 4 -m ganviz train --recipe digits_fast --batch 256 --out runs/ddp
 
 torchrun sets RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT; :func:`setup` joins the group (NCCL on
-CUDA, gloo on CPUs), pins the process to GPU LOCAL_RANK, and :meth:`ganviz.train.Trainer.distribute` wraps the nets.
+CUDA, gloo on CPUs), pins the process to GPU LOCAL_RANK, and :meth:`ganviz.engine.trainer.Trainer.distribute` wraps
+the nets.
 """
 from __future__ import annotations
 

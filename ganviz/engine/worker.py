@@ -1,6 +1,6 @@
 """WorkerRun: a LiveRun whose Trainer steps in its own process, off the server's interpreter (and its GIL).
 
-Same controls and :class:`ganviz.live.Snapshot` as :class:`ganviz.live.LiveRun`. The run is built in the
+Same controls and :class:`ganviz.engine.live.Snapshot` as :class:`ganviz.engine.live.LiveRun`. The run is built in the
 server while idle (its step-0 view costs no process); the first start / step starts one worker process,
 which builds the same seeded Trainer from the same picklable ``make_trainer`` and owns it until the run is
 stopped or reset. Commands go to the worker through a pipe; the worker answers with snapshots, the latest
@@ -29,17 +29,18 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from ganviz import live
-from ganviz.live import Snapshot
-from ganviz.reattach import new_run_id
-from ganviz.train import LIVE_FIELDS, Diverged, Trainer
+from ganviz.engine import live
+from ganviz.engine.live import Snapshot
+from ganviz.engine.reattach import new_run_id
+from ganviz.engine.trainer import LIVE_FIELDS, Diverged, Trainer
 
 PUBLISH_SHARE = 0.05  # at most this share of the worker's time goes to building snapshots (views, copies)
 IDLE_POLL_S = 1.0
 
 
 # imported once by the forkserver, so that no worker pays for them (torch._dynamo: torch.optim's first use)
-PRELOAD = ["torch", "torch._dynamo", "ganviz.train", "ganviz.playground", "ganviz.theory_live", "ganviz.convnets"]
+PRELOAD = ["torch", "torch._dynamo", "ganviz.engine.trainer", "ganviz.plane.playground", "ganviz.onedim.theory_live",
+           "ganviz.images.convnets"]
 
 
 _WORKER_NAME = "ganviz-run-"
@@ -342,7 +343,7 @@ def stop_all() -> None:
 
 class WorkerRun:
     """A Trainer in a worker process: start / pause / resume / step(n) / step_d / step_g / update / stop / reset,
-    ``snapshot()`` and ``with_trainer(fn)`` — the interface of :class:`ganviz.live.LiveRun`.
+    ``snapshot()`` and ``with_trainer(fn)`` — the interface of :class:`ganviz.engine.live.LiveRun`.
 
     ``make_trainer`` and ``view`` must be picklable (module-level functions, or functools.partial of one over
     frozen configs); so must ``fn`` of ``with_trainer``. ``threads``: torch CPU threads of the worker.
@@ -355,7 +356,7 @@ class WorkerRun:
             raise ValueError("mode must be 'gan' or 'd'")
         self.spec = WorkerSpec(make_trainer, view, mode, publish_every_s, max_steps, threads)
         self.mode, self.max_steps = mode, max_steps
-        self.run_id = new_run_id()  # for the view's URL: a reload reattaches (ganviz.reattach)
+        self.run_id = new_run_id()  # for the view's URL: a reload reattaches (ganviz.engine.reattach)
         self._lock = threading.RLock()  # guards everything below; pages of one session call from several threads
         self._proc = None
         self._conn = None

@@ -55,7 +55,7 @@ def register(sub) -> None:
 def _setup(args):
     import torch
 
-    from ganviz.train import resolve_device
+    from ganviz.engine.trainer import resolve_device
     if args.threads:
         torch.set_num_threads(args.threads)
     return resolve_device(args.device)
@@ -66,7 +66,7 @@ def _print_progress(fraction: float, text: str) -> None:
 
 
 def cmd_train_classifier(args) -> int:
-    from ganviz import classifier as C
+    from ganviz.scoring import classifier as C
     device = _setup(args)
     t0 = time.perf_counter()
     data = C.classifier_data(args.data, args.source)
@@ -107,11 +107,11 @@ def cmd_train_classifier(args) -> int:
 def cmd_eval(args) -> int:
     import numpy as np
 
-    from ganviz import classifier as C
-    from ganviz import data as datasets
-    from ganviz import evaluation as E
-    from ganviz import metrics as M
-    from ganviz import pretrained
+    from ganviz.images import data as datasets
+    from ganviz.images import pretrained
+    from ganviz.scoring import classifier as C
+    from ganviz.scoring import evaluation as E
+    from ganviz.scoring import metrics as M
     device = _setup(args)
     if args.real:
         dataset = args.data or "mnist"

@@ -302,7 +302,7 @@ def sample_spread(samples) -> float:
 
 def diversity(fake, real) -> float:
     """Mean per-coordinate standard deviation of the fakes over that of the real data (1 ≈ same spread,
-    → 0 when G collapses); the ``diversity`` series the mode-collapse detector (ganviz.monitor) reads."""
+    → 0 when G collapses); the ``diversity`` series the mode-collapse detector (ganviz.engine.monitor) reads."""
     f = np.asarray(fake, dtype=np.float64).reshape(-1, 2)
     f = f[np.isfinite(f).all(axis=1)]
     r = np.asarray(real, dtype=np.float64).reshape(-1, 2)
