@@ -110,6 +110,18 @@ def load_zip(blob: bytes) -> tuple[nn.Module, nn.Module | None, dict]:
         raise refusal(e, "The checkpoint") from e
 
 
+def load_pair(config_raw: bytes, weights_raw: bytes) -> tuple[nn.Module, nn.Module | None, dict]:
+    """Like :func:`load`, for the bytes of a config.json and its model.safetensors (a shipped pair, an upload)."""
+    try:
+        if len(config_raw) > MAX_CONFIG_BYTES:
+            raise UploadError(f"{CONFIG} is larger than {MAX_CONFIG_BYTES >> 20} MB.")
+        if len(weights_raw) > MAX_WEIGHTS_BYTES:
+            raise UploadError(f"{WEIGHTS} is larger than {MAX_WEIGHTS_BYTES >> 20} MB.")
+        return _from_bytes(config_raw, weights_raw)
+    except Exception as e:  # noqa: BLE001 - one sentence, never a path or a traceback
+        raise refusal(e, "The checkpoint") from e
+
+
 def _load_zip(blob: bytes) -> tuple[nn.Module, nn.Module | None, dict]:
     if len(blob) > MAX_WEIGHTS_BYTES + MAX_CONFIG_BYTES:
         raise UploadError(f"The checkpoint is larger than {MAX_WEIGHTS_BYTES >> 20} MB.")

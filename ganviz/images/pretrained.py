@@ -10,10 +10,8 @@ does not depend on the rest of its batch (Radford et al. 2016).
 """
 from __future__ import annotations
 
-import io
 import json
 import math
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,14 +113,6 @@ def list_runs(runs_dir: str | Path | None = None, limit: int = 50) -> list[GANIn
     return found
 
 
-def _pair_zip(config_raw: bytes, weights_raw: bytes) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr(checkpoint.CONFIG, config_raw)
-        zf.writestr(checkpoint.WEIGHTS, weights_raw)
-    return buf.getvalue()
-
-
 def load(path: str | Path) -> tuple[nn.Module, dict]:
     """(G in eval mode, config) from a shipped stem (``models/dcgan_mnist``), a run folder or a checkpoint .zip."""
     G, _, config = load_with_discriminator(path)
@@ -142,7 +132,7 @@ def load_with_discriminator(path: str | Path) -> tuple[nn.Module, nn.Module | No
         for f, cap in ((cfg, checkpoint.MAX_CONFIG_BYTES), (weights, checkpoint.MAX_WEIGHTS_BYTES)):
             if f.stat().st_size > cap:
                 raise ValueError(f"{f.name} is larger than {cap >> 20} MB.")
-        G, D, config = checkpoint.load_zip(_pair_zip(cfg.read_bytes(), weights.read_bytes()))
+        G, D, config = checkpoint.load_pair(cfg.read_bytes(), weights.read_bytes())
     return G.eval(), None if D is None else D.eval(), config
 
 
@@ -202,7 +192,7 @@ def _load_upload(files: list[tuple[str, bytes]]) -> tuple[nn.Module, dict]:
     weights, config_raw = by_ext[".safetensors"][0], by_ext[".json"][0]
     if len(weights) > checkpoint.MAX_WEIGHTS_BYTES or len(config_raw) > checkpoint.MAX_CONFIG_BYTES:
         raise ValueError("The upload is larger than the checkpoint size limit.")
-    G, _, config = checkpoint.load_zip(_pair_zip(config_raw, weights))
+    G, _, config = checkpoint.load_pair(config_raw, weights)
     return G.eval(), config
 
 
