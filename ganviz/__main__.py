@@ -1,11 +1,11 @@
-"""Command line: ``python -m ganviz train | recipes | reproduce | download`` (+ ``ganviz/cli_*.py`` plug-ins).
+"""Command line: ``python -m ganviz train | recipes | reproduce | download`` (+ the ``ganviz/cli/`` plug-ins).
 
     python -m ganviz train --data mnist --model dcgan --steps 5000 --out runs/x
     python -m ganviz train --recipe digits_fast --loss wgan --out runs/y     # a named run, one field overridden
     python -m ganviz reproduce dcgan_mnist --runs runs                      # a shipped model, stage by stage
     python -m ganviz download fashion-mnist
 
-Plug-ins: every module ``ganviz/cli_<name>.py`` exposing ``register(subparsers)`` is imported and may add
+Plug-ins: every module of ``ganviz/cli/`` exposing ``register(subparsers)`` is imported and may add
 subcommands (each sets ``func=callable(args) -> int`` with ``set_defaults``). No streamlit needed here.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
-import ganviz
+from ganviz import cli
 
 
 def add_settings_flags(p: argparse.ArgumentParser) -> None:
@@ -296,14 +296,14 @@ def cmd_download(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser with the built-in subcommands and every ``ganviz/cli_*.py`` plug-in registered."""
+    """The parser with the built-in subcommands and every ``ganviz/cli/`` plug-in registered."""
     parser = argparse.ArgumentParser(prog="python -m ganviz", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_train(sub)
     _add_recipes(sub)
     _add_download(sub)
-    for mod in sorted(m.name for m in pkgutil.iter_modules(ganviz.__path__) if m.name.startswith("cli_")):
-        module = importlib.import_module(f"ganviz.{mod}")
+    for mod in sorted(m.name for m in pkgutil.iter_modules(cli.__path__)):
+        module = importlib.import_module(f"ganviz.cli.{mod}")
         if hasattr(module, "register"):
             module.register(sub)
     return parser

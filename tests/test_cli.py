@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-import ganviz
+from ganviz import cli
 from ganviz.__main__ import build_parser, main
 from ganviz.images import checkpoint
 from ganviz.images.data import make_grid
@@ -69,15 +69,15 @@ def test_download_offline_is_a_clear_error(tmp_path, capsys):
 
 
 def test_cli_plugins_register_subcommands(tmp_path, monkeypatch):
-    (tmp_path / "cli_hello.py").write_text(
+    (tmp_path / "hello.py").write_text(
         "def register(sub):\n"
         "    p = sub.add_parser('hello')\n"
         "    p.add_argument('--n', type=int, default=1)\n"
         "    p.set_defaults(func=lambda args: 40 + args.n)\n")
-    monkeypatch.setattr(ganviz, "__path__", [*ganviz.__path__, str(tmp_path)])
+    monkeypatch.setattr(cli, "__path__", [*cli.__path__, str(tmp_path)])
     assert "hello" in build_parser()._subparsers._group_actions[0].choices
     assert main(["hello", "--n", "2"]) == 42
-    sys.modules.pop("ganviz.cli_hello", None)
+    sys.modules.pop("ganviz.cli.hello", None)
 
 
 def test_cli_imports_without_streamlit():
