@@ -31,8 +31,17 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from ganviz import sitemap
-from tests.e2e.conftest import (CHROMIUM, focus_slider, keyed, read_step, start_server, stop_server,
-                                wait_label, wait_ready, wait_step)
+from tests.e2e.conftest import (
+    CHROMIUM,
+    focus_slider,
+    keyed,
+    read_step,
+    start_server,
+    stop_server,
+    wait_label,
+    wait_ready,
+    wait_step,
+)
 
 SLIDER_GOAL_MS, REFRESH_GOAL_MS, RATIO_GOAL = 300.0, 250.0, 0.9
 # page file -> key of its main slider (None: the first slider); theory pages only
@@ -149,7 +158,8 @@ def slider_latency(browser, server: str, page_file: str, key: str | None, sample
 
 def headless_steps_per_s(seconds: float, threads: int) -> float:
     import torch
-    from ganviz import playground, toy
+
+    from ganviz.plane import playground, toy
     torch.set_num_threads(threads)
     cfg = playground.PRESETS[playground.DEFAULT_PRESET][1]
     dataset = toy.DATASETS[cfg.dataset]()
@@ -284,7 +294,8 @@ def main(argv=None) -> list[dict]:
     if live:
         ok_r = live["refresh_median"] <= REFRESH_GOAL_MS
         ratio = live["inapp"] / live["headless"]
-        print(f"\nplayground live view rerun (the page's default redraw period): median {live['refresh_median']:.0f} ms, "
+        print(f"\nplayground live view rerun (the page's default redraw period): "
+              f"median {live['refresh_median']:.0f} ms, "
               f"p90 {live['refresh_p90']:.0f} ms over {live['refresh_n']} reruns "
               f"(goal median <= {REFRESH_GOAL_MS:.0f} ms)")
         print(f"playground training with Chromium attached: {live['inapp']:,.1f} steps/s in the app vs "

@@ -17,8 +17,8 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ganviz import compare, playground, toy  # noqa: E402
-from ganviz.worker import WorkerRun  # noqa: E402
+from ganviz.engine.worker import WorkerRun  # noqa: E402
+from ganviz.plane import compare, playground, toy  # noqa: E402
 
 
 def steps_per_s(run: WorkerRun, seconds: float) -> float:

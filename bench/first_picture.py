@@ -28,9 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
-from ganviz import cyclegan as cg  # noqa: E402
-from ganviz import dirac  # noqa: E402
-from ganviz.live import LiveRun  # noqa: E402
+from ganviz.beyond import cyclegan as cg  # noqa: E402
+from ganviz.beyond import dirac  # noqa: E402
+from ganviz.engine.live import LiveRun  # noqa: E402
 from ganviz.plots import dirac as dirac_plots  # noqa: E402
 
 GOAL_S = 30.0

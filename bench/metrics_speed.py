@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganviz import classifier as C
-from ganviz import data
-from ganviz import metrics as M
+from ganviz.images import data
+from ganviz.scoring import classifier as C
+from ganviz.scoring import metrics as M
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,7 +89,7 @@ def main() -> int:
     print(f"metrics_speed: {len(images):,} {what} vs {ref.name} ({len(ref.features):,} reference features, "
           f"d = {feats.shape[1]})")
     print(f"{'part':<28}{'1 thread: cpu s':>17}{f'{args.threads} threads: wall s':>20}{'share':>8}")
-    for (name, _, c1), (_, w, _) in zip(rows1, rows):
+    for (name, _, c1), (_, w, _) in zip(rows1, rows, strict=True):
         print(f"{name:<28}{c1:17.3f}{w:20.3f}{100 * w / wall:7.1f}%")
     print(f"{'total':<28}{cpu1:17.3f}{wall:20.3f}")
     print(f"reference k-NN radii (once per reference, not counted): {t_ref:.3f} s")

@@ -1,7 +1,8 @@
 """Mode-collapse benchmark on ring-8 and grid-25: the published 2-D protocol (Srivastava et al. 2017, VEEGAN).
 
-Each method trains with ganviz.train.Trainer (the one training loop; built by ganviz.playground.build_trainer),
-then 2,500 fresh samples are scored with ganviz.toy.mode_metrics: modes covered (≥ 1 sample within 3σ, the
+Each method trains with ganviz.engine.trainer.Trainer (the one training loop; built by
+ganviz.plane.playground.build_trainer),
+then 2,500 fresh samples are scored with ganviz.plane.toy.mode_metrics: modes covered (≥ 1 sample within 3σ, the
 published definition), modes with ≥ 1 % of the samples, % high quality (within 3σ) and reverse KL over modes.
 Mean ± sd over seeds, next to the published rows (VEEGAN, GDPP and PacGAN Tables 1).
 
@@ -26,12 +27,11 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-
 import numpy as np
 import torch
 
-from ganviz import toy
-from ganviz.playground import IN_APP_RATIO, PRESETS, STEP_BUDGETS, PlaygroundConfig, build_trainer
+from ganviz.plane import toy
+from ganviz.plane.playground import IN_APP_RATIO, PRESETS, STEP_BUDGETS, PlaygroundConfig, build_trainer
 
 N_EVAL = 2500
 PROTOCOL = PlaygroundConfig(z_dim=256, hidden_layers=2, width=128, activation="tanh", loss="nonsaturating",
@@ -86,7 +86,8 @@ METHODS = {
         "grid-25": PlaygroundConfig(z_dim=8, hidden_layers=3, width=128, activation="leaky_relu",
                                     loss="nonsaturating", lr_g=5e-4, lr_d=5e-4, beta1=0.5, batch_size=256)},
         steps=25_000, decay_from=0.6),
-    # … and a disconnected latent: z from a mixture of K = 50 Gaussians (ganviz.train.LatentPrior), so G need not
+    # … and a disconnected latent: z from a mixture of K = 50 Gaussians (ganviz.engine.trainer.LatentPrior), so G need
+    # not
     # spend mass on bridges between modes; one config for both datasets (the grid's nets above)
     "best": Method("ours: best config (mixture latent K = 50)", {
         "*": PlaygroundConfig(z_dim=8, prior="mixture", mixture_k=50, hidden_layers=3, width=128,
@@ -105,7 +106,7 @@ QUICK = ("gan", "wgan-gp", "pacgan4", "best")
 
 
 def _preset_methods() -> dict:
-    """One method per remedy preset of the playground (ganviz.playground.STEP_BUDGETS): the preset's own
+    """One method per remedy preset of the playground (ganviz.plane.playground.STEP_BUDGETS): the preset's own
     settings on each dataset, at its 30-second step budget."""
     return {f"preset:{name}": Method(f"preset “{name}”", {"*": PRESETS[name][1]}, steps=steps)
             for name, steps in STEP_BUDGETS.items()}

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import torch
 
-from ganviz import playground, toy
+from ganviz.engine.live import LiveRun
+from ganviz.plane import playground, toy
 from ganviz.plots import toy as plots_toy
-from ganviz.live import LiveRun
 
 GOAL_MB = 20.0
 

@@ -17,9 +17,9 @@ import time
 import torch
 import torch.nn.functional as F
 
-from ganviz.live import LiveRun
-from ganviz.nets import MLPDiscriminator, MLPGenerator
-from ganviz.train import Trainer, TrainConfig, seed_all
+from ganviz.engine.live import LiveRun
+from ganviz.engine.nets import MLPDiscriminator, MLPGenerator
+from ganviz.engine.trainer import TrainConfig, Trainer, seed_all
 
 BATCH, Z_DIM = 512, 256
 
@@ -118,13 +118,13 @@ def main() -> None:
         ref.append(reference_loop(args.seconds))
         ours.append(headless(args.seconds))
         live.append(live_with_reader(args.seconds))
-    r, o, l = (statistics.median(x) for x in (ref, ours, live))
+    r, o, lv = (statistics.median(x) for x in (ref, ours, live))
     print(f"{'runner':<34}{'steps/s (median of ' + str(args.rounds) + ')':>26}")
     print(f"{'plain reference loop':<34}{r:>26,.0f}")
     print(f"{'Trainer, headless':<34}{o:>26,.0f}")
-    print(f"{'LiveRun + reader every 0.5 s':<34}{l:>26,.0f}")
+    print(f"{'LiveRun + reader every 0.5 s':<34}{lv:>26,.0f}")
     print(f"ratio Trainer / reference loop   = {o / r:.2f}  (goal >= 1.0)")
-    print(f"ratio LiveRun+reader / headless  = {l / o:.2f}  (goal >= 0.9)")
+    print(f"ratio LiveRun+reader / headless  = {lv / o:.2f}  (goal >= 0.9)")
 
 
 if __name__ == "__main__":

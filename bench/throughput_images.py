@@ -3,7 +3,7 @@
     python bench/throughput_images.py                       # CPU, MLP and DCGAN
     python bench/throughput_images.py --device cuda --amp --compile --batch 128
 
-1. Trainer / reference: images per second (iterations × batch) of ``ganviz.train.Trainer`` against a plain
+1. Trainer / reference: images per second (iterations × batch) of ``ganviz.engine.trainer.Trainer`` against a plain
    loop written like pytorch/examples ``dcgan/main.py`` (BCEWithLogits, Adam(2e-4, β=(0.5, 0.999)), the fake
    of the D step reused by the G step, D(x), D(G(z)) read back every iteration) with the same nets, data
    tensor and batch. Target ≥ 1.0 on CPU.
@@ -31,10 +31,11 @@ from contextlib import nullcontext
 import torch
 import torch.nn.functional as F
 
-from ganviz import convnets, data, recipes
-from ganviz.live import LiveRun
-from ganviz.train import TrainConfig, resolve_device
-from ganviz.worker import WorkerRun
+from ganviz import recipes
+from ganviz.engine.live import LiveRun
+from ganviz.engine.trainer import TrainConfig, resolve_device
+from ganviz.engine.worker import WorkerRun
+from ganviz.images import convnets, data
 
 SPECS = {m: recipes.build(recipes.resolve(model=m, width=64), 0)[0] for m in ("mlp", "dcgan")}  # ganviz.recipes
 
@@ -155,7 +156,7 @@ def live_vs_headless(name, images, config, seconds: float, rounds: int, threads:
         # UI-like reader: the page's fragment asks for a snapshot (history + fixed-noise grid) every 0.5 s
         stop = threading.Event()
 
-        def reader():
+        def reader(stop=stop):
             while not stop.wait(0.5):
                 snap = run.snapshot()
                 _ = (snap.history, snap.view)
@@ -246,7 +247,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     images = data.load_images("mnist")
     device = resolve_device(args.device)
-    print(f"device {device} ({torch.cuda.get_device_name(0) if device.type == 'cuda' else f'{torch.get_num_threads()} threads'})"
+    where = torch.cuda.get_device_name(0) if device.type == 'cuda' else f'{torch.get_num_threads()} threads'
+    print(f"device {device} ({where})"
           f", batch {args.batch}, amp {args.amp}, compile {args.compile}, data: {images.source}")
     for name in args.models:
         config = recipes.build(recipes.resolve(model=name, batch_size=args.batch, device=args.device, amp=args.amp,

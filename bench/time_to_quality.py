@@ -1,7 +1,7 @@
 """Time to quality of the "Train on images" presets on this machine's CPU.
 
 Trains a preset as the page does (a live run: the one Trainer in its worker process, CPU threads chosen by
-ganviz.train.cpu_threads_for) for ``--seconds`` of wall time, and every ``--every`` seconds pauses to score
+ganviz.engine.trainer.cpu_threads_for) for ``--seconds`` of wall time, and every ``--every`` seconds pauses to score
 2,000 samples with the shipped MNIST classifier (scoring time is not counted). Prints the first wall time at
 which classifier-IS ≥ ``--target`` and the ratio to the 180 s budget (issue: IS ≥ 7 within 3 minutes).
 
@@ -18,7 +18,9 @@ import operator
 import time
 from dataclasses import replace
 
-from ganviz import classifier, convnets, data, metrics, recipes
+from ganviz import recipes
+from ganviz.images import convnets, data
+from ganviz.scoring import classifier, metrics
 
 RECIPE = {"conditional": "digits_fast", "unconditional": "digits_unconditional", "sharpened": "digits_sharpened"}
 

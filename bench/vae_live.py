@@ -1,7 +1,7 @@
 """The page's live VAE on this machine's CPU: LiveRun steps/s vs the same trainer stepped headless, and the time to
 the first useful picture.
 
-Headless: ``VAETrainer.step()`` in a plain loop for ``--seconds``. Live: the page's run (ganviz.vae.live_vae_run,
+Headless: ``VAETrainer.step()`` in a plain loop for ``--seconds``. Live: the page's run (ganviz.beyond.vae.live_vae_run,
 a LiveRun worker thread, its view built every 0.2 s as the page asks for it) played for ``--seconds`` while this
 thread reads a snapshot every 0.5 s (as the page's fragment does). Time to first useful picture: from Play until
 the shipped MNIST classifier's Inception Score of the run's 256 decoder means on fixed prior draws reaches
@@ -18,7 +18,9 @@ import time
 
 import torch
 
-from ganviz import classifier, data, metrics, vae
+from ganviz.beyond import vae
+from ganviz.images import data
+from ganviz.scoring import classifier, metrics
 
 
 def main() -> None:

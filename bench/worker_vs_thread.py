@@ -20,10 +20,11 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ganviz import playground, theory, toy  # noqa: E402
-from ganviz import theory_live as tl  # noqa: E402
-from ganviz.live import LiveRun  # noqa: E402
-from ganviz.worker import WorkerRun  # noqa: E402
+from ganviz.engine.live import LiveRun  # noqa: E402
+from ganviz.engine.worker import WorkerRun  # noqa: E402
+from ganviz.onedim import theory
+from ganviz.onedim import theory_live as tl  # noqa: E402
+from ganviz.plane import playground, toy  # noqa: E402
 
 
 class ServerLoad:

@@ -1,11 +1,11 @@
-"""Command line: ``python -m ganviz train | recipes | reproduce | download`` (+ ``ganviz/cli_*.py`` plug-ins).
+"""Command line: ``python -m ganviz train | recipes | reproduce | download`` (+ the ``ganviz/cli/`` plug-ins).
 
     python -m ganviz train --data mnist --model dcgan --steps 5000 --out runs/x
     python -m ganviz train --recipe digits_fast --loss wgan --out runs/y     # a named run, one field overridden
     python -m ganviz reproduce dcgan_mnist --runs runs                      # a shipped model, stage by stage
     python -m ganviz download fashion-mnist
 
-Plug-ins: every module ``ganviz/cli_<name>.py`` exposing ``register(subparsers)`` is imported and may add
+Plug-ins: every module of ``ganviz/cli/`` exposing ``register(subparsers)`` is imported and may add
 subcommands (each sets ``func=callable(args) -> int`` with ``set_defaults``). No streamlit needed here.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
-import ganviz
+from ganviz import cli
 
 
 def add_settings_flags(p: argparse.ArgumentParser) -> None:
@@ -146,7 +146,7 @@ def _add_download(sub) -> None:
 
 
 def _load_data(args):
-    from ganviz import data
+    from ganviz.images import data
     if Path(args.data).suffix.lower() in (".zip", ".npz", ".npy"):
         path = Path(args.data)
         if not path.is_file():
@@ -158,7 +158,8 @@ def _load_data(args):
 
 
 def cmd_train(args) -> int:
-    from ganviz import distributed, recipes
+    from ganviz import recipes
+    from ganviz.engine import distributed
 
     settings = settings_from_args(args)
     run = {n: settings.value(n) for n in ("data", "data_dir", "steps", "sample_every", "log_every", "save_every",
@@ -184,10 +185,10 @@ def _train(args, images, spec, config, proc) -> int:
     import torch
     from PIL import Image
 
-    from ganviz import checkpoint, pretrained
-    from ganviz.convnets import GridTimeline, build_trainer
-    from ganviz.data import make_grid
-    from ganviz.train import Diverged
+    from ganviz.engine.trainer import Diverged
+    from ganviz.images import checkpoint, pretrained
+    from ganviz.images.convnets import GridTimeline, build_trainer
+    from ganviz.images.data import make_grid
 
     trainer = build_trainer(images, spec, config, fixed_n=64)
     init = None
@@ -277,7 +278,7 @@ def _tqdm(total: int):
 def cmd_download(args) -> int:
     from tqdm import tqdm
 
-    from ganviz.data import download
+    from ganviz.images.data import download
     bars: dict = {}
 
     def progress(name: str, done: int, total: int) -> None:
@@ -295,14 +296,14 @@ def cmd_download(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser with the built-in subcommands and every ``ganviz/cli_*.py`` plug-in registered."""
+    """The parser with the built-in subcommands and every ``ganviz/cli/`` plug-in registered."""
     parser = argparse.ArgumentParser(prog="python -m ganviz", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_train(sub)
     _add_recipes(sub)
     _add_download(sub)
-    for mod in sorted(m.name for m in pkgutil.iter_modules(ganviz.__path__) if m.name.startswith("cli_")):
-        module = importlib.import_module(f"ganviz.{mod}")
+    for mod in sorted(m.name for m in pkgutil.iter_modules(cli.__path__)):
+        module = importlib.import_module(f"ganviz.cli.{mod}")
         if hasattr(module, "register"):
             module.register(sub)
     return parser

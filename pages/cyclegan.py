@@ -6,9 +6,9 @@ import functools
 
 import streamlit as st
 
-from ganviz import cyclegan as cg
 from ganviz import ui
-from ganviz.live import LiveRun
+from ganviz.beyond import cyclegan as cg
+from ganviz.engine.live import LiveRun
 from ganviz.plots import cyclegan as plots
 from ganviz.plots import toy as plots_toy
 

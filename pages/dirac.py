@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ganviz import dirac, ui
+from ganviz import ui
+from ganviz.beyond import dirac
 from ganviz.plots import dirac as plots
 
 P = "dirac"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganviz.plots import live1d as pl
-from ganviz import theory_live as tl
 from ganviz import ui
+from ganviz.onedim import theory_live as tl
+from ganviz.plots import live1d as pl
 
 P = "ds"
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0]

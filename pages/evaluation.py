@@ -7,12 +7,13 @@ import hashlib
 
 import streamlit as st
 
-from ganviz import classifier as C
-from ganviz import data, pretrained, ui
-from ganviz import eval_views as V
-from ganviz import evaluation as E
+from ganviz import ui
+from ganviz.images import data, pretrained
+from ganviz.onedim.theory_live import ResultCache
 from ganviz.plots import eval as pe
-from ganviz.theory_live import ResultCache
+from ganviz.scoring import classifier as C
+from ganviz.scoring import eval_views as V
+from ganviz.scoring import evaluation as E
 
 P = "eval"
 MAX_UPLOAD_MB = 64

@@ -7,10 +7,11 @@ import numpy as np
 import streamlit as st
 import torch
 
+from ganviz import ui
+from ganviz.engine.worker import WorkerRun
+from ganviz.onedim import theory
+from ganviz.onedim import theory_live as tl
 from ganviz.plots import theory as pt
-from ganviz import theory, ui
-from ganviz import theory_live as tl
-from ganviz.worker import WorkerRun
 
 P = "gen"
 N_LINES, N_HIST, N_Z = 150, 20_000, 50_001
@@ -38,8 +39,9 @@ PRESETS = {
     "Fold: G(z) = z²": ("Two preimages ±z land on each x > 0: p_g adds both, p_z(z)/|2z| twice — the χ²₁ "
                         "density, infinite at 0.", {"target": "skewed", "gen": "nonmono",
                                                     "f": next(iter(theory.EXAMPLE_MAPS)), "a": 1.0, "b": 0.0}),
-    "Train an MLP G live": ("Press Play: a 32×32 MLP G (the same 1-D GAN as Figure 1 on the D* page) learns the two bumps by Algorithm 1; JSD falls, "
-                            "then wobbles as the game oscillates.", {"target": "mixture", "k": 2, "gen": "mlp"}),
+    "Train an MLP G live": ("Press Play: a 32×32 MLP G (the same 1-D GAN as Figure 1 on the D* page) learns the "
+                            "two bumps by Algorithm 1; JSD falls, then wobbles as the game oscillates.",
+                            {"target": "mixture", "k": 2, "gen": "mlp"}),
 }
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import streamlit as st
 from scipy import stats
 
-from ganviz import theory, ui
+from ganviz import ui
+from ganviz.onedim import theory
 from ganviz.plots import theory as pt
 
 P = "jsd"

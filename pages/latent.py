@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ganviz import data, latent, pretrained, ui
+from ganviz import ui
+from ganviz.images import data, latent, pretrained
 from ganviz.plots import images as plots_images
 from ganviz.plots import latent as plots_latent
 from ganviz.ui import latent as ui_latent
@@ -162,14 +163,16 @@ with tab_v:
         grid_seed = seed_box("Seed of the exemplar grid", "grid_seed")
         pick = {}
         for name, meaning in (("A", "add"), ("B", "subtract"), ("C", "add")):
-            pick[name] = st.multiselect(f"{name} ({meaning}): 3 exemplars", list(range(GRID)), **ui.bind(f"{P}_{name}", multi=True),
+            pick[name] = st.multiselect(f"{name} ({meaning}): 3 exemplars", list(range(GRID)),
+                                        **ui.bind(f"{P}_{name}", multi=True),
                                         max_selections=6, help="Indices of the numbered grid.")
         noise = st.slider("Noise on Y (± uniform)", 0.0, 1.0, step=0.05, **ui.bind(f"{P}_noise"))
     z_grid = pretrained.sample_z(GRID, d, grid_seed, prior=info.prior)
     x_grid = draw(z_grid)
     with c2:
         st.image(plots_latent.numbered_grid(x_grid, nrow=8, scale=3),
-                 caption="Exemplars — pick 3 per concept by number (e.g. A: a style, B: what to remove, C: what to add).")
+                 caption="Exemplars — pick 3 per concept by number "
+                         "(e.g. A: a style, B: what to remove, C: what to add).")
     if not all(pick.values()):
         st.warning("Pick at least one exemplar for each of A, B and C (three each, as in the paper).")
     else:
@@ -197,7 +200,8 @@ with tab_v:
             ui.metric("‖Y‖", float(torch.linalg.vector_norm(y)), ".2f")
         with m2:
             ui.metric("E‖z‖ (training shell)", latent.prior_norm(d, info.prior), ".2f",
-                      help="With 3 exemplars each, Ā − B̄ + C̄ has per-coordinate variance 3·(1/3) = 1, so Y lands near the shell.")
+                      help="With 3 exemplars each, Ā − B̄ + C̄ has per-coordinate variance 3·(1/3) = 1, "
+                           "so Y lands near the shell.")
 
 # ---------------------------------------------------------------------------------------- style vs class
 with tab_s:

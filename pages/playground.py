@@ -8,11 +8,13 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from ganviz import compare, losses, playground, slowmo, toy, ui
+from ganviz import ui
+from ganviz.engine import losses
+from ganviz.engine.trainer import MIXTURE_SD, OPTIMIZERS
+from ganviz.engine.worker import WorkerRun
+from ganviz.plane import compare, playground, slowmo, toy
 from ganviz.plots import slowmo as slowmo_plots
 from ganviz.plots import toy as plots_toy
-from ganviz.train import MIXTURE_SD, OPTIMIZERS
-from ganviz.worker import WorkerRun
 
 P = "pg"  # widget key prefix
 REFRESH_S = [0.25, 0.5, 1.0, 2.0, 5.0]  # seconds between redraws of the live view

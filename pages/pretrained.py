@@ -1,9 +1,11 @@
-"""Pretrained DCGAN: sample the shipped generators with a seed, a grid size, a truncation ψ and (conditional) a class."""
+"""Pretrained DCGAN: sample the shipped generators with a seed, a grid size, a truncation ψ and (conditional) a
+class."""
 from __future__ import annotations
 
 import streamlit as st
 
-from ganviz import data, latent, pretrained, ui
+from ganviz import ui
+from ganviz.images import data, latent, pretrained
 from ganviz.plots import images as plots_images
 from ganviz.ui import latent as ui_latent
 
@@ -12,9 +14,10 @@ DEFAULTS = dict(n=8, psi=pretrained.MAX_TRUNCATION, cls="All classes", seed=0)
 PRESETS = {
     "Digits": ("The unconditional MNIST DCGAN: one seed, one grid of digits — the same grid every time.",
                dict(model="dcgan_mnist")),
-    "Digits, Gaussian latent": ("An earlier version of the shipped nets, with z ~ N(0, I): look for in-between shapes, half one "
-                                "digit and half another, where the connected noise crosses between classes — the "
-                                "shipped model's disconnected latent and classifier avoid them (IS 8.6 vs 9.3).",
+    "Digits, Gaussian latent": ("An earlier version of the shipped nets, with z ~ N(0, I): look for in-between "
+                                "shapes, half one digit and half another, where the connected noise crosses between "
+                                "classes — the shipped model's disconnected latent and classifier avoid them "
+                                "(IS 8.6 vs 9.3).",
                                 dict(model="dcgan_mnist_gaussian")),
     "Fashion": ("The unconditional Fashion-MNIST DCGAN.", dict(model="dcgan_fashion-mnist")),
     "One digit, many styles": ("A conditional G asked for 7s: the class is fixed, z chooses the handwriting.",

@@ -1,5 +1,5 @@
 """Saturating vs non-saturating G loss: log(1 − D) against −log D (and LSGAN, WGAN) as functions of D's logit,
-their derivatives by autograd over ganviz.losses, and a 1-D GAN started from a confident D trained with each
+their derivatives by autograd over ganviz.engine.losses, and a 1-D GAN started from a confident D trained with each
 loss from the same state (Goodfellow et al. 2014, §3)."""
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import math
 
 import streamlit as st
 
-from ganviz.plots import live1d as pl
-from ganviz import saturation as sat
-from ganviz import theory_live as tl
 from ganviz import ui
+from ganviz.onedim import saturation as sat
+from ganviz.onedim import theory_live as tl
+from ganviz.plots import live1d as pl
 
 P = "sat"
 CURVES = ("minimax", "nonsaturating", "lsgan", "wgan")
@@ -54,7 +54,8 @@ ui.page_header(
     "−log D stays steep.",
     "Goodfellow et al. 2014 (§3): early in training D rejects G's samples with high confidence, so "
     "log(1 − D(G(z))) saturates; training G to maximise log D(G(z)) instead gives the same fixed point but strong "
-    "gradients early on. Every curve below is the real loss function of `ganviz.losses`, differentiated by autograd.",
+    "gradients early on. Every curve below is the real loss function of `ganviz.engine.losses`, differentiated by "
+    "autograd.",
 )
 
 ui.preset_bar(P, PRESETS, DEFAULTS)
@@ -75,7 +76,7 @@ figs = (
      pl.g_loss_figure(c.a, c.grad, "D's logit a on a fake", "d loss / d a", reject_below=sat.REJECT_LOGIT,
                       marker=a, yrange=(-2.5, 2), uirevision="grad-a")),
 )
-for col, (key, title, fig) in zip(st.columns(3), figs):
+for col, (key, title, fig) in zip(st.columns(3), figs, strict=True):
     with col:
         st.markdown(title)
         st.plotly_chart(fig, key=f"{P}_{key}")
@@ -143,7 +144,7 @@ if st.session_state.get(f"{P}_on"):
                "G only learns through dL/da: with D(G(z)) ≈ 0.001 the saturating factor is ≈ 0.001, the "
                "non-saturating one ≈ 1.")
     cols = st.columns(len(runs))
-    for col, run in zip(cols, runs.values()):
+    for col, run in zip(cols, runs.values(), strict=True):
         with col:
             st.markdown(f"**{pl.LOSS_NAMES[run.loss]}**")
             st.metric(f"D(G(z)) at the start · {run.loss}", ui.fmt(run.d_fake_start, ".2e"))

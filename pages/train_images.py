@@ -1,13 +1,17 @@
-"""Train on images: the MLP GAN of Goodfellow et al. 2014 or a DCGAN on MNIST, Fashion-MNIST, 8×8 digits or your own images, live."""
+"""Train on images: the MLP GAN of Goodfellow et al. 2014 or a DCGAN on MNIST, Fashion-MNIST, 8×8 digits or your
+own images, live."""
 from __future__ import annotations
 
 from functools import partial
 
 import streamlit as st
 
-from ganviz import checkpoint, classifier, convnets, data, losses, metrics, recipes, ui
+from ganviz import recipes, ui
+from ganviz.engine import losses
+from ganviz.engine.trainer import resolve_device
+from ganviz.images import checkpoint, convnets, data
 from ganviz.plots import images as plots_images
-from ganviz.train import resolve_device
+from ganviz.scoring import classifier, metrics
 
 P = "ti"  # widget key prefix
 IMAGE_MIXTURE_K, IMAGE_MIXTURE_SD = recipes.PAGE_MIXTURE["mixture_k"], recipes.PAGE_MIXTURE["mixture_sd"]
@@ -48,7 +52,7 @@ ui.init_state(P, {**DEFAULTS, "quality_every": 0})
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the evaluation classifier…")
 def quality_tracker(dataset: str):
-    """IS/FID of 2,000 samples in the shipped classifier's feature space (ganviz.metrics.make_tracker)."""
+    """IS/FID of 2,000 samples in the shipped classifier's feature space (ganviz.scoring.metrics.make_tracker)."""
     clf = classifier.load_classifier(dataset)
     return metrics.make_tracker(clf, classifier.load_reference(dataset, "test"), n=2000)
 
@@ -70,7 +74,8 @@ left = st.container(key="gv_settings_ti").expander("Settings: data, networks, tr
 right = st.container()
 with left:
     st.subheader("Data")
-    dataset = st.selectbox("Dataset", list(DATASET_LABELS), format_func=DATASET_LABELS.get, **ui.bind(f"{P}_dataset", DATASET_LABELS))
+    dataset = st.selectbox("Dataset", list(DATASET_LABELS), format_func=DATASET_LABELS.get,
+                           **ui.bind(f"{P}_dataset", DATASET_LABELS))
     images = None
     if dataset == "upload":
         up = st.file_uploader("A .zip of PNG/JPEG/BMP/GIF/WebP images (sub-folders = classes), or an .npy/.npz array",
@@ -105,12 +110,13 @@ with left:
                      format_func={"dcgan": "DCGAN (convolutional)", "mlp": "MLP (fully connected)"}.get)
     if model == "dcgan":
         width = st.select_slider("DCGAN width (base channels)", [16, 32, 48, 64], **ui.bind(f"{P}_width"),
-                                 help="64 is the DCGAN of Radford et al. 2016 scaled to 28×28 (G 0.78 M, D 0.14 M parameters); "
-                                      "32 trains ~3× faster on a CPU.")
-        depth = st.select_slider("Extra 3×3 conv layers at each resolution (G and D)", [0, 1, 2], **ui.bind(f"{P}_depth"),
-                                 help="0 is Radford's DCGAN. One more layer at 7×7 and at 14×14 gives both nets a wider "
-                                      "view of the digit (the shipped unconditional models use 1); each step costs "
-                                      "about twice as much.")
+                                 help="64 is the DCGAN of Radford et al. 2016 scaled to 28×28 (G 0.78 M, D 0.14 M "
+                                      "parameters); 32 trains ~3× faster on a CPU.")
+        depth = st.select_slider("Extra 3×3 conv layers at each resolution (G and D)", [0, 1, 2],
+                                 **ui.bind(f"{P}_depth"),
+                                 help="0 is Radford's DCGAN. One more layer at 7×7 and at 14×14 gives both nets a "
+                                      "wider view of the digit (the shipped unconditional models use 1); each step "
+                                      "costs about twice as much.")
     else:
         width, depth = 64, 0
     z_dim = st.select_slider("z dimension", [2, 8, 16, 32, 64, 100, 128], **ui.bind(f"{P}_z_dim"))
@@ -126,7 +132,8 @@ with left:
                          "models (with the disconnected latent below) and the conditional Fashion-MNIST model were "
                          "finished this way.") and can_classify
     st.subheader("Training")
-    loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get, **ui.bind(f"{P}_loss", losses.LOSSES))
+    loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get,
+                        **ui.bind(f"{P}_loss", losses.LOSSES))
     lr_g = st.select_slider("Learning rate of G", LRS, **ui.bind(f"{P}_lr_g"), format_func=lambda v: f"{v:g}")
     lr_d = st.select_slider("Learning rate of D", LRS, **ui.bind(f"{P}_lr_d"), format_func=lambda v: f"{v:g}")
     batch = st.select_slider("Batch size m", [16, 32, 64, 128, 256], **ui.bind(f"{P}_batch"))
@@ -135,7 +142,8 @@ with left:
                     help="θ_EMA ← 0.999 θ_EMA + 0.001 θ_G after every G step (Yazıcı et al. 2019): the grid, the "
                          "scores and the downloaded checkpoint use the averaged G, which smooths out the "
                          "back-and-forth of the game. Training itself is unchanged.")
-    mixture = st.toggle(f"Disconnected latent: z from a mixture of {IMAGE_MIXTURE_K} Gaussians", **ui.bind(f"{P}_mixture"),
+    mixture = st.toggle(f"Disconnected latent: z from a mixture of {IMAGE_MIXTURE_K} Gaussians",
+                        **ui.bind(f"{P}_mixture"),
                         help=f"z = μₖ + {IMAGE_MIXTURE_SD:g}·ε with k one of {IMAGE_MIXTURE_K} centres μₖ ~ N(0, I) "
                              "fixed by the seed. "
                              "A continuous G must draw in-between, ambiguous pictures where its connected noise "
@@ -163,8 +171,8 @@ with ui.user_errors():  # the same recipe -> (spec, TrainConfig) as `python -m g
         loss=loss, lr_g=lr_g, lr_d=lr_d, batch=batch, k=k, ema=ema, mixture=mixture, seed=seed, amp=amp and cuda,
         compile=compile_ and cuda), len(images.class_names))
 # New nets (and a fresh run) when the data or the architecture changes; lr, loss, k, batch change live.
-nets_key = (images.source, len(images), dataset, spec, seed, every, config.amp, config.compile, config.betas, config.optimizer,
-            quality_every, config.ema)
+nets_key = (images.source, len(images), dataset, spec, seed, every, config.amp, config.compile, config.betas,
+            config.optimizer, quality_every, config.ema)
 run = ui.session_run("train_images", nets_key, lambda: convnets.live_image_run(
     images, spec, config, timeline_every=every, quality=quality_tracker(dataset) if quality_every else None,
     quality_every=quality_every))

@@ -8,11 +8,13 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ganviz import classifier as C
-from ganviz import data, latent, pretrained, ui, vae, vae_gan
-from ganviz import evaluation as E
+from ganviz import ui
+from ganviz.beyond import vae, vae_gan
+from ganviz.images import data, latent, pretrained
 from ganviz.plots import images as plots_images
 from ganviz.plots import vae as plots_vae
+from ganviz.scoring import classifier as C
+from ganviz.scoring import evaluation as E
 
 P = "vae"
 TABLE = pretrained.MODELS_DIR / "vae_vs_gan.json"
@@ -25,13 +27,13 @@ PRESETS = {
                "number on it, and the VAE's is far below the real digits'.", {}),
     "Clothes": ("Fashion-MNIST: the VAE loses the textures and prints entirely; the DCGAN keeps them.",
                 dict(dataset="fashion-mnist")),
-    "Train a VAE live": ("Press Play: both ELBO terms fall within seconds, and samples turn from grey blobs into digits "
-                         "in well under a minute on a CPU.", dict(lr=2e-3)),
-    "β = 4: blurrier, simpler": ("A heavier KL weight (β-VAE, Higgins et al. 2017) squeezes q(z|x) towards the prior: the "
-                                 "KL falls, the reconstruction error rises, and the pictures lose detail.",
+    "Train a VAE live": ("Press Play: both ELBO terms fall within seconds, and samples turn from grey blobs into "
+                         "digits in well under a minute on a CPU.", dict(lr=2e-3)),
+    "β = 4: blurrier, simpler": ("A heavier KL weight (β-VAE, Higgins et al. 2017) squeezes q(z|x) towards the "
+                                 "prior: the KL falls, the reconstruction error rises, and the pictures lose detail.",
                                  dict(beta=4.0, lr=2e-3)),
-    "β = 0: an autoencoder": ("No KL at all: reconstructions are best, but samples from N(0, I) are poor — nothing ties "
-                              "the codes to the prior.", dict(beta=0.0, lr=2e-3)),
+    "β = 0: an autoencoder": ("No KL at all: reconstructions are best, but samples from N(0, I) are poor — nothing "
+                              "ties the codes to the prior.", dict(beta=0.0, lr=2e-3)),
 }
 
 ui.init_state(P, DEFAULTS)
@@ -101,7 +103,8 @@ def measure(dataset: str, n: int, seed: int, progress) -> dict:
     out = {}
     for i, (name, x) in enumerate((("vae", x_vae), ("gan", x_gan), ("real", x_real))):
         out[name] = vae_gan.score_set(x, real.images, clf, ref, None, seed,
-                                      lambda f, t, i=i: progress((i + f) / 3, f"{name}: {t}"), nearest=name != "real")
+                                      lambda f, t, i=i, name=name: progress((i + f) / 3, f"{name}: {t}"),
+                                      nearest=name != "real")
     return out
 
 
@@ -119,7 +122,8 @@ ui.page_header(
 ui.preset_bar(P, PRESETS, DEFAULTS)
 ui.formula(r"\begin{aligned} \mathrm{ELBO}(x) &= \mathbb{E}_{q_\phi(z|x)}[\log p_\theta(x|z)] - "
            r"\mathrm{KL}\big(q_\phi(z|x)\,\|\,\mathcal{N}(0,I)\big) \\ "
-           r"\mathrm{KL} &= \tfrac12\textstyle\sum_j(\mu_j^2+\sigma_j^2-\log\sigma_j^2-1),\quad z=\mu+\sigma\odot\varepsilon "
+           r"\mathrm{KL} &= \tfrac12\textstyle\sum_j(\mu_j^2+\sigma_j^2-\log\sigma_j^2-1),"
+           r"\quad z=\mu+\sigma\odot\varepsilon "
            r"\end{aligned}",
            "Kingma & Welling 2014, eq. 10 and Appendix B. The decoder is Bernoulli per pixel; a VAE sample is the "
            "decoder's mean for z ~ N(0, I).")

@@ -3,7 +3,7 @@
     python scripts/eval_shipped.py runs/shipped/* --device cuda --n 10000 --json runs/shipped/eval.json
 
 For each run folder (or models/ stem): 10,000 samples (z ~ N(0, I) from seed 0; balanced labels for conditional
-nets), then IS, FID, KID, precision/recall against the held-out real test reference (ganviz.metrics.evaluate),
+nets), then IS, FID, KID, precision/recall against the held-out real test reference (ganviz.scoring.metrics.evaluate),
 the real test IS, the class histogram's max/min ratio, and for conditional nets the share of samples the
 classifier assigns to the asked class. Bars (issue 6): MNIST IS ≥ 0.95 × real, all 10 classes, max/min ≤ 1.5;
 Fashion IS ≥ 0.9 × real; conditional accuracy ≥ 95 %.
@@ -18,11 +18,11 @@ from pathlib import Path
 
 import torch
 
-from ganviz import classifier as C
-from ganviz import evaluation as E
-from ganviz import metrics as M
-from ganviz import pretrained
-from ganviz.train import resolve_device
+from ganviz.engine.trainer import resolve_device
+from ganviz.images import pretrained
+from ganviz.scoring import classifier as C
+from ganviz.scoring import evaluation as E
+from ganviz.scoring import metrics as M
 
 IS_BAR = {"mnist": 0.95, "fashion-mnist": 0.9}
 

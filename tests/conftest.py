@@ -11,5 +11,5 @@ os.chdir(ROOT)  # AppTest paths and pages/ resolve from the repo root (ganviz is
 def _stop_worker_runs():
     """A test that leaves a WorkerRun unstopped would hold a job slot (its worker process) for the next tests."""
     yield
-    from ganviz import worker
+    from ganviz.engine import worker
     worker.stop_all()

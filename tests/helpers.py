@@ -3,8 +3,8 @@ import time
 
 import torch
 
-from ganviz.nets import MLPDiscriminator, MLPGenerator
-from ganviz.train import Trainer, TrainConfig, seed_all
+from ganviz.engine.nets import MLPDiscriminator, MLPGenerator
+from ganviz.engine.trainer import TrainConfig, Trainer, seed_all
 
 
 def gaussian_2d(n, gen):
@@ -63,6 +63,6 @@ def reference_is_fid(trainer, clf, reference, n: int, seed: int = 0) -> tuple[fl
 
 def mnist_is_fid(trainer, n: int) -> tuple[float, float]:
     """reference_is_fid with the shipped MNIST classifier and test-set reference (picklable, for worker runs)."""
-    from ganviz import classifier
+    from ganviz.scoring import classifier
     return reference_is_fid(trainer, classifier.load_classifier("mnist"), classifier.load_reference("mnist", "test"),
                             n)

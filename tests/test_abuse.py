@@ -27,13 +27,17 @@ import torch
 from PIL import Image
 from safetensors.torch import save as st_save
 
-from ganviz import checkpoint, convnets, data, live, losses, playground, pretrained, safety, theory, toy
-from ganviz.live import Busy, LiveRun
+from ganviz import safety
+from ganviz.engine import live, losses
+from ganviz.engine.live import Busy, LiveRun
+from ganviz.engine.nets import MLPDiscriminator, MLPGenerator
+from ganviz.engine.trainer import TrainConfig, Trainer, seed_all
+from ganviz.images import checkpoint, convnets, data, pretrained
+from ganviz.onedim import theory
+from ganviz.plane import playground, toy
 from ganviz.safety import UploadError
-from ganviz.nets import MLPDiscriminator, MLPGenerator
-from ganviz.train import TrainConfig, Trainer, seed_all
 from ganviz.ui import fmt
-from tests.helpers import wait_for, toy_trainer
+from tests.helpers import toy_trainer, wait_for
 
 MB = 2**20
 
@@ -579,7 +583,7 @@ def test_defect1_code_execution_through_an_image_upload(fake_gs, monkeypatch):
 
 def test_every_image_open_in_ganviz_is_restricted_to_raster_formats():
     """No Image.open in the package without an explicit formats= allow-list (the only route to EPS is Image.open)."""
-    root = Path(data.__file__).parent
+    root = Path(safety.__file__).parent  # the package
     calls = [(f.name, line) for f in root.rglob("*.py") for line in f.read_text().splitlines()
              if "Image.open(" in line and not line.lstrip().startswith(("#", '"', "'"))]
     assert calls, "the search found nothing: it is broken"
@@ -655,7 +659,8 @@ def test_defect3_garbage_weights_are_refused_on_every_loader(tmp_path):
     for spec in (tiny_spec(), dcgan):
         blob = huge_weights_checkpoint(spec)
         (tmp_path / "run.zip").write_bytes(blob)
-        for load in (lambda: checkpoint.load_zip(blob), lambda: pretrained.load_upload([("c.zip", blob)]),
+        for load in (lambda blob=blob: checkpoint.load_zip(blob),
+                     lambda blob=blob: pretrained.load_upload([("c.zip", blob)]),
                      lambda: pretrained.load(tmp_path / "run.zip")):
             with pytest.raises(UploadError, match="infinite or undefined numbers on a test batch") as info:
                 load()
@@ -781,10 +786,12 @@ def test_defect8_divergence_messages_and_tiles_show_no_raw_numbers():
 
 @pytest.mark.parametrize("value", ["abc", "0", "-3", "2.5", "100000"])
 def test_defect9_operator_settings_are_validated(value):
-    """GANVIZ_JOB_CAP=abc no longer breaks `import ganviz.live`; a bad value is said once and the default used."""
+    """GANVIZ_JOB_CAP=abc no longer breaks `import ganviz.engine.live`; a bad value is said once and the default
+    used."""
     env = {**os.environ, "GANVIZ_JOB_CAP": value}
-    out = subprocess.run([sys.executable, "-c", "import os, ganviz.live as l; print(l.job_cap(), 2 * os.cpu_count())"],
-                         capture_output=True, text=True, env=env, cwd=Path(data.__file__).parents[1], timeout=120)
+    code = "import os, ganviz.engine.live as l; print(l.job_cap(), 2 * os.cpu_count())"
+    out = subprocess.run([sys.executable, "-c", code],
+                         capture_output=True, text=True, env=env, cwd=Path(safety.__file__).parents[1], timeout=120)
     assert out.returncode == 0, out.stderr
     cap, default = out.stdout.split()
     assert cap == default
@@ -808,7 +815,7 @@ def test_defect9_every_ganviz_setting_is_validated(monkeypatch, tmp_path, capsys
     monkeypatch.setenv("GANVIZ_CACHE", str(tmp_path / "cache"))
     assert settings.mirror() == "https://example.org/mnist/" and data.cache_dir("mnist") == tmp_path / "cache" / "mnist"
     # every GANVIZ_* variable the package reads goes through ganviz.settings
-    root = Path(data.__file__).parent
+    root = Path(safety.__file__).parent  # the package
     read = {m for f in root.rglob("*.py") for m in re.findall(r"GANVIZ_[A-Z_]+", f.read_text())}
     assert read <= set(settings.NAMES), read - set(settings.NAMES)
     direct = [f.name for f in root.rglob("*.py") if f.name != "settings.py" and "os.environ" in f.read_text()

@@ -24,14 +24,15 @@ def test_table_reports_the_worst_seed(bench):
     rows = [{"method": "best", "dataset": "ring-8", "seed": s, "steps": 10, "wall_s": 1.0, "error": None,
              "modes_covered": m, "modes_covered_strict": m, "hq_fraction": hq, "reverse_kl": 0.0}
             for s, m, hq in ((0, 8, 0.99), (3, 7, 0.951), (5, 8, 0.97))]
-    line = next(ln for ln in bench.table(rows, ["ring-8"]).splitlines() if ln.startswith(f"| {bench.METHODS['best'].label}"))
+    best = f"| {bench.METHODS['best'].label}"
+    line = next(ln for ln in bench.table(rows, ["ring-8"]).splitlines() if ln.startswith(best))
     cells = [c.strip() for c in line.split("|")[1:-1]]
     assert cells[1] == "3" and cells[3] == "7" and cells[6] == "95.1"  # seeds, worst modes, worst % HQ
     assert cells[5].startswith("97.03")  # mean % HQ
 
 
 def test_every_remedy_preset_is_a_bench_method(bench):
-    from ganviz import playground
+    from ganviz.plane import playground
     for name, steps in playground.STEP_BUDGETS.items():
         method = bench.METHODS[f"preset:{name}"]
         assert method.steps == steps and method.config("grid-25") == \

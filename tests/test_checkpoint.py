@@ -1,4 +1,4 @@
-"""ganviz.checkpoint: exact round trips (folder, zip file, zip bytes) and validation of bad checkpoints."""
+"""ganviz.images.checkpoint: exact round trips (folder, zip file, zip bytes) and validation of bad checkpoints."""
 import io
 import json
 import zipfile
@@ -8,8 +8,8 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import load_file, save
 
-from ganviz import checkpoint
-from ganviz.convnets import ImageGANSpec, build_gan
+from ganviz.images import checkpoint
+from ganviz.images.convnets import ImageGANSpec, build_gan
 
 
 def trained_pair(spec):
@@ -42,7 +42,7 @@ def test_round_trip_reproduces_samples_exactly(tmp_path, spec):
         assert torch.equal(G(*args), G2(*args))
         x = G(*args)
         assert torch.equal(D(x, y) if y is not None else D(x), D2(x, y) if y is not None else D2(x))
-        for (k, a), (k2, b) in zip(G.state_dict().items(), G2.state_dict().items()):
+        for (k, a), (k2, b) in zip(G.state_dict().items(), G2.state_dict().items(), strict=True):
             assert k == k2 and torch.equal(a, b)  # running means/vars and num_batches_tracked included
 
 
@@ -78,7 +78,8 @@ def test_missing_files(tmp_path):
     ("{not json", "not valid JSON"),
     ('{"model": {}}', "not a ganviz checkpoint"),
     ('{"format": "ganviz-gan", "version": 99, "model": {}}', "version 99"),
-    ('{"format": "ganviz-gan", "version": 1, "model": {"model": "dcgan", "evil": "os.system"}}', "Unknown model setting"),
+    ('{"format": "ganviz-gan", "version": 1, "model": {"model": "dcgan", "evil": "os.system"}}',
+     "Unknown model setting"),
     ('{"format": "ganviz-gan", "version": 1, "model": {"model": "dcgan", "width": 16}}', "shape"),
     ('{"format": "ganviz-gan", "version": 1, "model": {"model": "mlp"}}', "missing tensor|unexpected tensor"),
 ])
@@ -117,7 +118,8 @@ def test_size_caps(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="limit"):
         checkpoint.load(f)
     with pytest.raises(ValueError, match="larger than"):
-        checkpoint.load_zip(checkpoint.to_zip(*build_gan(ImageGANSpec(width=8)), checkpoint.make_config(ImageGANSpec(width=8))))
+        spec = ImageGANSpec(width=8)
+        checkpoint.load_zip(checkpoint.to_zip(*build_gan(spec), checkpoint.make_config(spec)))
 
 
 def test_bad_zips():

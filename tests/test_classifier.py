@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz import classifier as C
-from ganviz import data
-from ganviz import metrics as M
+from ganviz.images import data
+from ganviz.scoring import classifier as C
+from ganviz.scoring import metrics as M
 from tests.helpers import reference_is_fid
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -90,7 +90,8 @@ def test_real_mnist_inception_score_is_near_the_number_of_classes():
 
 
 class FakeTrainer:
-    """What MetricTracker needs from ganviz.train.Trainer: fixed_z, prior, num_classes, device, generate(z, y)."""
+    """What MetricTracker needs from ganviz.engine.trainer.Trainer: fixed_z, prior, num_classes, device,
+    generate(z, y)."""
 
     def __init__(self, images):
         self.images = images
@@ -160,8 +161,8 @@ def test_load_classifier_rejects_mismatched_files(tmp_path, mnist_clf):
 
 
 def test_tracker_records_is_and_fid_in_a_real_trainer_history(mnist_clf):
-    from ganviz.convnets import ImageGANSpec, build_trainer
-    from ganviz.train import TrainConfig
+    from ganviz.engine.trainer import TrainConfig
+    from ganviz.images.convnets import ImageGANSpec, build_trainer
     trainer = build_trainer(data.load_images("mnist", "train"), ImageGANSpec(model="dcgan", z_dim=8, width=8),
                             TrainConfig(batch_size=16, device="cpu", seed=0), fixed_n=16)
     tracker = M.make_tracker(mnist_clf, C.load_reference("mnist", "test"), n=200)

@@ -9,10 +9,10 @@ import pytest
 import torch
 from PIL import Image
 
-import ganviz
-from ganviz import checkpoint
+from ganviz import cli
 from ganviz.__main__ import build_parser, main
-from ganviz.data import make_grid
+from ganviz.images import checkpoint
+from ganviz.images.data import make_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,7 +38,7 @@ def test_train_writes_checkpoint_grids_and_metrics(tmp_path, ema):
     G4, _, cfg4 = checkpoint.load(out / "step_000004")  # --save-every 4: the checkpoint at step 4 as well
     assert cfg4["step"] == 4 and not (out / "step_000006").exists()
     final = checkpoint.load(out)[0].state_dict().values()
-    assert not all(torch.equal(a, b) for a, b in zip(G4.state_dict().values(), final))
+    assert not all(torch.equal(a, b) for a, b in zip(G4.state_dict().values(), final, strict=True))
     assert D is not None
     # the saved G on the run's fixed noise (drawn first from the seed) redraws final.png pixel for pixel
     z = torch.randn(64, 100, generator=torch.Generator().manual_seed(4))
@@ -47,7 +47,8 @@ def test_train_writes_checkpoint_grids_and_metrics(tmp_path, ema):
     assert np.array_equal(grid, np.asarray(Image.open(out / "samples" / "final.png")))
     assert np.array_equal(np.asarray(Image.open(out / "samples" / "step_000006.png")), grid)
     G3, _, cfg3 = checkpoint.load(out / "checkpoint.zip")  # what the page's "Load a checkpoint" reads
-    assert cfg3 == cfg and all(torch.equal(a, b) for a, b in zip(G.state_dict().values(), G3.state_dict().values()))
+    assert cfg3 == cfg
+    assert all(torch.equal(a, b) for a, b in zip(G.state_dict().values(), G3.state_dict().values(), strict=True))
 
 
 def test_bad_arguments_give_one_sentence(tmp_path, capsys):
@@ -68,19 +69,20 @@ def test_download_offline_is_a_clear_error(tmp_path, capsys):
 
 
 def test_cli_plugins_register_subcommands(tmp_path, monkeypatch):
-    (tmp_path / "cli_hello.py").write_text(
+    (tmp_path / "hello.py").write_text(
         "def register(sub):\n"
         "    p = sub.add_parser('hello')\n"
         "    p.add_argument('--n', type=int, default=1)\n"
         "    p.set_defaults(func=lambda args: 40 + args.n)\n")
-    monkeypatch.setattr(ganviz, "__path__", [*ganviz.__path__, str(tmp_path)])
+    monkeypatch.setattr(cli, "__path__", [*cli.__path__, str(tmp_path)])
     assert "hello" in build_parser()._subparsers._group_actions[0].choices
     assert main(["hello", "--n", "2"]) == 42
-    sys.modules.pop("ganviz.cli_hello", None)
+    sys.modules.pop("ganviz.cli.hello", None)
 
 
 def test_cli_imports_without_streamlit():
-    code = "import sys, ganviz.__main__ as m; m.build_parser(); print('streamlit' in sys.modules, 'plotly' in sys.modules)"
+    code = ("import sys, ganviz.__main__ as m; m.build_parser(); "
+            "print('streamlit' in sys.modules, 'plotly' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.split() == ["False", "False"]
 
@@ -111,7 +113,7 @@ def test_train_init_from_a_checkpoint_with_a_decay(tmp_path, capsys):
 def test_train_with_a_mixture_prior_records_it(tmp_path):
     """--prior mixture: the run's G draws z from K seeded blobs (its fixed grid noise too) and the checkpoint
     records the prior, so the pages sample the same distribution."""
-    from ganviz import pretrained
+    from ganviz.images import pretrained
     out = tmp_path / "m"
     assert main(["train", "--data", "digits8x8", "--model", "dcgan", "--width", "8", "--batch", "8", "--steps", "2",
                  "--quiet", "--threads", "1", "--seed", "5", "--prior", "mixture", "--mixture-k", "3",

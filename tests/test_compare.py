@@ -8,9 +8,9 @@ from functools import partial
 import pytest
 import torch
 
-from ganviz import compare, playground
-from ganviz.toy import DATASETS
-from ganviz.worker import WorkerRun
+from ganviz.engine.worker import WorkerRun
+from ganviz.plane import compare, playground
+from ganviz.plane.toy import DATASETS
 
 BASE = playground.PlaygroundConfig(dataset="ring-8", width=16, batch_size=32, seed=4)
 DATA = DATASETS["ring-8"]()

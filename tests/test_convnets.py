@@ -1,4 +1,4 @@
-"""ganviz.convnets: DCGAN-28 and MLP image nets (shapes, parameter counts, DCGAN guidelines and init),
+"""ganviz.images.convnets: DCGAN-28 and MLP image nets (shapes, parameter counts, DCGAN guidelines and init),
 class-conditional variants, training steps through the one Trainer, and the sample timeline."""
 import functools
 
@@ -7,10 +7,10 @@ import pytest
 import torch
 from torch import nn
 
-from ganviz import convnets
-from ganviz.convnets import ImageGANSpec, build_gan, build_trainer
-from ganviz.data import ImageSet, make_grid
-from ganviz.train import TrainConfig
+from ganviz.engine.trainer import TrainConfig
+from ganviz.images import convnets
+from ganviz.images.convnets import ImageGANSpec, build_gan, build_trainer
+from ganviz.images.data import ImageSet, make_grid
 from tests.helpers import mnist_is_fid
 
 
@@ -107,7 +107,8 @@ def test_spec_validation_and_json_round_trip():
     spec = ImageGANSpec(model="mlp", z_dim=16, num_classes=3, spectral_norm=True)
     assert ImageGANSpec.from_dict(spec.to_dict()) == spec
     for bad, words in [({"model": "vit"}, "Unknown model"), ({"z_dim": 0}, "z_dim"), ({"d_norm": "x"}, "normalisation"),
-                       ({"width": "64"}, "wrong type"), ({"width": True}, "wrong type"), ({"evil": 1}, "Unknown model setting"),
+                       ({"width": "64"}, "wrong type"), ({"width": True}, "wrong type"),
+                       ({"evil": 1}, "Unknown model setting"),
                        ({"hidden_g": [1, "a"]}, "integers")]:
         with pytest.raises(ValueError, match=words):
             ImageGANSpec.from_dict(bad)
@@ -128,8 +129,8 @@ def test_training_steps_change_weights_and_keep_losses_finite(spec, loss):
     for _ in range(3):
         rec = trainer.step()
         assert all(np.isfinite(v) for v in rec.values())
-    assert all(not torch.equal(a, b) for a, b in zip(before_g, trainer.G.parameters()))
-    assert any(not torch.equal(a, b) for a, b in zip(before_d, trainer.D.parameters()))
+    assert all(not torch.equal(a, b) for a, b in zip(before_g, trainer.G.parameters(), strict=True))
+    assert any(not torch.equal(a, b) for a, b in zip(before_d, trainer.D.parameters(), strict=True))
     samples = trainer.generate()
     assert samples.shape == (16, 1, 28, 28) and torch.isfinite(samples).all()
 
@@ -181,8 +182,8 @@ def test_fast_dcgan_preset_learns_digits():
     """The page's default preset, headless: after 1,200 steps (≈ 45 CPU-s) the shipped MNIST classifier
     recognises the samples (classifier-IS ≥ 7.5, measured 8.7; noise or blobs score 2–4) and every digit is
     drawn when asked for (≥ 7 % of the samples each)."""
-    from ganviz import classifier, metrics
-    from ganviz.data import load_images
+    from ganviz.images.data import load_images
+    from ganviz.scoring import classifier, metrics
     try:
         clf = classifier.load_classifier("mnist")
     except FileNotFoundError:
@@ -202,7 +203,7 @@ def test_fast_dcgan_preset_learns_digits():
 
 
 def test_live_image_run_tracks_is_and_fid_with_the_shipped_classifier():
-    from ganviz import classifier, metrics
+    from ganviz.scoring import classifier, metrics
     clf = classifier.load_classifier("mnist")
     tracker = metrics.make_tracker(clf, classifier.load_reference("mnist", "test"), n=50)
     run = convnets.live_image_run(tiny_images(), ImageGANSpec(width=8, z_dim=8), TrainConfig(batch_size=16),
@@ -263,7 +264,8 @@ def test_acgan_losses_add_the_weighted_cross_entropy():
     """D: L_D + λ·CE(C(x_real), y_real) (the classifier learns from real images only); G: L_G + λ·CE(C(G(z, y)), y)
     — each recomputed independently from the same draws of the run's generator."""
     import torch.nn.functional as F
-    from ganviz import losses
+
+    from ganviz.engine import losses
     lam = 0.7
     t, x, y = _acgan_trainer(lam)
     g = torch.Generator().set_state(t.rng.get_state())
@@ -314,7 +316,7 @@ def test_warm_start_of_an_acgan_from_a_plain_conditional_run():
     assert torch.equal(t.D.out.weight, plain.D.out.weight) and torch.equal(t.D.aux.weight, head)
     with pytest.raises(ValueError, match="warm-start discriminator does not match"):
         t.warm_start(plain.G, convnets.DCGANDiscriminator(width=8, num_classes=10, depth=1))
-    from ganviz.train import Trainer
+    from ganviz.engine.trainer import Trainer
     unlabelled = Trainer(plain.G, t.D, lambda n, g: torch.zeros(n, 1, 28, 28), TrainConfig(batch_size=8), z_dim=100)
     with pytest.raises(ValueError, match="labels"):
         unlabelled.step()
@@ -324,7 +326,8 @@ def test_catgan_term_is_minus_log_inception_score_of_the_batch():
     """Unconditional G term: E H[p(y|x)] − H[E p(y|x)] = −log IS of the batch (Salimans et al. 2016, one split),
     checked against scipy; −log K for sure, balanced predictions, 0 when every picture gets the same p."""
     from scipy.stats import entropy
-    from ganviz.train import generator_class_term
+
+    from ganviz.engine.trainer import generator_class_term
     logits = torch.randn(64, 10, generator=torch.Generator().manual_seed(0)) * 3
     p = torch.softmax(logits.double(), 1).numpy()
     is_batch = np.exp(np.mean([entropy(row, p.mean(0)) for row in p]))
@@ -341,7 +344,7 @@ def test_catgan_term_is_minus_log_inception_score_of_the_batch():
 def test_unconditional_g_with_the_classifier_trains_on_labels_it_never_sees():
     """Unconditional aux classifier: D's head learns the real labels while G and D take no y; the recorded G term
     equals the CatGAN terms recomputed from the same draws."""
-    from ganviz.train import generator_class_term
+    from ganviz.engine.trainer import generator_class_term
     t, x, y = _acgan_trainer(1.0, conditional=False)
     assert t.G.num_classes == 0 and t.D.embed is None
     t.d_step()

@@ -1,4 +1,5 @@
-"""ganviz.cyclegan: the Trainer's CycleGAN losses against the paper's objective written out here (Zhu et al. 2017,
+"""ganviz.beyond.cyclegan: the Trainer's CycleGAN losses against the paper's objective written out here (Zhu et al.
+2017,
 Eq. 1–3 with least squares), the mode-map metrics against brute force, and the with/without-cycle contrast."""
 import copy
 from dataclasses import replace
@@ -7,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz import cyclegan as cg
-from ganviz import toy
+from ganviz.beyond import cyclegan as cg
+from ganviz.engine.trainer import TrainConfig, Trainer, seed_all
+from ganviz.plane import toy
 from ganviz.plots import cyclegan as plots
-from ganviz.train import TrainConfig, Trainer, seed_all
 from tests.helpers import toy_trainer, validated
 
 N = 64
@@ -74,7 +75,7 @@ def test_gradients_follow_the_papers_objective():
     trainer, z, real = fixed_trainer(10.0)
     trainer.d_step()
     G = copy.deepcopy(trainer.G)
-    x, y, y_real, x_real = z[:, :2], z[:, 2:], real[:, :2], real[:, 2:]
+    x, y = z[:, :2], z[:, 2:]
     gx, fy = G.G(x), G.F(y)
     D = trainer.D
     paper = ((D.D_Y(gx) - 1) ** 2).mean() + ((D.D_X(fy) - 1) ** 2).mean() + 10.0 * (
@@ -84,7 +85,7 @@ def test_gradients_follow_the_papers_objective():
     fake = trainer.G(z)
     loss = 0.5 * ((trainer.D(fake) - 1) ** 2).mean() + 10.0 * trainer.G.cycle_loss(z, fake)
     got = torch.autograd.grad(loss, list(trainer.G.parameters()))
-    for a, b in zip(got, want):
+    for a, b in zip(got, want, strict=True):
         torch.testing.assert_close(4 * a, b, rtol=1e-4, atol=1e-6)
 
 
@@ -122,7 +123,7 @@ def test_mode_map_and_summary_against_brute_force():
     img[5] = np.nan
     counts = cg.mode_map(src, img, src_c, dst_c)
     want = np.zeros((8, 8), dtype=int)
-    for s, i in zip(src, img):
+    for s, i in zip(src, img, strict=True):
         if np.isfinite(i).all():
             want[np.argmin(((src_c - s) ** 2).sum(1)), np.argmin(((dst_c - i) ** 2).sum(1))] += 1
     np.testing.assert_array_equal(counts, want)

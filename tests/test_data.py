@@ -1,4 +1,4 @@
-"""ganviz.data: IDX reader on the real files (md5-checked), sources and their order, the downloader against a
+"""ganviz.images.data: IDX reader on the real files (md5-checked), sources and their order, the downloader against a
 local HTTP server, upload validation, tensors and grids."""
 import gzip
 import hashlib
@@ -14,7 +14,7 @@ import pytest
 import torch
 from PIL import Image
 
-from ganviz import data
+from ganviz.images import data
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")

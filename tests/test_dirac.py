@@ -1,4 +1,4 @@
-"""ganviz.dirac against Mescheder, Geiger & Nowozin 2018's closed forms, torch autograd of the objective written
+"""ganviz.beyond.dirac against Mescheder, Geiger & Nowozin 2018's closed forms, torch autograd of the objective written
 here, scipy quadrature for instance noise, finite differences and a plain recomputation of the iterates."""
 import math
 
@@ -7,8 +7,8 @@ import pytest
 import torch
 from scipy import integrate
 
-from ganviz import dirac
-from ganviz.dirac import DiracConfig
+from ganviz.beyond import dirac
+from ganviz.beyond.dirac import DiracConfig
 from ganviz.plots import dirac as plots
 from tests.helpers import validated
 

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz import checkpoint, distributed
 from ganviz.__main__ import main
-from ganviz.convnets import ImageGANSpec, build_trainer
-from ganviz.data import load_images
-from ganviz.train import TrainConfig
+from ganviz.engine import distributed
+from ganviz.engine.trainer import TrainConfig
+from ganviz.images import checkpoint
+from ganviz.images.convnets import ImageGANSpec, build_trainer
+from ganviz.images.data import load_images
 
 #: The MLP GAN has no BatchNorm, so two processes of 8 images compute the same means and gradients as one process
 #: of 16, up to float rounding (an all-reduce sums the halves in another order). Measured over 6 steps: recorded

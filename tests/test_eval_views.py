@@ -9,9 +9,10 @@ from unittest import mock
 import numpy as np
 import pytest
 
-from ganviz import classifier as C
-from ganviz import data, evaluation, pretrained
-from ganviz import eval_views as V
+from ganviz.images import data, pretrained
+from ganviz.scoring import classifier as C
+from ganviz.scoring import eval_views as V
+from ganviz.scoring import evaluation
 
 pytestmark = pytest.mark.skipif(not C.classifier_path("mnist").with_suffix(".safetensors").is_file(),
                                 reason="no shipped MNIST classifier")

@@ -1,4 +1,4 @@
-"""ganviz.evaluation: degraded real sets (against scipy) and seeded sampling of generators for evaluation."""
+"""ganviz.scoring.evaluation: degraded real sets (against scipy) and seeded sampling of generators for evaluation."""
 
 import json
 
@@ -8,10 +8,9 @@ import scipy.ndimage
 import scipy.stats
 import torch
 
-from ganviz import checkpoint
-from ganviz import evaluation as E
-from ganviz import pretrained
-from ganviz.convnets import ImageGANSpec, build_gan
+from ganviz.images import checkpoint, pretrained
+from ganviz.images.convnets import ImageGANSpec, build_gan
+from ganviz.scoring import evaluation as E
 
 
 def test_gaussian_blur_matches_scipy():
@@ -85,10 +84,10 @@ def test_shipped_gans_load_and_sample_finite_images():
 
 
 def test_cli_eval_of_a_real_split_writes_the_metrics_of_that_subset(tmp_path):
-    from ganviz import classifier as C
-    from ganviz import data
-    from ganviz import metrics as M
     from ganviz.__main__ import main
+    from ganviz.images import data
+    from ganviz.scoring import classifier as C
+    from ganviz.scoring import metrics as M
     if not C.classifier_path("mnist").with_suffix(".safetensors").is_file():
         pytest.skip("no shipped MNIST classifier")
     out = tmp_path / "scores.json"

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz import live
-from ganviz.live import Busy, LiveRun, RunSlot
+from ganviz.engine import live
+from ganviz.engine.live import Busy, LiveRun, RunSlot
 from tests.helpers import toy_trainer, wait_for
 
 
@@ -101,7 +101,7 @@ def test_d_mode_trains_only_d_and_update_is_live():
     g0 = [p.clone() for p in run.trainer.G.parameters()]
     run.update(lr_d=0.01)
     run.step(5)
-    assert all(torch.equal(a, b) for a, b in zip(g0, run.trainer.G.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(g0, run.trainer.G.parameters(), strict=True))
     assert run.trainer.opt_d.param_groups[0]["lr"] == 0.01
     assert "loss_g" not in run.snapshot().history
 

@@ -4,8 +4,8 @@ import math
 import pytest
 import torch
 
-from ganviz import losses
-from ganviz.nets import mlp
+from ganviz.engine import losses
+from ganviz.engine.nets import mlp
 
 A = torch.tensor([-6.0, -2.0, -0.5, 0.0, 0.7, 3.0], dtype=torch.float64)
 B = torch.tensor([-1.0, 0.2, 2.5, -4.0], dtype=torch.float64)
@@ -23,7 +23,8 @@ def test_d_loss_is_minus_value(name):
 
 
 def test_other_d_losses():
-    assert losses.d_loss("lsgan", A, B).item() == pytest.approx((0.5 * ((A - 1) ** 2).mean() + 0.5 * (B**2).mean()).item())
+    want = 0.5 * ((A - 1) ** 2).mean() + 0.5 * (B**2).mean()
+    assert losses.d_loss("lsgan", A, B).item() == pytest.approx(want.item())
     assert losses.d_loss("wgan", A, B).item() == pytest.approx((B.mean() - A.mean()).item())
     assert losses.d_loss("wgan-gp", A, B).item() == pytest.approx((B.mean() - A.mean()).item())
     hinge = torch.clamp(1 - A, min=0).mean() + torch.clamp(1 + B, min=0).mean()

@@ -1,4 +1,5 @@
-"""Values of ganviz.metrics against closed forms and independent reference formulas (Heusel et al. 2017; Bińkowski et al. 2018; Kynkäänniemi et al. 2019)."""
+"""Values of ganviz.scoring.metrics against closed forms and independent reference formulas (Heusel et al. 2017;
+Bińkowski et al. 2018; Kynkäänniemi et al. 2019)."""
 
 import math
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from ganviz import metrics as M
+from ganviz.scoring import metrics as M
 
 
 def exact_gaussian_sample(mu, sigma, n, rng):

@@ -1,8 +1,8 @@
 """Failure detectors on synthetic histories with known answers."""
 import numpy as np
 
-from ganviz.history import History
-from ganviz.monitor import Monitor, d_wins, mode_collapse, oscillation
+from ganviz.engine.history import History
+from ganviz.engine.monitor import Monitor, d_wins, mode_collapse, oscillation
 
 
 def history(**series):

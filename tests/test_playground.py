@@ -1,11 +1,11 @@
-"""Tests for ganviz.playground: gradient arrows, D heatmap and manifold against closed forms; settings."""
+"""Tests for ganviz.plane.playground: gradient arrows, D heatmap and manifold against closed forms; settings."""
 from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
 
-from ganviz import playground, toy
+from ganviz.plane import playground, toy
 
 
 def gen(seed=0):
@@ -15,8 +15,8 @@ def gen(seed=0):
 
 def linear_trainer(loss="nonsaturating", pack=1, z_dim=2, prior="normal"):
     """A Trainer whose D is one Linear layer (a = w·x + b) and G one Linear layer: closed forms exist."""
-    from ganviz import nets
-    from ganviz.train import TrainConfig, Trainer
+    from ganviz.engine import nets
+    from ganviz.engine.trainer import TrainConfig, Trainer
 
     torch.manual_seed(0)
     G = nets.MLPGenerator(z_dim, 2, hidden=())
@@ -205,7 +205,7 @@ PROMISE_CASES = [pytest.param(name, ds, seed, id=f"{name}-{ds}-{seed}",
 @pytest.mark.parametrize("name, dataset_name, seed", PROMISE_CASES)
 def test_preset_keeps_its_promise(name, dataset_name, seed):
     """Each remedy preset shows what its caption promises at its 30-second step budget, on seeds that did not
-    tune it: modes covered, % within 3σ and reverse KL, by ganviz.toy.mode_metrics (tested against brute force
+    tune it: modes covered, % within 3σ and reverse KL, by ganviz.plane.toy.mode_metrics (tested against brute force
     in tests/test_toy.py)."""
     promise = playground.PROMISES[name]
     m = promise_metrics(name, dataset_name, seed)

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from ganviz import metrics as M
 from ganviz.plots import eval as pe
+from ganviz.scoring import metrics as M
 
 
 def scores(fid=5.0, precision=0.8):

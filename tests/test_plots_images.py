@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from ganviz.engine.monitor import Event
 from ganviz.plots import images as plots_images
-from ganviz.monitor import Event
 from tests.helpers import validated
 
 

@@ -3,9 +3,9 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from ganviz import toy
+from ganviz.engine.monitor import Event
+from ganviz.plane import toy
 from ganviz.plots import toy as plots_toy
-from ganviz.monitor import Event
 from tests.helpers import validated
 
 

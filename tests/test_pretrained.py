@@ -1,4 +1,4 @@
-"""The shipped DCGANs: they load through ganviz.checkpoint, reproduce reference samples for a seed, meet the
+"""The shipped DCGANs: they load through ganviz.images.checkpoint, reproduce reference samples for a seed, meet the
 conditional-accuracy bar on a small batch (shipped classifiers), and bad checkpoints are refused clearly."""
 import io
 import json
@@ -10,9 +10,9 @@ import scipy.stats
 import torch
 from safetensors.torch import save as st_save
 
-from ganviz import checkpoint, pretrained
-from ganviz.classifier import load_classifier
-from ganviz.convnets import ImageGANSpec, build_gan
+from ganviz.images import checkpoint, pretrained
+from ganviz.images.convnets import ImageGANSpec, build_gan
+from ganviz.scoring.classifier import load_classifier
 
 SHIPPED = ("dcgan_mnist", "dcgan_mnist_gaussian", "dcgan_fashion-mnist", "dcgan_mnist_cond", "dcgan_fashion-mnist_cond")
 # G(z)[:, 0, 14, 10:14] of the first images for z = sample_z(4, 100, seed=123) (labels 0..3 if conditional),
@@ -94,7 +94,7 @@ def test_mixture_prior_latents_are_a_centre_plus_the_truncated_noise():
 
 
 def test_sample_generator_draws_from_the_checkpoints_prior():
-    from ganviz.evaluation import sample_generator
+    from ganviz.scoring.evaluation import sample_generator
     spec = ImageGANSpec(z_dim=8, width=8, prior="mixture", mixture_k=3, mixture_sd=0.2, prior_seed=1)
     G, _ = build_gan(spec, seed=0)
     config = checkpoint.make_config(spec)
@@ -132,8 +132,8 @@ def test_unconditional_models_meet_their_inception_score_bar(name, bar):
     """The issue's bars as the card measures them — 10,000 samples, IS over 10 splits — but from seed 1, not the
     card's seed 0: IS ≥ bar × the real test set's IS with the same classifier; MNIST also max/min class share ≤ 1.5.
     (IS is biased low on fewer samples: 2,000 give MNIST 9.14 for 9.33 on 10,000.)"""
-    from ganviz import classifier, metrics
-    from ganviz.evaluation import sample_generator
+    from ganviz.scoring import classifier, metrics
+    from ganviz.scoring.evaluation import sample_generator
     G, config = _load(name)
     dataset = config["data"]["name"]
     probs = load_classifier(dataset).extract(sample_generator(G, config, 10_000, seed=1))[1]

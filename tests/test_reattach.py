@@ -3,9 +3,9 @@ import threading
 
 import pytest
 
-from ganviz import live, reattach
-from ganviz.reattach import Registry
-from ganviz.worker import WorkerRun
+from ganviz.engine import live, reattach
+from ganviz.engine.reattach import Registry
+from ganviz.engine.worker import WorkerRun
 from tests.helpers import toy_trainer, wait_for
 
 

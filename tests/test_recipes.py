@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from ganviz import checkpoint, losses, recipes
+from ganviz import recipes
 from ganviz.__main__ import build_parser, main, settings_from_args, stage_commands
-from ganviz.convnets import ImageGANSpec
-from ganviz.train import TrainConfig
+from ganviz.engine import losses
+from ganviz.engine.trainer import TrainConfig
+from ganviz.images import checkpoint
+from ganviz.images.convnets import ImageGANSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESETS = [n for n, r in recipes.all_recipes().items() if not r.stages]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz import playground, slowmo
-from ganviz.toy import DATASETS
+from ganviz.plane import playground, slowmo
+from ganviz.plane.toy import DATASETS
 
 EXTENT = (-2.0, 2.0)
 

@@ -1,11 +1,11 @@
-"""Values of ganviz.theory against closed forms and scipy."""
+"""Values of ganviz.onedim.theory against closed forms and scipy."""
 import numpy as np
 import pytest
 import torch
 from scipy import special, stats
 from scipy.spatial.distance import jensenshannon
 
-from ganviz import theory as T
+from ganviz.onedim import theory as T
 
 X = T.make_grid(-12, 12, 4001)
 DX = X[1] - X[0]

@@ -1,4 +1,4 @@
-"""Live 1-D experiments (ganviz.theory_live): D converging to D*, V(G, D) ≤ V(G, D*), Fig. 1 ending at
+"""Live 1-D experiments (ganviz.onedim.theory_live): D converging to D*, V(G, D) ≤ V(G, D*), Fig. 1 ending at
 p_g ≈ p_data with D ≈ ½, and the saturation experiment — values against closed forms, scipy and autograd."""
 import math
 import re
@@ -8,9 +8,9 @@ import pytest
 import torch
 from scipy import integrate, stats
 
-from ganviz import theory
-from ganviz import saturation as sat
-from ganviz import theory_live as tl
+from ganviz.onedim import saturation as sat
+from ganviz.onedim import theory
+from ganviz.onedim import theory_live as tl
 from tests.helpers import validated
 
 BIMODAL = tl.DStarSetup()  # p_data = ½N(−2, 0.6²) + ½N(2, 0.6²), p_g = N(0, 1.5²)

@@ -1,11 +1,13 @@
-"""Tests for ganviz.toy: exact dataset definitions (the VEEGAN protocol, Srivastava et al. 2017), mode metrics with known answers, CSV checks."""
+"""Tests for ganviz.plane.toy: exact dataset definitions (the VEEGAN protocol, Srivastava et al. 2017), mode metrics
+with
+known answers, CSV checks."""
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from ganviz import toy
+from ganviz.plane import toy
 
 
 def gen(seed=0):

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz import losses
-from ganviz.history import History, Series
-from ganviz.nets import MLPGenerator
-from ganviz.train import Diverged, Trainer, TrainConfig, pack, resolve_device, seed_all
+from ganviz.engine import losses
+from ganviz.engine.history import History, Series
+from ganviz.engine.nets import MLPGenerator
+from ganviz.engine.trainer import Diverged, TrainConfig, Trainer, pack, resolve_device, seed_all
 from tests.helpers import gaussian_2d, toy_trainer
 
 
@@ -18,7 +18,7 @@ def test_same_seed_same_run():
     a, b = toy_trainer(seed=7), toy_trainer(seed=7)
     for _ in range(25):
         a.step(), b.step()
-    for p, q in zip(params(a.G) + params(a.D), params(b.G) + params(b.D)):
+    for p, q in zip(params(a.G) + params(a.D), params(b.G) + params(b.D), strict=True):
         assert torch.equal(p, q)
     ha, hb = a.history.arrays(), b.history.arrays()
     assert np.array_equal(ha["loss_d"][1], hb["loss_d"][1])
@@ -55,12 +55,12 @@ def test_g_step_descends_the_selected_loss(loss):
     z = t.sample_z(32)
     t.rng.set_state(state)
     ref = [p.detach().clone().requires_grad_(True) for p in t.G.parameters()]
-    fake = torch.func.functional_call(t.G, dict(zip([n for n, _ in t.G.named_parameters()], ref)), (z,))
+    fake = torch.func.functional_call(t.G, dict(zip([n for n, _ in t.G.named_parameters()], ref, strict=True)), (z,))
     (losses.g_loss(loss, t.D(fake))).backward()
     t.g_step()
-    for p0, p1, r in zip(g0, params(t.G), ref):
+    for p0, p1, r in zip(g0, params(t.G), ref, strict=True):
         torch.testing.assert_close(p1, p0 - 0.1 * r.grad)
-    for p, q in zip(d0, params(t.D)):
+    for p, q in zip(d0, params(t.D), strict=True):
         assert torch.equal(p, q)
 
 
@@ -75,10 +75,10 @@ def test_d_step_descends_d_loss():
         fake = t.G(z)
     names = [n for n, _ in t.D.named_parameters()]
     ref = [p.detach().clone().requires_grad_(True) for p in t.D.parameters()]
-    call = lambda x: torch.func.functional_call(t.D, dict(zip(names, ref)), (x,))
+    call = lambda x: torch.func.functional_call(t.D, dict(zip(names, ref, strict=True)), (x,))
     losses.d_loss("lsgan", call(real), call(fake)).backward()
     t.d_step()
-    for p0, p1, r in zip(d0, params(t.D), ref):
+    for p0, p1, r in zip(d0, params(t.D), ref, strict=True):
         torch.testing.assert_close(p1, p0 - 0.05 * r.grad)
 
 
@@ -105,7 +105,7 @@ def test_unrolled_d_is_restored_after_g_step():
     t.d_step()
     d0 = params(t.D)
     t.g_step()
-    for p, q in zip(d0, params(t.D)):
+    for p, q in zip(d0, params(t.D), strict=True):
         assert torch.equal(p, q)
 
 
@@ -225,7 +225,7 @@ def test_conditional_fakes_take_the_real_batch_labels():
 
 
 def test_cpu_threads_policy(monkeypatch):
-    from ganviz import train
+    from ganviz.engine import trainer as train
     monkeypatch.setattr(train.os, "cpu_count", lambda: 4)
     monkeypatch.setattr(train.os, "getloadavg", lambda: (0.5, 0.5, 0.5))
     assert train.cpu_threads_for(50_000) == 1 and train.cpu_threads_for(900_000) == 4
@@ -237,13 +237,13 @@ def test_ema_of_generator_weights_follows_its_formula():
     """θ_ema ← β θ_ema + (1 − β) θ_G after every G step, β = min(ema, (1 + t)/(10 + t)) (Yazıcı et al. 2019)."""
     t = toy_trainer(ema=0.9)
     assert t.G_ema is not None and t.sampling_G is t.G_ema
-    for p, q in zip(params(t.G_ema), params(t.G)):  # starts as a copy of G
+    for p, q in zip(params(t.G_ema), params(t.G), strict=True):  # starts as a copy of G
         assert torch.equal(p, q)
     for step in range(30):
         before = params(t.G_ema)
         t.step()
         beta = min(0.9, (1 + step) / (10 + step))
-        for old, new, g in zip(before, params(t.G_ema), params(t.G)):
+        for old, new, g in zip(before, params(t.G_ema), params(t.G), strict=True):
             torch.testing.assert_close(new, beta * old + (1 - beta) * g, rtol=1e-6, atol=1e-7)
     assert not torch.equal(params(t.G_ema)[0], params(t.G)[0])  # an average, not a copy
     # what users see (and checkpoints keep) is the averaged G
@@ -266,7 +266,7 @@ def test_no_ema_by_default_and_bad_decays_rejected():
 
 def test_linear_lr_decay_schedule():
     """Both lrs × 1 until decay_start, then linearly to LR_FLOOR over decay_steps (the bench's best config)."""
-    from ganviz.train import LR_FLOOR
+    from ganviz.engine.trainer import LR_FLOOR
     c = TrainConfig(lr_g=1e-3, lr_d=2e-3, decay_start=10, decay_steps=20)
     assert [c.lr_factor(s) for s in (1, 10, 11, 20, 29, 30, 100)] == pytest.approx(
         [1, 1, 0.95, 0.5, 0.05, LR_FLOOR, LR_FLOOR])
@@ -293,7 +293,7 @@ def test_warm_start_copies_weights_and_starts_optimizers_afresh():
     t.step()  # Adam has state now; the warm start drops it
     t.warm_start(src.G, src.D)
     for a, b in ((t.G, src.G), (t.G_ema, src.G), (t.D, src.D)):
-        assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+        assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
     assert t.opt_g.state_dict()["state"] == {} and t.opt_d.state_dict()["state"] == {}
     assert t.step_count == 1 and t.opt_g.param_groups[0]["lr"] == pytest.approx(4e-3 * t.config.lr_factor(2))
     t.step()
@@ -306,7 +306,8 @@ def test_latent_priors_sample_what_they_say():
     """normal and uniform draw exactly torch.randn / U(−1, 1) from the run's generator (old runs reproduce);
     the mixture draws μ_k + s·ε with k uniform over K fixed, seeded centres."""
     from scipy import stats
-    from ganviz.train import LatentPrior
+
+    from ganviz.engine.trainer import LatentPrior
     g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
     assert torch.equal(LatentPrior("normal", 4).sample(10, g1), torch.randn(10, 4, generator=g2))
     assert torch.equal(LatentPrior("uniform", 4).sample(10, g1), torch.rand(10, 4, generator=g2) * 2 - 1)

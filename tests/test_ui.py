@@ -22,7 +22,7 @@ def test_fmt_never_shows_negative_zero():
 
 def test_model_description_names_the_prior_and_the_auxiliary_classifier():
     """The pretrained page's one-line description says how the model was trained, not only on what."""
-    from ganviz import pretrained
+    from ganviz.images import pretrained
     from ganviz.ui.latent import describe
     model = {"z_dim": 8, "num_classes": 0, "prior": "mixture", "mixture_k": 5, "mixture_sd": 0.5, "aux_classes": 10}
     config = {"model": model, "data": {"name": "mnist", "n": 10_000}, "step": 4000, "train": {"loss": "hinge"}}
@@ -49,7 +49,8 @@ def test_md_escape_backslashes_every_markdown_character():
 def test_chart_fonts_are_14_px_and_follow_the_font_scale():
     import numpy as np
 
-    from ganviz.plots import base, eval as pe, live1d, toy
+    from ganviz.plots import base, live1d, toy
+    from ganviz.plots import eval as pe
 
     x = np.linspace(-3, 3, 50)
     figs = [live1d.d_star_figure(x, x * 0 + 0.1, x * 0 + 0.1, x * 0 + 0.5),

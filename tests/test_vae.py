@@ -1,4 +1,5 @@
-"""The VAE (ganviz.vae) and the VAE-vs-GAN measures (ganviz.vae_gan) against closed forms and brute force."""
+"""The VAE (ganviz.beyond.vae) and the VAE-vs-GAN measures (ganviz.beyond.vae_gan) against closed forms and brute
+force."""
 from __future__ import annotations
 
 import itertools
@@ -12,8 +13,10 @@ from safetensors import safe_open
 from scipy import ndimage, stats
 from scipy.special import expit, xlogy
 
-from ganviz import data, metrics, pretrained, vae, vae_gan
+from ganviz.beyond import vae, vae_gan
+from ganviz.images import data, pretrained
 from ganviz.plots import vae as plots_vae
+from ganviz.scoring import metrics
 from tests.helpers import validated
 
 SHIPPED = ("mnist", "fashion-mnist")
@@ -295,7 +298,8 @@ def test_shipped_vae_is_small_safetensors_with_its_command(dataset):
 
 @pytest.mark.parametrize("dataset", SHIPPED)
 def test_shipped_vae_reproduces_its_recorded_elbo_on_a_subset(dataset):
-    """−ELBO of 1,000 random training images (one ε each) ≈ the recorded end of training (chunk mean of the last steps)."""
+    """−ELBO of 1,000 random training images (one ε each) ≈ the recorded end of training (chunk mean of the last
+    steps)."""
     model, cfg = vae.load_vae(vae.vae_path(dataset))
     try:
         images = data.load_images(dataset, "train").images
@@ -314,7 +318,7 @@ def test_shipped_vae_reproduces_its_recorded_elbo_on_a_subset(dataset):
 @pytest.mark.parametrize("dataset", SHIPPED)
 def test_table_figures_reproduce_on_a_subset(dataset):
     """The first 1,000 of the table's 10,000 seed-0 VAE samples (same draws) give its sharpness and IS."""
-    from ganviz import classifier as C
+    from ganviz.scoring import classifier as C
     result = json.loads((pretrained.MODELS_DIR / "vae_vs_gan.json").read_text())[dataset]
     model, _ = vae.load_vae(vae.vae_path(dataset))
     z_small = pretrained.sample_z(1000, model.spec.z_dim, result["seed"])
@@ -335,6 +339,6 @@ def test_chunk_means_against_a_loop():
     s, v = vae.chunk_means(steps, values, 7)
     edges = np.linspace(0, 1000, 8).astype(int)
     assert list(s) == [steps[b - 1] for b in edges[1:]]
-    np.testing.assert_allclose(v, [values[a:b].mean() for a, b in zip(edges[:-1], edges[1:])])
+    np.testing.assert_allclose(v, [values[a:b].mean() for a, b in zip(edges[:-1], edges[1:], strict=True)])
     s2, v2 = vae.chunk_means(steps[:5], values[:5], 7)
     assert np.array_equal(s2, steps[:5]) and np.array_equal(v2, values[:5])

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz import live
-from ganviz.live import Busy
-from ganviz.worker import WorkerRun
+from ganviz.engine import live
+from ganviz.engine.live import Busy
+from ganviz.engine.worker import WorkerRun
 from tests.helpers import toy_trainer, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -128,7 +128,7 @@ def test_live_update_before_and_during_the_worker():
     g0 = g_params(run._local)
     run.update(lr_d=0.01)  # before the worker exists: replayed into it
     run.step(5)
-    assert all(torch.equal(a, b) for a, b in zip(g0, run.with_trainer(g_params)))
+    assert all(torch.equal(a, b) for a, b in zip(g0, run.with_trainer(g_params), strict=True))
     assert run.with_trainer(lambda_free_lr) == 0.01
     run.update(lr_d=0.02, k=2)
     assert run.snapshot().config.k == 2
@@ -170,7 +170,8 @@ def test_nan_pauses_with_message_and_keeps_the_worker():
     run.start()
     assert wait_for(lambda: run.snapshot().error is not None)
     snap = run.snapshot()
-    assert snap.state == "paused" and "diverged" in snap.error and "nan" not in snap.error.lower() and "lr_d" in snap.error
+    assert snap.state == "paused" and "diverged" in snap.error
+    assert "nan" not in snap.error.lower() and "lr_d" in snap.error
     assert run.alive()  # paused, not dead: the trainer's state is still there
     run.stop()
 
@@ -214,7 +215,7 @@ def test_fifty_start_close_cycles_leave_no_processes():
 SERVER = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
-    from ganviz.worker import WorkerRun
+    from ganviz.engine.worker import WorkerRun
     from tests.helpers import toy_trainer
     if __name__ == "__main__":
         run = WorkerRun(toy_trainer)
@@ -249,7 +250,8 @@ def test_workers_die_with_the_server(tmp_path):
 @pytest.mark.parametrize("name", ["ring-8", "grid-25", "spiral", "two-moons", "two-gaussians", "csv"])
 def test_datasets_pickle_into_a_worker_and_draw_the_same_points(name):
     import pickle
-    from ganviz import toy
+
+    from ganviz.plane import toy
     ds = toy.point_cloud(np.random.default_rng(0).normal(size=(50, 2))) if name == "csv" else toy.DATASETS[name]()
     copy = pickle.loads(pickle.dumps(ds))
     a = ds.sample(300, torch.Generator().manual_seed(3))
@@ -258,7 +260,7 @@ def test_datasets_pickle_into_a_worker_and_draw_the_same_points(name):
 
 
 def test_read_only_arrays_cross_the_pipe_once_and_both_caches_agree():
-    from ganviz.worker import decode_snapshot, encode_snapshot
+    from ganviz.engine.worker import decode_snapshot, encode_snapshot
     frame = np.arange(100_000, dtype=np.uint8)
     frame.setflags(write=False)
     live_arr = np.ones(10_000)  # writeable: always sent in full

@@ -8,11 +8,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-
 from plotly.subplots import make_subplots
 
-from ganviz.metrics import Scores
 from ganviz.plots.base import style
+from ganviz.scoring.metrics import Scores
 
 PALETTE = ("#7f7f7f", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
 # (column in Scores.row(), title, better: "high" | "low")

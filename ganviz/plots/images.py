@@ -1,7 +1,7 @@
 """Figures and files for the image-GAN page: training curves (plotly), PNG grids and GIF timelines (PIL).
 
 Curves are SVG go.Scatter with fixed heights and a ``uirevision`` (zoom survives live updates), downsampled
-to at most ``MAX_POINTS`` points. Failure events from :mod:`ganviz.monitor` are marked as red ✕ on the
+to at most ``MAX_POINTS`` points. Failure events from :mod:`ganviz.engine.monitor` are marked as red ✕ on the
 loss chart, with their message on hover. Pure functions: data in, figure/bytes out, no streamlit.
 """
 from __future__ import annotations
@@ -66,7 +66,7 @@ def curves_figure(history: dict, names: tuple[str, ...], height: int = 260, ytit
 
 
 def loss_figure(history: dict, events: tuple = (), height: int = 260) -> go.Figure:
-    """D and G losses per step (the values each player minimises, ganviz.losses)."""
+    """D and G losses per step (the values each player minimises, ganviz.engine.losses)."""
     return curves_figure(history, ("loss_d", "loss_g"), height, "loss", events, uirevision="loss")
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ganviz.images.data import make_grid, to_uint8
 from ganviz.plots.base import style
-
-from ganviz.data import make_grid, to_uint8
 from ganviz.plots.images import upscale
 
 __all__ = ["norms_figure", "numbered_grid", "strip", "picture"]
@@ -25,7 +24,8 @@ def norms_figure(t: np.ndarray, norms_lerp: np.ndarray, norms_slerp: np.ndarray,
     low = min(float(np.min(norms_lerp)), float(np.min(norms_slerp)), expected)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="norms",
                       xaxis_title="t (position on the path)", yaxis_title="‖z‖",
-                      yaxis_range=[0.8 * low, 1.1 * max(float(np.max(norms_slerp)), float(np.max(norms_lerp)), expected)],
+                      yaxis_range=[0.8 * low,
+                                   1.1 * max(float(np.max(norms_slerp)), float(np.max(norms_lerp)), expected)],
                       legend=dict(orientation="h", y=1.12, x=0), title=None)
     return style(fig)
 

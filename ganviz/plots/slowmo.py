@@ -24,7 +24,7 @@ def _points(xy, name: str, color: str, strong: bool, symbol: str = "circle") -> 
 
 def substep_figure(it, sub: int, extent: tuple[float, float], prob_output: bool = True, height: int = 520,
                    uirevision: str = "slowmo") -> go.Figure:
-    """Sub-step ``sub`` of a traced iteration (ganviz.slowmo.Iteration) on the plane."""
+    """Sub-step ``sub`` of a traced iteration (ganviz.plane.slowmo.Iteration) on the plane."""
     s = it.substeps[sub]
     lo, hi = extent
     d_phase = s.kind in _D_KINDS

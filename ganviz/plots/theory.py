@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ganviz.onedim.theory import d_star
 from ganviz.plots.base import live_figure
-from ganviz.theory import d_star
 
 LOG2, LOG4 = float(np.log(2.0)), float(np.log(4.0))
 COLORS = {"p_data": "#111111", "p_g": "#2ca02c", "d": "#1f77b4", "d_star": "#d62728", "z": "#7f7f7f",

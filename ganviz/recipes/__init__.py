@@ -2,11 +2,12 @@
 the benchmarks and the tests.
 
 A run is described by flat :class:`Settings` — the command line's names (``--lr-g`` is ``lr_g``), each ``None``
-until a recipe or a flag sets it. :func:`build` turns them into the nets' :class:`ganviz.convnets.ImageGANSpec`
-and the frozen :class:`ganviz.train.TrainConfig`; what nobody set comes from those dataclasses' defaults, except
-where the loss asks for another optimiser (:func:`ganviz.losses.training_defaults`). Every module of this package
-defines ``RECIPES``, a tuple of :class:`Recipe`: ``presets`` holds the "Train on images" page's presets, and one file per shipped model
-in ``models/`` lists the chained stages that trained it (``python -m ganviz reproduce dcgan_mnist``).
+until a recipe or a flag sets it. :func:`build` turns them into the nets' :class:`ganviz.images.convnets.ImageGANSpec`
+and the frozen :class:`ganviz.engine.trainer.TrainConfig`; what nobody set comes from those dataclasses' defaults,
+except
+where the loss asks for another optimiser (:func:`ganviz.engine.losses.training_defaults`). Every module of this package
+defines ``RECIPES``, a tuple of :class:`Recipe`: ``presets`` holds the "Train on images" page's presets, and one file
+per shipped model in ``models/`` lists the chained stages that trained it (``python -m ganviz reproduce dcgan_mnist``).
 
     python -m ganviz train --recipe digits_fast --loss wgan --out runs/x     # the recipe, one field overridden
 """
@@ -18,9 +19,9 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Mapping
 
-from ganviz.convnets import ImageGANSpec
-from ganviz.losses import training_defaults
-from ganviz.train import TrainConfig
+from ganviz.engine.losses import training_defaults
+from ganviz.engine.trainer import TrainConfig
+from ganviz.images.convnets import ImageGANSpec
 
 __all__ = ["Settings", "Stage", "Recipe", "build", "resolve", "get", "all_recipes", "to_argv",
            "PAGE_MIXTURE", "from_widgets", "to_widgets"]
@@ -59,7 +60,7 @@ class Settings:
                             choices=("batch", "layer", "none"))
     spectral_norm: bool | None = _f("spectral normalisation in D (Miyato et al. 2018)", _SPEC.spectral_norm)
     # training (TrainConfig)
-    loss: str | None = _f("the GAN loss (ganviz.losses)", _TRAIN.loss,
+    loss: str | None = _f("the GAN loss (ganviz.engine.losses)", _TRAIN.loss,
                           choices=("minimax", "nonsaturating", "lsgan", "wgan", "wgan-gp", "hinge"))
     optimizer: str | None = _f("optimiser of both nets", "rmsprop for wgan, adam otherwise",
                                choices=("adam", "sgd", "rmsprop"))
@@ -81,14 +82,15 @@ class Settings:
     compile: bool | None = _f("torch.compile the nets (CUDA only)", _TRAIN.compile)
     # the run around the Trainer
     steps: int | None = _f("training steps (one step = k D-steps and one G-step)", 5000)
-    threads: int | None = _f("CPU threads for torch (default: ganviz.train.cpu_threads_for; on a busy machine 1 is "
-                             "often fastest)", None)
+    threads: int | None = _f("CPU threads for torch (default: ganviz.engine.trainer.cpu_threads_for; "
+                             "on a busy machine 1 is often fastest)", None)
     sample_every: int | None = _f("write a PNG sample grid every N steps", 500)
     log_every: int | None = _f("write a metrics.csv row every N steps", 10)
     save_every: int | None = _f("also save a checkpoint in OUT/step_N every N steps (0: only the final one)", 0)
 
     def value(self, name: str):
-        """The field's value, or its default when unset (the loss's own: :func:`ganviz.losses.training_defaults`)."""
+        """The field's value, or its default when unset (the loss's own:
+        :func:`ganviz.engine.losses.training_defaults`)."""
         v = getattr(self, name)
         if v is not None:
             return v

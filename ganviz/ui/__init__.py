@@ -12,9 +12,9 @@ import streamlit as st
 import torch
 
 from ganviz import settings
-from ganviz.live import Busy, LiveRun, RunSlot, Snapshot
+from ganviz.engine.live import Busy, LiveRun, RunSlot, Snapshot
+from ganviz.engine.reattach import REGISTRY
 from ganviz.plots import base as plots_base
-from ganviz.reattach import REGISTRY
 
 PRESENT = "present"  # the presenter view's toggle: its key and URL parameter (?present=1)
 PRESENTER_SCALE = 1.45  # chart fonts in the presenter view: 14 px -> ~20 px
@@ -310,7 +310,7 @@ def _slot(page_key: str) -> PageSlot:
 def session_run(page_key: str, nets_key, factory: Callable[[], LiveRun], reattach: bool = True) -> LiveRun:
     """This session's run for a page. A new ``nets_key`` (new nets or data) stops the old run and makes a new
     one. A worker run's id goes into the URL (``?run=``): when the session ends the run is detached for a grace
-    period (ganviz.reattach), and a session opening that URL in time takes it back; a thread run just stops.
+    period (ganviz.engine.reattach), and a session opening that URL in time takes it back; a thread run just stops.
     ``reattach=False``: a page's second run (not in the URL; it stops with the session)."""
     slot = _slot(page_key)
     if not reattach:
@@ -346,7 +346,7 @@ def run_controls(run: LiveRun, key_prefix: str, extra: tuple[str, ...] = ("step_
     stopped = run.state == "stopped"
     buttons = ["toggle", "step", *extra, "reset"]
     cols = st.columns(len(buttons))
-    for col, name in zip(cols, buttons):
+    for col, name in zip(cols, buttons, strict=True):
         with col:
             if name == "toggle":
                 st.button("Pause" if running else "Play", key=f"{key_prefix}_toggle", type="primary", disabled=stopped,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganviz import pretrained
-from ganviz.pretrained import GANInfo
+from ganviz.images import pretrained
+from ganviz.images.pretrained import GANInfo
 
 UPLOAD = "Upload a checkpoint…"
 

@@ -1,8 +1,7 @@
 """AppTest of pages/cyclegan.py: presets, the numbers on screen against the core, Step / Reset, live λ, sliders."""
-import numpy as np
 import pytest
 
-from ganviz import cyclegan as cg
+from ganviz.beyond import cyclegan as cg
 from tests.apptest import metric_values, open_page
 
 PAGE = "pages/cyclegan.py"

@@ -1,10 +1,10 @@
 """AppTest of pages/dirac.py: the closed-form numbers on screen, presets, Play / Step / Reset, every slider swept."""
 import re
 
-import numpy as np
 import pytest
 
-from ganviz import dirac, ui
+from ganviz import ui
+from ganviz.beyond import dirac
 from tests.apptest import metric_values, open_page
 
 PAGE = "pages/dirac.py"

@@ -4,7 +4,7 @@ Runs with N = 1,000 and 10 KID subsets to stay fast; the metric cards show the d
 real baseline, and the table's first row is that baseline."""
 import pytest
 
-from ganviz import classifier as C
+from ganviz.scoring import classifier as C
 from tests.apptest import metric_values, open_page
 
 pytestmark = pytest.mark.skipif(not C.classifier_path("mnist").with_suffix(".safetensors").is_file(),
@@ -83,8 +83,8 @@ def test_bad_run_path_gives_one_sentence_and_fid_infinity_is_shown():
 
 
 def test_saved_run_folder_gets_its_own_row(tmp_path, monkeypatch):
-    from ganviz import checkpoint, pretrained
-    from ganviz.convnets import ImageGANSpec, build_gan
+    from ganviz.images import checkpoint, pretrained
+    from ganviz.images.convnets import ImageGANSpec, build_gan
     spec = ImageGANSpec(model="dcgan", z_dim=16, width=8)
     G, D = build_gan(spec, seed=0)
     checkpoint.save(tmp_path / "run", G, D, checkpoint.make_config(spec, data={"name": "mnist"}))

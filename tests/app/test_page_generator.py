@@ -1,8 +1,8 @@
-"""AppTest of pages/generator.py: views drawn, numbers match ganviz.theory, bad input gives one sentence."""
+"""AppTest of pages/generator.py: views drawn, numbers match ganviz.onedim.theory, bad input gives one sentence."""
 import numpy as np
 import torch
 
-from ganviz import theory as T
+from ganviz.onedim import theory as T
 from tests.apptest import metric_values, open_page
 
 

@@ -1,7 +1,7 @@
 """AppTest of pages/playground.py: presets, widgets, Step / Step D / Step G / Reset, live changes, CSV upload."""
 import pytest
 
-from ganviz import playground
+from ganviz.plane import playground
 from tests.apptest import metric_values, open_page
 
 PAGE = "pages/playground.py"
@@ -123,7 +123,7 @@ def test_mixture_prior_and_its_k_reset_the_run_and_train(at):
 
 
 def test_a_reload_within_the_grace_period_reattaches_to_the_run(at):
-    """The run's id is in the URL; a closed session detaches the run (ganviz.reattach) and a new session
+    """The run's id is in the URL; a closed session detaches the run (ganviz.engine.reattach) and a new session
     opening the same URL takes it back: the step count continues instead of starting from 0."""
     import streamlit as st
     step(at)

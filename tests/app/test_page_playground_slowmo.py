@@ -4,7 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from ganviz import compare, live, losses, playground, slowmo, toy, worker
+from ganviz.engine import live, losses, worker
+from ganviz.plane import compare, playground, slowmo, toy
 from tests.apptest import metric_values, open_page
 
 PAGE = "pages/playground.py"

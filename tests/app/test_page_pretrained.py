@@ -1,7 +1,7 @@
 """AppTest of "Pretrained DCGAN": widgets move the shown numbers; presets, class picker and the upload path work."""
 import pytest
 
-from ganviz import latent
+from ganviz.images import latent
 from tests.apptest import metric_values, open_page
 
 
@@ -19,7 +19,7 @@ def _num(at, label):
 
 def test_the_default_mixture_model_shows_its_own_expected_norm(at):
     """dcgan_mnist draws z = μ_k + s·ε: E‖z‖ ≈ mean_k √(‖μ_k‖² + s²·d) (‖·‖ concentrates in 100 dimensions)."""
-    from ganviz import pretrained
+    from ganviz.images import pretrained
     prior = pretrained.latent_prior(pretrained.load(pretrained.MODELS_DIR / "dcgan_mnist")[1])
     expected = (prior.centres.pow(2).sum(1) + prior.sd ** 2 * 100).sqrt().mean().item()
     assert _num(at, "E‖z‖ (ψ off)") == pytest.approx(expected, abs=0.05)

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from ganviz import pretrained, vae_gan
+from ganviz.beyond import vae_gan
+from ganviz.images import pretrained
 from tests.apptest import metric_values, open_page
 
 TABLE = json.loads((pretrained.MODELS_DIR / "vae_vs_gan.json").read_text())

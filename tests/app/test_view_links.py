@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ganviz import playground
+from ganviz.plane import playground
 from tests.apptest import metric_values, open_page
 
 

@@ -47,8 +47,8 @@ def test_four_sessions_with_job_cap_two(browser, busy_server, shot):
             click_key(p, TOGGLE)
             results.append(outcome(p))
         assert sorted(results) == ["busy", "busy", "training", "training"], results
-        training = [p for p, r in zip(pages, results) if r == "training"]
-        busy = [p for p, r in zip(pages, results) if r == "busy"]
+        training = [p for p, r in zip(pages, results, strict=True) if r == "training"]
+        busy = [p for p, r in zip(pages, results, strict=True) if r == "busy"]
         for p in training:
             wait_step(p, "s >= 2", timeout=45_000)
         warning = busy[0].locator('[data-testid="stAlertContentWarning"]').filter(has_text=BUSY)

@@ -14,9 +14,22 @@ from dataclasses import dataclass
 import pytest
 
 from ganviz import sitemap
-from tests.e2e.conftest import (SLIDER, assert_no_exception, button_label, click_key, fingerprint, focus_slider,
-                                keyed, page_url, read_step, slider_value, wait_changed, wait_label, wait_ready,
-                                wait_step)
+from tests.e2e.conftest import (
+    SLIDER,
+    assert_no_exception,
+    button_label,
+    click_key,
+    fingerprint,
+    focus_slider,
+    keyed,
+    page_url,
+    read_step,
+    slider_value,
+    wait_changed,
+    wait_label,
+    wait_ready,
+    wait_step,
+)
 
 
 @dataclass(frozen=True)

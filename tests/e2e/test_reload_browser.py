@@ -2,7 +2,7 @@
 the page for another and coming back keeps its settings and its run.
 
 The run's id is in the URL (?run=…); the reload ends the old session, which detaches the run for the grace
-period (ganviz.reattach), and the new session opening the same URL takes it back.
+period (ganviz.engine.reattach), and the new session opening the same URL takes it back.
 """
 from tests.e2e.conftest import assert_no_exception, button_label, click_key, keyed, read_step, wait_ready, wait_step
 
