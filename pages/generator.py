@@ -40,7 +40,8 @@ PRESETS = {
                         "density, infinite at 0.", {"target": "skewed", "gen": "nonmono",
                                                     "f": next(iter(theory.EXAMPLE_MAPS)), "a": 1.0, "b": 0.0}),
     "Train an MLP G live": ("Press Play: a 32×32 MLP G (the same 1-D GAN as Figure 1 on the D* page) learns "
-                            "the two bumps by Algorithm 1; JSD falls, then wobbles as the game oscillates.", {"target": "mixture", "k": 2, "gen": "mlp"}),
+                            "the two bumps by Algorithm 1; JSD falls, then wobbles as the game oscillates.",
+                            {"target": "mixture", "k": 2, "gen": "mlp"}),
 }
 
 
