@@ -239,7 +239,7 @@ def _nodes(breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """16-point Gauss–Legendre nodes and weights on every panel between consecutive distinct breaks."""
     e = np.unique(breaks[np.isfinite(breaks)])
     lo, hi = e[:-1], e[1:]
-    keep = hi > lo
+    keep = hi - lo > 1e-13 * np.maximum(1.0, np.abs(lo))  # no panels inside round-off (e.g. at a fold)
     lo, hi = lo[keep], hi[keep]
     half, mid = (hi - lo) / 2, (hi + lo) / 2
     return (mid[:, None] + half[:, None] * _GL_X).ravel(), (half[:, None] * _GL_W).ravel()
