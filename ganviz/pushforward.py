@@ -246,15 +246,21 @@ def _nodes(breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _crossings(x: np.ndarray, diff, h: np.ndarray) -> np.ndarray:
-    """Roots of diff between consecutive sorted x where h changes sign (60 vectorised bisections)."""
+    """Roots of diff between consecutive sorted x where h changes sign: 8 vectorised Illinois (regula falsi)
+    steps; the brackets are one Gauss node apart and diff is smooth there, so this converges to round-off."""
     i = np.flatnonzero(np.sign(h[:-1]) * np.sign(h[1:]) < 0)
-    a, b, ha = x[i], x[i + 1], h[i]
-    for _ in range(44):  # brackets are one Gauss node apart: 2^-44 of that is below 1e-13
-        m = 0.5 * (a + b)
-        hm = diff(m)
-        left = np.sign(hm) == np.sign(ha)
-        a, ha, b = np.where(left, m, a), np.where(left, hm, ha), np.where(left, b, m)
-    return 0.5 * (a + b)
+    a, b, ha, hb = x[i], x[i + 1], h[i], h[i + 1]
+    for _ in range(8):
+        if not a.size:
+            break
+        c = b - hb * (b - a) / (hb - ha)
+        c = np.where(np.isfinite(c) & (c > a) & (c < b), c, 0.5 * (a + b))
+        hc = diff(c)
+        same = np.sign(hc) == np.sign(hb)  # root in [a, c]: keep a, halve its value (Illinois)
+        a, ha = np.where(same, a, b), np.where(same, ha / 2, hb)
+        b, hb = c, hc
+        a, b, ha, hb = np.minimum(a, b), np.maximum(a, b), np.where(a < b, ha, hb), np.where(a < b, hb, ha)
+    return b if not a.size else np.where(np.abs(hb) <= np.abs(ha), b, a)
 
 
 @dataclass
