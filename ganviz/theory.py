@@ -18,19 +18,7 @@ import torch
 from scipy import optimize, special, stats
 
 from ganviz.densities import (  # noqa: F401  (re-exported: pages and other modules use ganviz.theory.<name>)
-    KDE,
-    SIGMA_MIN,
-    Affine,
-    Density,
-    Gaussian,
-    Mixture,
-    Skewed,
-    Uniform,
-    cumtrapz,
-    parse_samples_csv,
-    trapz,
-)
-from ganviz.pushforward import interval_mass
+    KDE, SIGMA_MIN, Affine, Density, Gaussian, Mixture, Skewed, Uniform, cumtrapz, parse_samples_csv, trapz)
 
 LOG2 = float(np.log(2.0))
 LOG4 = float(np.log(4.0))
@@ -100,7 +88,10 @@ def pushforward_density(G: Callable[[np.ndarray], np.ndarray], x_grid: np.ndarra
         raise ValueError("G must map an array of z values to an array of the same length.")
     if not np.all(np.isfinite(g)):
         raise ValueError("G returned NaN or infinite values.")
-    mass = interval_mass(z[:-1], z[1:], prior)  # Φ̄ in the right tail: no cancellation near F = 1
+    if prior == "normal":  # Φ(b) − Φ(a), as Φ̄(a) − Φ̄(b) right of 0: no cancellation near F = 1
+        mass = np.where(z[:-1] >= 0, special.ndtr(-z[:-1]) - special.ndtr(-z[1:]), np.diff(special.ndtr(z)))
+    else:
+        mass = np.diff(prior_cdf(z, prior))
     lo, hi = np.minimum(g[:-1], g[1:]), np.maximum(g[:-1], g[1:])
     mid = 0.5 * (x[1:] + x[:-1])
     edges = np.concatenate(([x[0] - (mid[0] - x[0])], mid, [x[-1] + (x[-1] - mid[-1])]))
