@@ -99,22 +99,27 @@ def pushforward_density(G: Callable[[np.ndarray], np.ndarray], x_grid: np.ndarra
         raise ValueError("G must map an array of z values to an array of the same length.")
     if not np.all(np.isfinite(g)):
         raise ValueError("G returned NaN or infinite values.")
-    mass = np.diff(prior_cdf(z, prior))
+    if prior == "normal":  # Φ(b) − Φ(a), as Φ̄(a) − Φ̄(b) right of 0: no cancellation near F = 1
+        mass = np.where(z[:-1] >= 0, special.ndtr(-z[:-1]) - special.ndtr(-z[1:]), np.diff(special.ndtr(z)))
+    else:
+        mass = np.diff(prior_cdf(z, prior))
     lo, hi = np.minimum(g[:-1], g[1:]), np.maximum(g[:-1], g[1:])
     mid = 0.5 * (x[1:] + x[:-1])
     edges = np.concatenate(([x[0] - (mid[0] - x[0])], mid, [x[-1] + (x[-1] - mid[-1])]))
     n_e = edges.size
     # F_g(e_k) = Σ_i m_i·clip((e_k − lo_i)/(hi_i − lo_i), 0, 1): whole segments below e_k, plus straddling parts.
     first_full = np.searchsorted(edges, hi, side="left")  # edges e_k >= hi_i count segment i in full
-    cdf = np.cumsum(np.bincount(first_full, mass, minlength=n_e + 1))[:n_e]
+    # Cell masses F_g(e_{k+1}) − F_g(e_k) without forming F_g (whose differences cancel where F_g ≈ 1): the
+    # segments completed at e_{k+1}, plus the change of the straddling parts.
+    cell = np.bincount(first_full, mass, minlength=n_e + 1)[1:n_e]
     ka = np.searchsorted(edges, lo, side="right")  # first edge > lo_i
     count = np.maximum(first_full - ka, 0)  # edges strictly inside (lo_i, hi_i)
     if count.sum() > 0:
         seg = np.repeat(np.arange(lo.size), count)
         k = ka[seg] + np.arange(seg.size) - np.repeat(np.cumsum(count) - count, count)
         part = mass[seg] * (edges[k] - lo[seg]) / (hi[seg] - lo[seg])
-        cdf = cdf + np.bincount(k, part, minlength=n_e)
-    return np.diff(cdf) / np.diff(edges)
+        cell = cell + np.diff(np.bincount(k, part, minlength=n_e))
+    return np.clip(cell, 0.0, None) / np.diff(edges)
 
 
 def optimal_map(target: Density, prior: str = "normal") -> Callable[[np.ndarray], np.ndarray]:

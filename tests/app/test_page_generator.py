@@ -1,15 +1,16 @@
-"""AppTest of pages/generator.py: views drawn, numbers match ganviz.onedim.theory, bad input gives one sentence."""
+"""AppTest of pages/generator.py: views drawn, numbers match an independent quad reference, bad input gives one
+sentence."""
 import numpy as np
-import torch
 
 from ganviz.onedim import theory as T
+from tests.app.test_page_generator_sweep import BASE, MAPS, reference, view_of
 from tests.apptest import metric_values, open_page
 
 
-def expected_jsd(target, G, prior="normal", seed=0):
-    x = T.plot_grid(target, G, prior)
-    v = T.generator_views(G, x, prior, T.sample_prior(10, prior, torch.Generator().manual_seed(seed)), target.pdf(x))
-    return f"{v['jsd']:.4f}"
+def expected_jsd(**setting):
+    """JSD by scipy quad on the analytic densities (tests/app/test_page_generator_sweep.py), to 4 decimals."""
+    s = {**BASE, **setting}
+    return f"{reference(s, view_of(s))['jsd']:.4f}"
 
 
 def test_default_affine_matches_theory_and_sliders_move_numbers():
@@ -17,11 +18,10 @@ def test_default_affine_matches_theory_and_sliders_move_numbers():
     assert not at.exception
     assert len(at.get("plotly_chart")) == 3
     m = metric_values(at)
-    target = T.Mixture([0.5, 0.5], [-2, 2], [0.5, 0.5])
-    assert m["JSD(p_data ‖ p_g)"] == expected_jsd(target, lambda z: 1.0 * z + 0.0)
+    assert m["JSD(p_data ‖ p_g)"] == expected_jsd()
     at.slider(key="gen_a").set_value(2.0).run()
     m2 = metric_values(at)
-    assert m2["JSD(p_data ‖ p_g)"] == expected_jsd(target, lambda z: 2.0 * z + 0.0)
+    assert m2["JSD(p_data ‖ p_g)"] == expected_jsd(a=2.0)
     assert m2["W1(p_data, p_g)"] != m["W1(p_data, p_g)"]
 
 
@@ -41,7 +41,7 @@ def test_non_monotone_and_targets():
     at = open_page("pages/generator.py").run()
     at.button(key="gen_preset_3").click().run()  # z², skewed target
     assert not at.exception
-    assert metric_values(at)["JSD(p_data ‖ p_g)"] == expected_jsd(T.Skewed(5.0), lambda z: z**2)
+    assert metric_values(at)["JSD(p_data ‖ p_g)"] == expected_jsd(target="skewed", gen="nonmono", f=MAPS[0])
     for f in list(T.EXAMPLE_MAPS)[1:]:
         at.selectbox(key="gen_f").set_value(f).run()
         assert not at.exception
