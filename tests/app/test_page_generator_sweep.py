@@ -322,5 +322,6 @@ def test_sweep_ci_subset():
 
 
 @pytest.mark.slow
+@pytest.mark.sweep
 def test_sweep_2000_settings():
     sweep(2000)

@@ -89,6 +89,7 @@ def test_theorem1_sweep_ci_subset():
 
 
 @pytest.mark.slow
+@pytest.mark.sweep
 def test_theorem1_sweep_full():
     worst = sweep_theorem1(theorem1_settings(2016, seed=2014))
     print(f"section 1: 2016 settings, worst error {worst:.3f} units of the last digit")
