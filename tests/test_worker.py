@@ -286,3 +286,31 @@ def test_a_run_dropped_without_stop_frees_its_slot_and_process():
     gc.collect()
     assert live.active_jobs() == 0
     assert wait_for(lambda: workers() == before, 10)
+
+
+def test_worker_messages_build_only_the_wire_types():
+    """The server reads its workers' messages with an unpickler that builds numpy/torch/ganviz values and plain
+    containers, and refuses anything that names another callable (e.g. os.system)."""
+    import os
+    import pickle
+
+    import numpy as np
+    import torch
+
+    from ganviz.engine import worker
+
+    ok = ("result", 3, True, {"w": torch.ones(2), "a": np.arange(3), "t": (1.5, "x")})
+    back = worker.decode_message(pickle.dumps(ok))
+    assert back[:3] == ("result", 3, True) and torch.equal(back[3]["w"], torch.ones(2))
+    np.testing.assert_array_equal(back[3]["a"], np.arange(3))
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("true",))
+
+    with pytest.raises(pickle.UnpicklingError, match="may not contain"):
+        worker.decode_message(pickle.dumps(("result", 1, True, Evil())))
+    with pytest.raises(pickle.UnpicklingError, match="builtins.eval"):
+        worker.decode_message(pickle.dumps(("result", 1, True, eval)))
+    with pytest.raises(pickle.UnpicklingError, match="may not contain"):
+        worker.decode_snapshot(pickle.dumps(Evil()), {})

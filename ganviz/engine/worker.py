@@ -116,7 +116,30 @@ class _SnapshotPickler(pickle.Pickler):
         return ("new", key, obj)
 
 
-class _SnapshotUnpickler(pickle.Unpickler):
+# What the worker's messages are made of: the snapshot and result types of ganviz, numpy arrays, torch tensors
+# (a forked run's state) and plain containers. The pipe is private to our own child process; refusing any other
+# class as well means even a corrupted or foreign message cannot name a callable to run.
+_WIRE_MODULES = ("ganviz", "numpy", "torch", "collections", "builtins", "copyreg", "_codecs", "datetime")
+_UNSAFE_BUILTINS = frozenset({"eval", "exec", "compile", "open", "__import__", "getattr", "setattr", "delattr",
+                              "globals", "locals", "vars", "input", "breakpoint", "exit", "quit"})
+
+
+class _WireUnpickler(pickle.Unpickler):
+    """An unpickler that builds only the classes a worker sends (see _WIRE_MODULES)."""
+
+    def find_class(self, module, name):
+        top = module.split(".")[0]
+        if top not in _WIRE_MODULES or (top == "builtins" and name in _UNSAFE_BUILTINS):
+            raise pickle.UnpicklingError(f"a worker message may not contain {module}.{name}")
+        return super().find_class(module, name)
+
+
+def decode_message(data: bytes):
+    """A result or event message from a worker (``_WireUnpickler``)."""
+    return _WireUnpickler(io.BytesIO(data)).load()
+
+
+class _SnapshotUnpickler(_WireUnpickler):
     def __init__(self, file, cache: dict):
         super().__init__(file)
         self.cache, self.used = cache, set()
@@ -540,7 +563,7 @@ class WorkerRun:
             while conn.poll(timeout):
                 timeout = 0.0
                 data = conn.recv_bytes()  # from our own worker process over a private pipe, never a user's file
-                msg = decode_snapshot(data[1:], self._arrays) if data[:1] == b"S" else pickle.loads(data[1:])
+                msg = decode_snapshot(data[1:], self._arrays) if data[:1] == b"S" else decode_message(data[1:])
                 if msg[0] == "snap":
                     _, seq, idle, snap = msg
                     if seq < self._seq:  # sent before the latest command: its state may be stale
