@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from seminar import CHROMIUM, IDLE_JS, start  # noqa: E402  (the bench's own server starter)
+from seminar import IDLE_JS, launch, start  # noqa: E402  (the bench's own server starter)
 
 # page -> (its live prefix (the Play button's key is "<prefix>_toggle"), a preset button to press first)
 LIVE = {"playground": ("pg", None), "generator": ("gen", "Train an MLP G live"), "discriminator": ("ds", None),
@@ -90,8 +90,7 @@ def main() -> None:
     rows = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            browser = launch(p)
             for name in args.pages.split(","):
                 try:
                     rows.append(measure(browser, url, name, args.seconds))

@@ -73,6 +73,12 @@ IDLE_JS = ("() => !document.querySelector('[data-testid=\"stStatusWidgetRunningI
            "      && document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running'))")
 
 
+def launch(playwright):
+    """Headless Debian Chromium as the benches use it (no sandbox as root, no GPU, no background requests)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                      args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -181,8 +187,7 @@ def main() -> None:
     rows = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            browser = launch(p)
             warm = browser.new_page()
             warm.goto(url)
             warm.wait_for_selector('[data-testid="stMain"] h1', timeout=120_000)
