@@ -187,7 +187,7 @@ def disjoint_section() -> None:
         m[3].caption("∞: the supports are disjoint." if exact["overlap"] == 0 else
                      f"∞: p_data has mass on [−1, {theta - 1:g}), where p_g = 0.".replace("-", "−"))
     with m[4]:
-        ui.formula(r"\theta > 2:\quad \begin{aligned}\mathrm{JSD} &= \log 2\\ W_1 &= \theta\end{aligned}",
+        ui.formula(r"\begin{aligned}&\theta > 2{:}\\ \mathrm{JSD} &= \log 2\\ W_1 &= \theta\end{aligned}",
                    "Arjovsky et al. 2017, Example 1: this far off, JSD gives G no signal; W1 still does.")
 
 
