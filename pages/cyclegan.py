@@ -43,15 +43,16 @@ with st.container(key="gv_settings_cg").expander("Settings: domains, λ, nets, s
                                                 icon=":material/tune:"):
     c1, c2, c3 = st.columns(3)
     with c1:
-        pair = st.selectbox("Domains X → Y", list(cg.PAIRS), key=f"{P}_pair")
-        lam = st.select_slider("Cycle-consistency weight λ", LAMBDAS, key=f"{P}_lambda",
+        pair = st.selectbox("Domains X → Y", list(cg.PAIRS), **ui.bind(f"{P}_pair", cg.PAIRS))
+        lam = st.select_slider("Cycle-consistency weight λ", LAMBDAS, **ui.bind(f"{P}_lambda"),
                                help="0: two independent GANs. The paper uses 10. Applied live.")
     with c2:
-        lr = st.select_slider("Adam learning rate (all four nets)", LRS, key=f"{P}_lr", format_func=lambda v: f"{v:g}")
-        batch = st.select_slider("Batch size", [32, 64, 128, 256, 512], key=f"{P}_batch")
+        lr = st.select_slider("Adam learning rate (all four nets)", LRS, **ui.bind(f"{P}_lr"),
+                              format_func=lambda v: f"{v:g}")
+        batch = st.select_slider("Batch size", [32, 64, 128, 256, 512], **ui.bind(f"{P}_batch"))
     with c3:
-        width = st.select_slider("Width", [16, 32, 64, 128], key=f"{P}_width")
-        layers = st.slider("Hidden layers (each net)", 1, 3, key=f"{P}_layers")
+        width = st.select_slider("Width", [16, 32, 64, 128], **ui.bind(f"{P}_width"))
+        layers = st.slider("Hidden layers (each net)", 1, 3, **ui.bind(f"{P}_layers"))
         seed = ui.seed_input(key=f"{P}_seed")
 
 with ui.user_errors():

@@ -58,21 +58,24 @@ with st.container(key="gv_settings_dirac").expander("Settings: loss, steps, reme
                                                    icon=":material/tune:"):
     c1, c2, c3 = st.columns(3)
     with c1:
-        loss = st.selectbox("Loss", list(dirac.LOSSES), format_func=dirac.LOSSES.get, key=f"{P}_loss")
-        method = st.radio("Method", list(dirac.METHODS), format_func=dirac.METHODS.get, key=f"{P}_method")
-        lr = st.select_slider("Step size h (learning rate of both)", LRS, key=f"{P}_lr")
-        d_steps = st.slider("D steps per G step n_d", 1, 20, key=f"{P}_d_steps", disabled=method != "alternating",
+        loss = st.selectbox("Loss", list(dirac.LOSSES), format_func=dirac.LOSSES.get,
+                            **ui.bind(f"{P}_loss", dirac.LOSSES))
+        method = st.radio("Method", list(dirac.METHODS), format_func=dirac.METHODS.get,
+                          **ui.bind(f"{P}_method", dirac.METHODS))
+        lr = st.select_slider("Step size h (learning rate of both)", LRS, **ui.bind(f"{P}_lr"))
+        d_steps = st.slider("D steps per G step n_d", 1, 20, **ui.bind(f"{P}_d_steps"),
+                            disabled=method != "alternating",
                             help="Alternating descent only: D takes n_d steps, then G one step.")
     with c2:
-        r1 = st.checkbox("R1 penalty (γ/2)·ψ² on D (real data)", key=f"{P}_r1")
-        gamma = st.select_slider("Penalty weight γ (R1, and WGAN-GP's penalty)", GAMMAS, key=f"{P}_gamma",
+        r1 = st.checkbox("R1 penalty (γ/2)·ψ² on D (real data)", **ui.bind(f"{P}_r1"))
+        gamma = st.select_slider("Penalty weight γ (R1, and WGAN-GP's penalty)", GAMMAS, **ui.bind(f"{P}_gamma"),
                                  disabled=not (r1 or loss == "wgan-gp"))
-        noise = st.select_slider("Instance noise σ (on real and fake samples)", NOISES, key=f"{P}_noise",
+        noise = st.select_slider("Instance noise σ (on real and fake samples)", NOISES, **ui.bind(f"{P}_noise"),
                                  help="The field is the expectation over the noise (Gauss–Hermite quadrature).")
     with c3:
-        steps = st.select_slider("Iterations", STEPS, key=f"{P}_steps", format_func=lambda v: f"{v:,}")
-        theta0 = st.slider("Start θ₀", -2.0, 2.0, step=0.1, key=f"{P}_theta0")
-        psi0 = st.slider("Start ψ₀", -2.0, 2.0, step=0.1, key=f"{P}_psi0")
+        steps = st.select_slider("Iterations", STEPS, **ui.bind(f"{P}_steps"), format_func=lambda v: f"{v:,}")
+        theta0 = st.slider("Start θ₀", -2.0, 2.0, step=0.1, **ui.bind(f"{P}_theta0"))
+        psi0 = st.slider("Start ψ₀", -2.0, 2.0, step=0.1, **ui.bind(f"{P}_psi0"))
         st.caption("No randomness: the same settings always give the same iterates.")
 
 with ui.user_errors():

@@ -129,10 +129,10 @@ ui.formula(r"\begin{aligned} \mathrm{ELBO}(x) &= \mathbb{E}_{q_\phi(z|x)}[\log p
            "decoder's mean for z ~ N(0, I).")
 
 c1, c2, c3 = st.columns([1.2, 1, 1])
-dataset = c1.selectbox("Dataset", list(DATASETS), format_func=DATASETS.get, key=f"{P}_dataset")
-seed = c2.number_input("Seed (pictures)", min_value=0, max_value=2**31 - 1, step=1, key=f"{P}_seed",
+dataset = c1.selectbox("Dataset", list(DATASETS), format_func=DATASETS.get, **ui.bind(f"{P}_dataset", DATASETS))
+seed = c2.number_input("Seed (pictures)", min_value=0, max_value=2**31 - 1, step=1, **ui.bind(f"{P}_seed"),
                        help="Same seed, same pictures: the latent draws and the real images come from it.")
-steps = c3.slider("Interpolation frames", 3, 12, key=f"{P}_steps")
+steps = c3.slider("Interpolation frames", 3, 12, **ui.bind(f"{P}_steps"))
 seed = int(seed)
 if dataset not in vae.list_vaes():
     st.error(f"No shipped VAE for {DATASETS[dataset]} in models/; train one with "
@@ -190,7 +190,7 @@ with st.expander("Measure again here, on fewer samples"):
     if real is None:
         st.info("No real images of this dataset are available on this machine, so there is nothing to compare with.")
     else:
-        n = st.select_slider("Samples per model", [500, 1000, 2000, 5000], key=f"{P}_n_measure")
+        n = st.select_slider("Samples per model", [500, 1000, 2000, 5000], **ui.bind(f"{P}_n_measure"))
         st.caption(f"Against {real.source[:-1]} — for MNIST without a download that is half the training set, so the "
                    "distances run a little larger than in the table.")
         if st.button("Measure", key=f"{P}_measure"):

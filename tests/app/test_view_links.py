@@ -145,3 +145,28 @@ def test_leaving_a_page_and_coming_back_keeps_its_widgets_and_its_run():
     assert metric_values(at) == before and before["D step"] == "1"  # the same run, not a reset
     assert any("settings changed since" in c.value for c in at.caption)  # the story does not claim the preset
     stop(at, "ds_reset")
+
+
+def test_dirac_url_equals_the_same_settings_by_hand():
+    """The Dirac-GAN page computes its whole run from its settings: a URL with them shows the same numbers."""
+    url = opened("pages/dirac.py", dirac_method="Alternating gradient descent", dirac_loss="WGAN, f(t) = t",
+                 dirac_lr="0.2", dirac_theta0="1.5", dirac_psi0="-0.5")
+    assert url.radio(key="dirac_method").value == "alternating" and url.selectbox(key="dirac_loss").value == "wgan"
+    assert url.select_slider(key="dirac_lr").value == 0.2 and url.slider(key="dirac_theta0").value == 1.5
+    hand = opened("pages/dirac.py")
+    fresh = metric_values(hand)
+    hand.radio(key="dirac_method").set_value("alternating").run()
+    hand.selectbox(key="dirac_loss").set_value("wgan").run()
+    hand.select_slider(key="dirac_lr").set_value(0.2).run()
+    hand.slider(key="dirac_theta0").set_value(1.5).run()
+    hand.slider(key="dirac_psi0").set_value(-0.5).run()
+    assert not hand.exception
+    assert metric_values(url) == metric_values(hand) != fresh
+
+
+def test_cyclegan_and_vae_settings_come_from_the_url():
+    cg = opened("pages/cyclegan.py", cg_pair="two-moons → ring-8", cg_lambda="0.0", cg_seed="7")
+    assert cg.selectbox(key="cg_pair").value == "two-moons → ring-8"
+    assert cg.select_slider(key="cg_lambda").value == 0.0 and cg.number_input(key="cg_seed").value == 7
+    vae = opened("pages/vae.py", vae_seed="5", vae_steps="4")
+    assert vae.number_input(key="vae_seed").value == 5 and vae.slider(key="vae_steps").value == 4
