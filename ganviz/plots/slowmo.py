@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from ganviz.plots.base import finite, live_figure
-from ganviz.plots.toy import COLORS, D_COLORSCALE, _layout, _segments, arrow_ends, downsample
+from ganviz.plots.base import live_figure
+from ganviz.plots.toy import COLORS, _layout, _segments, arrow_ends, d_heatmap, downsample
 
 _D_KINDS = ("sample_z", "sample_x", "d_both", "d_loss", "d_step")
 
@@ -30,18 +30,8 @@ def substep_figure(it, sub: int, extent: tuple[float, float], prob_output: bool 
     d_phase = s.kind in _D_KINDS
     i = s.d_index
     grid = it.d_grids[i if s.kind == "d_step" else i - 1] if d_phase else it.d_grids[it.k]
-    z = finite(grid)
-    if prob_output:
-        zmin, zmax, label = 0.0, 1.0, "D(x)"
-    else:
-        mid = float(np.nanmedian(z)) if np.isfinite(z).any() else 0.0
-        half = float(np.nanmax(np.abs(z - mid))) if np.isfinite(z).any() else 1.0
-        zmin, zmax, label = mid - (half or 1.0), mid + (half or 1.0), "critic D(x)"
     heat_strong = s.kind in ("d_both", "d_step")
-    data = [dict(type="heatmap", x=it.grid_axis, y=it.grid_axis, z=z, zmin=zmin, zmax=zmax, colorscale=D_COLORSCALE,
-                 opacity=0.75 if heat_strong else 0.4, name=label, showscale=True,
-                 colorbar=dict(title=dict(text=label), thickness=12, len=0.8),
-                 hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>" + label + "=%{z:.3f}<extra></extra>")]
+    data = [d_heatmap(it.grid_axis, grid, prob_output, opacity=0.75 if heat_strong else 0.4)]
     if d_phase:
         order = _D_KINDS.index(s.kind)
         data.append(_points(it.fake[i - 1], "G(z), this D step's batch", COLORS["fake"], order in (0, 2, 3)))

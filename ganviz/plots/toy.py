@@ -64,6 +64,22 @@ def arrow_ends(points, vectors, length: float) -> tuple[np.ndarray, float]:
     return points + scale * vectors, scale
 
 
+def d_heatmap(axis, d_grid, prob_output: bool, opacity: float) -> dict:
+    """D's output on the plane as a heatmap trace: σ(a) on a fixed [0, 1] scale (white at ½), or a critic's
+    score centred on its median."""
+    z = finite(d_grid)
+    if prob_output:
+        zmin, zmax, label = 0.0, 1.0, "D(x)"
+    else:
+        mid = float(np.nanmedian(z)) if np.isfinite(z).any() else 0.0
+        half = float(np.nanmax(np.abs(z - mid))) if np.isfinite(z).any() else 1.0
+        zmin, zmax, label = mid - (half or 1.0), mid + (half or 1.0), "critic D(x)"
+    return dict(type="heatmap", x=axis, y=axis, z=z, zmin=zmin, zmax=zmax, colorscale=D_COLORSCALE,
+                opacity=opacity, name=label, showscale=True,
+                colorbar=dict(title=dict(text=label), thickness=12, len=0.8),
+                hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>" + label + "=%{z:.3f}<extra></extra>")
+
+
 def playground_figure(view: dict, extent: tuple[float, float], prob_output: bool = True,
                       show: tuple[str, ...] = ("heatmap", "manifold", "real", "fake", "arrows"),
                       centres: np.ndarray | None = None, sigma: float | None = None, height: int = 560,
@@ -77,17 +93,7 @@ def playground_figure(view: dict, extent: tuple[float, float], prob_output: bool
     data = []
     lo, hi = extent
     if "heatmap" in show and view.get("d_grid") is not None:
-        z = finite(view["d_grid"])
-        if prob_output:
-            zmin, zmax, label = 0.0, 1.0, "D(x)"
-        else:
-            mid = float(np.nanmedian(z)) if np.isfinite(z).any() else 0.0
-            half = float(np.nanmax(np.abs(z - mid))) if np.isfinite(z).any() else 1.0
-            zmin, zmax, label = mid - (half or 1.0), mid + (half or 1.0), "critic D(x)"
-        data.append(dict(type="heatmap", x=view["grid_axis"], y=view["grid_axis"], z=z, zmin=zmin, zmax=zmax,
-                         colorscale=D_COLORSCALE, opacity=0.55, name=label, showscale=True,
-                         colorbar=dict(title=dict(text=label), thickness=12, len=0.8),
-                         hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>" + label + "=%{z:.3f}<extra></extra>"))
+        data.append(d_heatmap(view["grid_axis"], view["d_grid"], prob_output, opacity=0.55))
     if centres is not None and sigma is not None:
         t = np.linspace(0, 2 * np.pi, 25)
         ring = 3 * sigma * np.column_stack([np.cos(t), np.sin(t)])
