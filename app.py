@@ -12,7 +12,7 @@ from ganviz.sitemap import PAGES_DIR, available
 st.set_page_config(page_title="ganviz — GANs, explained live", layout="wide",
                    page_icon=str(Path(ui.__file__).with_name("favicon.png")))
 # Page computations are small: one intra-op thread each avoids oversubscribing the CPU when several sessions
-# run at once. Training threads pick their own count (ganviz.engine.trainer.cpu_threads_for).
+# run at once. Training threads pick their own count (ganviz.engine.device.cpu_threads_for).
 torch.set_num_threads(1)
 worker.warm_up()  # live runs train in worker processes: start their forkserver before the first Play
 ui.device_badge()

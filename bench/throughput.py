@@ -17,9 +17,10 @@ import time
 import torch
 import torch.nn.functional as F
 
+from ganviz.engine.device import seed_all
 from ganviz.engine.live import LiveRun
 from ganviz.engine.nets import MLPDiscriminator, MLPGenerator
-from ganviz.engine.trainer import TrainConfig, Trainer, seed_all
+from ganviz.engine.trainer import TrainConfig, Trainer
 
 BATCH, Z_DIM = 512, 256
 

@@ -32,10 +32,11 @@ import torch
 import torch.nn.functional as F
 
 from ganviz import recipes
+from ganviz.engine.device import resolve_device
 from ganviz.engine.live import LiveRun
-from ganviz.engine.trainer import TrainConfig, resolve_device
+from ganviz.engine.trainer import TrainConfig
 from ganviz.engine.worker import WorkerRun
-from ganviz.images import convnets, data
+from ganviz.images import build, datasets, live, nets, tensors
 
 SPECS = {m: recipes.build(recipes.resolve(model=m, width=64), 0)[0] for m in ("mlp", "dcgan")}  # ganviz.recipes
 
@@ -50,14 +51,14 @@ class ReferenceLoop:
 
     def __init__(self, spec, images, config: TrainConfig):
         self.device = resolve_device(config.device)
-        G, D = convnets.build_gan(spec, seed=config.seed)
+        G, D = nets.build_gan(spec, seed=config.seed)
         self.G, self.D = G.to(self.device), D.to(self.device)
         cuda_compile = config.compile and self.device.type == "cuda"
         self.g_fwd = torch.compile(self.G) if cuda_compile else self.G
         self.d_fwd = torch.compile(self.D) if cuda_compile else self.D
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=config.betas)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=config.betas)
-        self.data = data.to_tensor(images).to(self.device)
+        self.data = tensors.to_tensor(images).to(self.device)
         self.b, self.z_dim, self.amp = config.batch_size, spec.z_dim, config.amp and self.device.type == "cuda"
         self.gen = torch.Generator().manual_seed(config.seed)
         self.ones = torch.ones(self.b, 1, device=self.device)
@@ -104,7 +105,7 @@ def trainer_vs_reference(name, images, config, steps: int, rounds: int) -> tuple
     """(ours img/s, reference img/s, ratio of img per CPU-second) — wall-clock rates, plus a CPU-time ratio
     that a shared machine's load does not distort."""
     spec = SPECS[name]
-    trainer = convnets.build_trainer(images, spec, config)
+    trainer = build.build_trainer(images, spec, config)
     ref = ReferenceLoop(spec, images.images, config)
     for _ in range(5 if not config.compile else 30):  # warm-up (and compilation)
         trainer.step()
@@ -135,11 +136,11 @@ def live_vs_headless(name, images, config, seconds: float, rounds: int, threads:
     LiveRun thread) with the sample-grid timeline, read by a UI-like reader every 0.5 s. Both use the same CPU
     thread count: ``threads`` if given, else the one the library picks for these nets (``Trainer.cpu_threads``)."""
     spec = SPECS[name]
-    headless = convnets.build_trainer(images, spec, config)
+    headless = build.build_trainer(images, spec, config)
     threads = threads or headless.cpu_threads
     if threads:
         torch.set_num_threads(threads)
-    recipe = convnets.LiveImageRun(images, spec, config, timeline_every=50)
+    recipe = live.LiveImageRun(images, spec, config, timeline_every=50)
     if process:
         run = WorkerRun(recipe.make_trainer, recipe.view, threads=threads)
         steps = operator.attrgetter("step_count")
@@ -214,7 +215,7 @@ def flop_fraction(name, images, config, steps: int, rounds: int) -> tuple[float,
     forward and backward); Trainer steps and matmul blocks alternate, and the rates use process CPU time, which
     the other tenants of a shared machine cannot skew (with one thread it is the single core's time)."""
     from torch.utils.flop_counter import FlopCounterMode
-    trainer = convnets.build_trainer(images, SPECS[name], config)
+    trainer = build.build_trainer(images, SPECS[name], config)
     for _ in range(3):
         trainer.step()
     with FlopCounterMode(display=False) as counter:
@@ -245,7 +246,7 @@ def main() -> None:
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    images = data.load_images("mnist")
+    images = datasets.load_images("mnist")
     device = resolve_device(args.device)
     where = torch.cuda.get_device_name(0) if device.type == 'cuda' else f'{torch.get_num_threads()} threads'
     print(f"device {device} ({where})"

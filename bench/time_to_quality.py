@@ -1,7 +1,7 @@
 """Time to quality of the "Train on images" presets on this machine's CPU.
 
 Trains a preset as the page does (a live run: the one Trainer in its worker process, CPU threads chosen by
-ganviz.engine.trainer.cpu_threads_for) for ``--seconds`` of wall time, and every ``--every`` seconds pauses to score
+ganviz.engine.device.cpu_threads_for) for ``--seconds`` of wall time, and every ``--every`` seconds pauses to score
 2,000 samples with the shipped MNIST classifier (scoring time is not counted). Prints the first wall time at
 which classifier-IS ≥ ``--target`` and the ratio to the 180 s budget (issue: IS ≥ 7 within 3 minutes).
 
@@ -19,7 +19,7 @@ import time
 from dataclasses import replace
 
 from ganviz import recipes
-from ganviz.images import convnets, data
+from ganviz.images import datasets, live
 from ganviz.scoring import classifier, metrics
 
 RECIPE = {"conditional": "digits_fast", "unconditional": "digits_unconditional", "sharpened": "digits_sharpened"}
@@ -33,12 +33,12 @@ def main() -> None:
     ap.add_argument("--target", type=float, default=7.0)
     args = ap.parse_args()
 
-    images = data.load_images("mnist")
+    images = datasets.load_images("mnist")
     spec, config = recipes.build(recipes.resolve(RECIPE[args.preset]), len(images.class_names))
     sharpened = args.preset == "sharpened"
     clf = classifier.load_classifier("mnist")
     tracker = metrics.make_tracker(clf, classifier.load_reference("mnist", "test"), n=2000)
-    run = convnets.live_image_run(images, spec, replace(config), timeline_every=10_000)
+    run = live.live_image_run(images, spec, replace(config), timeline_every=10_000)
     print(f"preset: DCGAN width {spec.width}, {'conditional' if spec.num_classes else 'unconditional'}"
           f"{', mixture latent + classifier in D' if sharpened else ''}, "
           f"batch {config.batch_size}; data: {images.source}")

@@ -19,7 +19,7 @@ import time
 import torch
 
 from ganviz.beyond import vae
-from ganviz.images import data
+from ganviz.images import datasets
 from ganviz.scoring import classifier, metrics
 
 
@@ -31,7 +31,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--limit", type=float, default=30.0, help="the issue's budget for the first useful picture, s")
     args = ap.parse_args()
-    images = data.load_images("mnist").images
+    images = datasets.load_images("mnist").images
     spec, config = vae.VAESpec(), vae.VAEConfig(lr=args.lr, batch_size=args.batch, seed=0)
     torch.set_num_threads(1)
 

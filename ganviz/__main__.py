@@ -146,15 +146,15 @@ def _add_download(sub) -> None:
 
 
 def _load_data(args):
-    from ganviz.images import data
+    from ganviz.images import datasets, uploads
     if Path(args.data).suffix.lower() in (".zip", ".npz", ".npy"):
         path = Path(args.data)
         if not path.is_file():
             raise ValueError(f"No file {path}.")
-        if path.stat().st_size > data.MAX_UPLOAD_BYTES:
-            raise ValueError(f"{path} is larger than {data.MAX_UPLOAD_BYTES >> 20} MB.")
-        return data.load_upload(path.read_bytes(), path.name)
-    return data.load_images(args.data, "train", args.data_dir)
+        if path.stat().st_size > uploads.MAX_UPLOAD_BYTES:
+            raise ValueError(f"{path} is larger than {uploads.MAX_UPLOAD_BYTES >> 20} MB.")
+        return uploads.load_upload(path.read_bytes(), path.name)
+    return datasets.load_images(args.data, "train", args.data_dir)
 
 
 def cmd_train(args) -> int:
@@ -187,8 +187,9 @@ def _train(args, images, spec, config, proc) -> int:
 
     from ganviz.engine.trainer import Diverged
     from ganviz.images import checkpoint, pretrained
-    from ganviz.images.convnets import GridTimeline, build_trainer
-    from ganviz.images.data import make_grid
+    from ganviz.images.build import build_trainer
+    from ganviz.images.live import GridTimeline
+    from ganviz.images.tensors import make_grid
 
     trainer = build_trainer(images, spec, config, fixed_n=64)
     init = None
@@ -278,7 +279,7 @@ def _tqdm(total: int):
 def cmd_download(args) -> int:
     from tqdm import tqdm
 
-    from ganviz.images.data import download
+    from ganviz.images.datasets import download
     bars: dict = {}
 
     def progress(name: str, done: int, total: int) -> None:

@@ -8,7 +8,8 @@ import hashlib
 import streamlit as st
 
 from ganviz import ui
-from ganviz.images import data, pretrained
+from ganviz.images import pretrained
+from ganviz.images.datasets import TITLES, load_images
 from ganviz.onedim.theory_live import ResultCache
 from ganviz.plots import eval as pe
 from ganviz.scoring import classifier as C
@@ -34,7 +35,7 @@ def load_eval(dataset: str):
 def real_pool(dataset: str):
     """Real training images of ``dataset`` (the source of the baseline and the degraded sets), or None."""
     try:
-        return data.load_images(dataset, "train")
+        return load_images(dataset, "train")
     except (FileNotFoundError, ValueError):
         return None
 
@@ -116,7 +117,7 @@ settings_area = st.container(key="gv_settings_eval").expander("Settings: dataset
 top = settings_area.columns([1.2, 1, 1, 1])
 with top[0]:
     dataset = st.radio("Dataset", datasets, horizontal=True, **ui.bind(f"{P}_dataset", datasets),
-                       format_func=lambda d: data.TITLES.get(d, d))
+                       format_func=lambda d: TITLES.get(d, d))
 with top[1]:
     n = st.select_slider("Samples per set N", [1000, 2000, 5000], **ui.bind(f"{P}_n"),
                          help="Every row uses the same N: FID depends on N (see the FID∞ section).")
@@ -138,7 +139,7 @@ settings_area.caption(f"Reference: {clf.config['data']['test']} — μ, Σ over 
 
 # ---- the degraded real set
 if pool is None:
-    st.warning(f"No {data.TITLES.get(dataset, dataset)} training images on this machine, so the baseline and the "
+    st.warning(f"No {TITLES.get(dataset, dataset)} training images on this machine, so the baseline and the "
                f"degraded sets are unavailable: run `python -m ganviz download {dataset}`.")
     drop, noise, blur = (), 0.0, 0.0
 else:

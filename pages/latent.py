@@ -7,7 +7,7 @@ import streamlit as st
 import torch
 
 from ganviz import ui
-from ganviz.images import data, latent, pretrained
+from ganviz.images import latent, pretrained, tensors
 from ganviz.plots import images as plots_images
 from ganviz.plots import latent as plots_latent
 from ganviz.ui import latent as ui_latent
@@ -107,7 +107,7 @@ with tab_i:
         st.markdown("**slerp** (great circle)")
         st.image(plots_latent.strip(x_s, 3))
     st.download_button("Download both paths (PNG: lerp row, slerp row)",
-                       plots_images.png_bytes(data.make_grid(torch.cat([x_l, x_s]), nrow=steps), 3),
+                       plots_images.png_bytes(tensors.make_grid(torch.cat([x_l, x_s]), nrow=steps), 3),
                        file_name=f"{info.name}_interpolation_{seed_a}_{seed_b}.png", mime="image/png",
                        key=f"{P}_dl_interp")
     f1, f2 = st.columns([1.2, 1])
@@ -192,7 +192,7 @@ with tab_v:
         with r3:
             st.image(plots_latent.picture(x_pix[None], 1, 4), caption="pixels: Ā − B̄ + C̄")
         st.download_button("Download (PNG: G(Y), 8 variants, pixel arithmetic)",
-                           plots_images.png_bytes(data.make_grid(torch.cat([x_y, x_pix[None]]), nrow=10), 3),
+                           plots_images.png_bytes(tensors.make_grid(torch.cat([x_y, x_pix[None]]), nrow=10), 3),
                            file_name=f"{info.name}_arithmetic_seed{grid_seed}.png", mime="image/png",
                            key=f"{P}_dl_arith")
         m1, m2 = st.columns(2)

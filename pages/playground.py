@@ -10,7 +10,8 @@ import streamlit as st
 
 from ganviz import ui
 from ganviz.engine import losses
-from ganviz.engine.trainer import MIXTURE_SD, OPTIMIZERS
+from ganviz.engine.priors import MIXTURE_SD
+from ganviz.engine.trainer import OPTIMIZERS
 from ganviz.engine.worker import WorkerRun
 from ganviz.plane import compare, playground, slowmo, toy
 from ganviz.plots import slowmo as slowmo_plots

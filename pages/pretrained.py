@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ganviz import ui
-from ganviz.images import data, latent, pretrained
+from ganviz.images import latent, pretrained, tensors
 from ganviz.plots import images as plots_images
 from ganviz.ui import latent as ui_latent
 
@@ -71,7 +71,7 @@ with right:
     except ValueError as err:
         st.error(str(err), icon=":material/error:")
         st.stop()
-    grid = data.make_grid(x, nrow=ncol)
+    grid = tensors.make_grid(x, nrow=ncol)
     what = "one class per column" if info.conditional and class_id is None else (
         f"class “{info.class_names[class_id]}”" if class_id is not None else "unconditional")
     st.image(plots_images.upscale(grid, 2), caption=f"{info.title} · seed {seed} · ψ "

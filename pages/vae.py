@@ -10,7 +10,7 @@ import torch
 
 from ganviz import ui
 from ganviz.beyond import vae, vae_gan
-from ganviz.images import data, latent, pretrained
+from ganviz.images import datasets, latent, pretrained, tensors
 from ganviz.plots import images as plots_images
 from ganviz.plots import vae as plots_vae
 from ganviz.scoring import classifier as C
@@ -50,7 +50,7 @@ def load_models(dataset: str):
 @st.cache_resource(max_entries=2, show_spinner="Loading images…")
 def real_images(dataset: str):
     try:
-        return data.load_images(dataset, "train")
+        return datasets.load_images(dataset, "train")
     except (FileNotFoundError, ValueError):
         return None
 
@@ -75,20 +75,20 @@ def pictures(dataset: str, seed: int, steps: int):
     z_vae = pretrained.sample_z(16, model.spec.z_dim, seed)
     x_vae = vae.decode_samples(model, z_vae)
     x_gan = E.sample_generator(G, gcfg, 16, seed=seed)
-    out = {"vae_samples": data.make_grid(x_vae, 8), "gan_samples": data.make_grid(x_gan, 8)}
+    out = {"vae_samples": tensors.make_grid(x_vae, 8), "gan_samples": tensors.make_grid(x_gan, 8)}
     real = real_images(dataset)
     if real is not None:
         idx = np.random.default_rng(seed).choice(len(real), 8, replace=False)
-        x = data.to_tensor(real.images[idx])
-        out["recon"] = data.make_grid(torch.cat([x, vae.reconstruct(model, x)]), 8)
+        x = tensors.to_tensor(real.images[idx])
+        out["recon"] = tensors.make_grid(torch.cat([x, vae.reconstruct(model, x)]), 8)
     rows_vae, rows_gan = [], []
     z_gan = pretrained.sample_z(8, int(gcfg["model"]["z_dim"]), seed + 1, prior=pretrained.latent_prior(gcfg))
     for r in range(3):
         rows_vae.append(vae.decode_samples(model, latent.interpolate(z_vae[2 * r], z_vae[2 * r + 1], steps, "lerp")))
         path = latent.interpolate(z_gan[2 * r], z_gan[2 * r + 1], steps, "lerp")
         rows_gan.append(pretrained.generate(G, path))
-    out["vae_path"] = data.make_grid(torch.cat(rows_vae), steps)
-    out["gan_path"] = data.make_grid(torch.cat(rows_gan), steps)
+    out["vae_path"] = tensors.make_grid(torch.cat(rows_vae), steps)
+    out["gan_path"] = tensors.make_grid(torch.cat(rows_gan), steps)
     return out
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from ganviz.engine.trainer import resolve_device
+from ganviz.engine.device import resolve_device
 from ganviz.images import pretrained
 from ganviz.scoring import classifier as C
 from ganviz.scoring import evaluation as E

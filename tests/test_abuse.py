@@ -29,10 +29,12 @@ from safetensors.torch import save as st_save
 
 from ganviz import safety
 from ganviz.engine import live, losses
+from ganviz.engine.device import seed_all
 from ganviz.engine.live import Busy, LiveRun
 from ganviz.engine.nets import MLPDiscriminator, MLPGenerator
-from ganviz.engine.trainer import TrainConfig, Trainer, seed_all
-from ganviz.images import checkpoint, convnets, data, pretrained
+from ganviz.engine.trainer import TrainConfig, Trainer
+from ganviz.images import checkpoint, datasets, nets, pretrained, uploads
+from ganviz.images.spec import ImageGANSpec
 from ganviz.onedim import theory
 from ganviz.plane import playground, toy
 from ganviz.safety import UploadError
@@ -87,13 +89,13 @@ def marker(tmp_path):
     assert not path.exists(), "a loader unpickled user data: the payload ran"
 
 
-def tiny_spec() -> convnets.ImageGANSpec:
-    return convnets.ImageGANSpec(model="mlp", z_dim=4, hidden_g=(8,), hidden_d=(8,))
+def tiny_spec() -> ImageGANSpec:
+    return ImageGANSpec(model="mlp", z_dim=4, hidden_g=(8,), hidden_d=(8,))
 
 
 def good_checkpoint() -> tuple[dict, dict]:
     """(tensors, config) of a valid checkpoint of a tiny MLP GAN."""
-    G, D = convnets.build_gan(tiny_spec())
+    G, D = nets.build_gan(tiny_spec())
     tensors = {f"G.{k}": v.detach().clone() for k, v in G.state_dict().items()}
     tensors.update({f"D.{k}": v.detach().clone() for k, v in D.state_dict().items()})
     return tensors, checkpoint.make_config(tiny_spec(), step=3)
@@ -166,7 +168,7 @@ def test_pickled_arrays_in_image_uploads_are_refused(marker):
     for blob, name in ((npy.getvalue(), "x.npy"), (npz.getvalue(), "x.npz"),
                        (pickle.dumps(WritesMarker(marker)), "x.npy"), (pickle.dumps(WritesMarker(marker)), "x.zip")):
         with pytest.raises(ValueError) as info:
-            data.load_upload(blob, name)
+            uploads.load_upload(blob, name)
         one_sentence(info.value)
     with pytest.raises(ValueError):
         toy.parse_points_csv(pickle.dumps(WritesMarker(marker)))
@@ -296,14 +298,14 @@ def _zip_of(members: dict) -> bytes:
 def test_zip_bomb_is_refused_with_bounded_memory():
     bomb = _zip_bomb()
     assert len(bomb) < 2 * MB
-    growth, err = peak_growth_mb(data.load_upload, bomb, "bomb.zip")
+    growth, err = peak_growth_mb(uploads.load_upload, bomb, "bomb.zip")
     assert "zip bomb" in one_sentence(err)
     assert growth < 64, f"refusing a zip bomb took {growth:.0f} MB"
 
 
 def test_fifty_megapixel_image_is_refused_without_decoding_it():
     png = _png(10_000, 5_000)  # 50 MP of zeros: a few kB of PNG, 50 MB decoded
-    growth, err = peak_growth_mb(data.load_upload, _zip_of({"big.png": png}), "big.zip")
+    growth, err = peak_growth_mb(uploads.load_upload, _zip_of({"big.png": png}), "big.zip")
     assert "10000×5000 pixels" in one_sentence(err) and "limit" in str(err)
     assert growth < 40, f"refusing a 50-megapixel image took {growth:.0f} MB"
 
@@ -317,7 +319,7 @@ def test_fifty_megapixel_image_is_refused_without_decoding_it():
 ])
 def test_non_image_bytes_get_a_clear_message(blob, name, expected):
     with pytest.raises(ValueError, match=expected) as info:
-        data.load_upload(blob, name)
+        uploads.load_upload(blob, name)
     one_sentence(info.value)
 
 
@@ -327,7 +329,7 @@ def test_zip_members_that_are_not_images():
                               ({"a.png": _png(28, 28)[:30]}, "not a readable PNG"),
                               ({}, "holds no files")):
         with pytest.raises(ValueError, match=expected) as info:
-            data.load_upload(_zip_of(members), "x.zip")
+            uploads.load_upload(_zip_of(members), "x.zip")
         one_sentence(info.value)
 
 
@@ -338,12 +340,12 @@ def test_arrays_with_nan_or_absurd_shapes():
         buf = io.BytesIO()
         np.save(buf, arr)
         with pytest.raises(ValueError, match=expected) as info:
-            data.load_upload(buf.getvalue(), "x.npy")
+            uploads.load_upload(buf.getvalue(), "x.npy")
         one_sentence(info.value)
     # a .npy header declaring a 1-terapixel array: refused from the header, nothing allocated
     header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000, 1000), }"
     npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header) + 1) + header + b"\n" + b"\0" * 64
-    growth, err = peak_growth_mb(data.load_upload, npy, "x.npy")
+    growth, err = peak_growth_mb(uploads.load_upload, npy, "x.npy")
     assert "larger than" in one_sentence(err) and growth < 20
 
 
@@ -573,7 +575,7 @@ def test_defect1_code_execution_through_an_image_upload(fake_gs, monkeypatch):
         "PDF as a.png": _zip_of({"a.png": b"%PDF-1.4\n" + eps}),
     }
     for name, blob in cases.items():
-        msg = refused_cheaply(data.load_upload, blob, "digits.zip", words="not a readable PNG, JPEG")
+        msg = refused_cheaply(uploads.load_upload, blob, "digits.zip", words="not a readable PNG, JPEG")
         assert "/" not in msg.replace("0/a.png", "").replace("1/a.jpg", "").replace("PNG, JPEG", ""), msg
         if "PDF" not in name:
             assert "PostScript, which ganviz never opens" in msg, name
@@ -605,10 +607,10 @@ def class_folders_zip(n: int, per_class: int = 1) -> bytes:
     return _zip_of({f"class_{c:05d}/{i}.png": one for c in range(n) for i in range(per_class)})
 
 
-def huge_weights_checkpoint(spec: convnets.ImageGANSpec | None = None, value: float = 3e38) -> bytes:
+def huge_weights_checkpoint(spec: ImageGANSpec | None = None, value: float = 3e38) -> bytes:
     """A valid checkpoint whose finite weights are all ``value``: every float tensor of G and D filled with it."""
     spec = spec or tiny_spec()
-    G, D = convnets.build_gan(spec, seed=0)
+    G, D = nets.build_gan(spec, seed=0)
     tensors = {f"{p}.{k}": (torch.full_like(v, value) if v.is_floating_point() else v)
                for p, net in (("G", G), ("D", D)) for k, v in net.state_dict().items()}
     return ckpt_zip(json.dumps(checkpoint.make_config(spec)).encode(), st_save(tensors))
@@ -618,16 +620,16 @@ def test_defect2_tracebacks_on_the_page_become_one_sentence():
     """A 30000×30000 PNG (Pillow's DecompressionBombError), 1,001 class folders, a checkpoint of 3e38 weights on the
     Latent space route: each one sentence, refused before decoding or building anything."""
     assert len(png_header(30_000, 30_000)) < 100
-    refused_cheaply(data.load_upload, _zip_of({"0/big.png": png_header(30_000, 30_000)}), "big.zip",
+    refused_cheaply(uploads.load_upload, _zip_of({"0/big.png": png_header(30_000, 30_000)}), "big.zip",
                     words="30000×30000 pixels; the limit is 16,777,216 pixels per image")
-    refused_cheaply(data.load_upload, _zip_of({"0/big.png": png_header(5_000, 5_000)}), "big.zip",
+    refused_cheaply(uploads.load_upload, _zip_of({"0/big.png": png_header(5_000, 5_000)}), "big.zip",
                     words="5000×5000 pixels")
     for header in (png_header(30_000, 30_000), png_header(2**31 - 1, 2**31 - 1)):  # Pillow's own refusal, caught
         with pytest.raises(UploadError, match="pixels"):
             safety.open_raster(header, "big.png", 2**62)
-    refused_cheaply(data.load_upload, class_folders_zip(1_001), "classes.zip",
+    refused_cheaply(uploads.load_upload, class_folders_zip(1_001), "classes.zip",
                     words="1,001 class folders; the limit is 1,000 classes")
-    assert len(data.load_upload(class_folders_zip(1_000), "classes.zip").class_names) == 1_000
+    assert len(uploads.load_upload(class_folders_zip(1_000), "classes.zip").class_names) == 1_000
     refused_cheaply(pretrained.load_upload, [("huge.zip", huge_weights_checkpoint())],
                     words="gives infinite or undefined numbers on a test batch")
 
@@ -655,7 +657,7 @@ def test_defect2_pages_show_a_sentence_not_a_traceback():
 def test_defect3_garbage_weights_are_refused_on_every_loader(tmp_path):
     """3e38 weights (finite, so they pass the NaN check): refused by the probe batch on every route a page uses —
     Train on images' "Load a checkpoint", Latent space / Pretrained uploads and runs, Evaluating GANs."""
-    dcgan = convnets.ImageGANSpec(model="dcgan", z_dim=8, width=4, num_classes=3)
+    dcgan = ImageGANSpec(model="dcgan", z_dim=8, width=4, num_classes=3)
     for spec in (tiny_spec(), dcgan):
         blob = huge_weights_checkpoint(spec)
         (tmp_path / "run.zip").write_bytes(blob)
@@ -701,9 +703,9 @@ def test_defect4_memory_amplification_by_a_checkpoint_config():
     refused_cheaply(checkpoint.load_zip, ckpt_zip(cfg(z_dim=4, hidden_g=[8], hidden_d=[8]), b"\0" * (4 << 20)),
                     words="far larger than the nets of its config")
     # the count is the real one: a net built for real has exactly as many numbers
-    spec = convnets.ImageGANSpec(model="dcgan", width=16, depth=1, num_classes=10, spectral_norm=True)
-    G, D = convnets.build_gan(spec)
-    assert convnets.spec_size(spec) == sum(t.numel() for n in (G, D) for t in n.state_dict().values())
+    spec = ImageGANSpec(model="dcgan", width=16, depth=1, num_classes=10, spectral_norm=True)
+    G, D = nets.build_gan(spec)
+    assert nets.spec_size(spec) == sum(t.numel() for n in (G, D) for t in n.state_dict().values())
 
 
 def test_defect5_cpu_amplification_and_quadratic_class_folders():
@@ -711,20 +713,21 @@ def test_defect5_cpu_amplification_and_quadratic_class_folders():
     refused in linear time. Legitimate many-folder and many-file zips load within the CPU budget."""
     many = _zip_of({f"{i % 10}/{i}.png": _png(4096, 4096) for i in range(100)})
     assert len(many) < 2 * MB
-    refused_cheaply(data.load_upload, many, "big.zip", words="more than 100,000,000 pixels in all")
-    refused_cheaply(data.load_upload, class_folders_zip(20_000), "classes.zip", words="20,000 class folders")
-    refused_cheaply(data.load_upload, class_folders_zip(5_000), "classes.zip", words="5,000 class folders")
+    refused_cheaply(uploads.load_upload, many, "big.zip", words="more than 100,000,000 pixels in all")
+    refused_cheaply(uploads.load_upload, class_folders_zip(20_000), "classes.zip", words="20,000 class folders")
+    refused_cheaply(uploads.load_upload, class_folders_zip(5_000), "classes.zip", words="5,000 class folders")
     # a zip of more entries than the cap (empty folders count): refused from its central directory
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        for i in range(data.MAX_ZIP_ENTRIES + 1):
+        for i in range(uploads.MAX_ZIP_ENTRIES + 1):
             zf.writestr(f"d{i}/", b"")
-    refused_cheaply(data.load_upload, buf.getvalue(), "dirs.zip", words="more than 70,000 entries")
-    refused_cheaply(data.load_upload, class_folders_zip(1, data.MAX_ZIP_IMAGES + 1), "n.zip", words="60,001 files")
+    refused_cheaply(uploads.load_upload, buf.getvalue(), "dirs.zip", words="more than 70,000 entries")
+    refused_cheaply(uploads.load_upload, class_folders_zip(1, uploads.MAX_ZIP_IMAGES + 1), "n.zip",
+                    words="60,001 files")
     # linear: 1,000 folders × 20 pictures load, labelled by folder
-    growth, cpu, err = cost(data.load_upload, class_folders_zip(1_000, 20), "ok.zip")
+    growth, cpu, err = cost(uploads.load_upload, class_folders_zip(1_000, 20), "ok.zip")
     assert err is None and cpu <= MAX_UPLOAD_CPU_S and growth <= MAX_UPLOAD_MB
-    s = data.load_upload(class_folders_zip(1_000, 20), "ok.zip")
+    s = uploads.load_upload(class_folders_zip(1_000, 20), "ok.zip")
     assert len(s) == 20_000 and len(s.class_names) == 1_000 and np.bincount(s.labels).tolist() == [20] * 1_000
     print(f"[{growth:6.1f} MB, {cpu:5.2f} CPU-s] 1,000 class folders × 20 pictures loaded")
 
@@ -808,12 +811,13 @@ def test_defect9_every_ganviz_setting_is_validated(monkeypatch, tmp_path, capsys
     monkeypatch.setenv("GANVIZ_DATA", str(tmp_path / "file"))
     monkeypatch.setenv("GANVIZ_MIRROR", "file:///etc/")
     assert settings.cache_root() is None and settings.data_dir() is None and settings.mirror() is None
-    assert data.cache_dir() == Path.home() / ".cache" / "ganviz"
+    assert datasets.cache_dir() == Path.home() / ".cache" / "ganviz"
     found = settings.problems()
     assert len(found) == 3 and all(m.startswith("GANVIZ_") and m.endswith(".") and "\n" not in m for m in found)
     monkeypatch.setenv("GANVIZ_MIRROR", "https://example.org/mnist/")
     monkeypatch.setenv("GANVIZ_CACHE", str(tmp_path / "cache"))
-    assert settings.mirror() == "https://example.org/mnist/" and data.cache_dir("mnist") == tmp_path / "cache" / "mnist"
+    assert settings.mirror() == "https://example.org/mnist/"
+    assert datasets.cache_dir("mnist") == tmp_path / "cache" / "mnist"
     # every GANVIZ_* variable the package reads goes through ganviz.settings
     root = Path(safety.__file__).parent  # the package
     read = {m for f in root.rglob("*.py") for m in re.findall(r"GANVIZ_[A-Z_]+", f.read_text())}

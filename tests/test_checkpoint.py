@@ -9,7 +9,8 @@ from safetensors.torch import load as st_load
 from safetensors.torch import load_file, save
 
 from ganviz.images import checkpoint
-from ganviz.images.convnets import ImageGANSpec, build_gan
+from ganviz.images.nets import build_gan
+from ganviz.images.spec import ImageGANSpec
 
 
 def trained_pair(spec):

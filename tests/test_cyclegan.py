@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from ganviz.beyond import cyclegan as cg
-from ganviz.engine.trainer import TrainConfig, Trainer, seed_all
+from ganviz.engine.device import seed_all
+from ganviz.engine.trainer import TrainConfig, Trainer
 from ganviz.plane import toy
 from ganviz.plots import cyclegan as plots
 from tests.helpers import toy_trainer, validated

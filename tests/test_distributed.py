@@ -12,8 +12,9 @@ from ganviz.__main__ import main
 from ganviz.engine import distributed
 from ganviz.engine.trainer import TrainConfig
 from ganviz.images import checkpoint
-from ganviz.images.convnets import ImageGANSpec, build_trainer
-from ganviz.images.data import load_images
+from ganviz.images.build import build_trainer
+from ganviz.images.datasets import load_images
+from ganviz.images.spec import ImageGANSpec
 
 #: The MLP GAN has no BatchNorm, so two processes of 8 images compute the same means and gradients as one process
 #: of 16, up to float rounding (an all-reduce sums the halves in another order). Measured over 6 steps: recorded

@@ -9,7 +9,7 @@ from unittest import mock
 import numpy as np
 import pytest
 
-from ganviz.images import data, pretrained
+from ganviz.images import datasets, pretrained
 from ganviz.scoring import classifier as C
 from ganviz.scoring import eval_views as V
 from ganviz.scoring import evaluation
@@ -22,7 +22,7 @@ CFG = {**V.DEFAULTS, **V.SETTINGS}
 @pytest.fixture(scope="module")
 def mnist():
     clf, ref = C.load_classifier("mnist"), C.load_reference("mnist", "test").with_radii(3)
-    pool = data.load_images("mnist", "train")
+    pool = datasets.load_images("mnist", "train")
     return clf, ref, pool, V.evaluator_digest("mnist"), V.pool_digest(pool)
 
 
@@ -114,7 +114,7 @@ def test_changed_weights_or_images_change_the_key(tmp_path, mnist):
     assert V.source_digest(str(stem)) != V.source_digest(g.path)
     images = pool.images.copy()
     images[0, 0, 0] ^= 1
-    changed = data.ImageSet(pool.name, pool.split, images, pool.labels, pool.class_names, pool.source,
+    changed = datasets.ImageSet(pool.name, pool.split, images, pool.labels, pool.class_names, pool.source,
                             pool.source_kind)
     assert V.pool_digest(changed) != pd
     uploads = (("config.json", b"{}"), ("model.safetensors", b"x"))

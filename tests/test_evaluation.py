@@ -9,7 +9,8 @@ import scipy.stats
 import torch
 
 from ganviz.images import checkpoint, pretrained
-from ganviz.images.convnets import ImageGANSpec, build_gan
+from ganviz.images.nets import build_gan
+from ganviz.images.spec import ImageGANSpec
 from ganviz.scoring import evaluation as E
 
 
@@ -85,7 +86,7 @@ def test_shipped_gans_load_and_sample_finite_images():
 
 def test_cli_eval_of_a_real_split_writes_the_metrics_of_that_subset(tmp_path):
     from ganviz.__main__ import main
-    from ganviz.images import data
+    from ganviz.images import datasets
     from ganviz.scoring import classifier as C
     from ganviz.scoring import metrics as M
     if not C.classifier_path("mnist").with_suffix(".safetensors").is_file():
@@ -94,7 +95,7 @@ def test_cli_eval_of_a_real_split_writes_the_metrics_of_that_subset(tmp_path):
     assert main(["eval", "--real", "train", "--data", "mnist", "--n", "1000", "--seed", "3", "--threads", "1",
                  "--json", str(out)]) == 0
     got = json.loads(out.read_text())
-    train = data.load_images("mnist", "train")
+    train = datasets.load_images("mnist", "train")
     keep = np.random.default_rng(3).choice(len(train), 1000, replace=False)
     feats, probs = C.load_classifier("mnist").extract(train.images[keep])
     ref = C.load_reference("mnist", "test")

@@ -115,7 +115,7 @@ def test_latent_figures_carry_the_values_they_are_given():
 
 
 def test_prior_norm_is_the_chi_mean_for_gaussians_and_a_seeded_mean_for_mixtures():
-    from ganviz.engine.trainer import LatentPrior
+    from ganviz.engine.priors import LatentPrior
     chi = 2 ** 0.5 * math.exp(math.lgamma(50.5) - math.lgamma(50))  # E‖z‖, z ~ N(0, I_100): the chi mean
     assert latent.prior_norm(100) == pytest.approx(chi, rel=1e-12)
     assert latent.prior_norm(100, None, midpoint=True) == pytest.approx(chi / 2 ** 0.5, rel=1e-12)  # N(0, I/2)

@@ -11,7 +11,8 @@ import torch
 from safetensors.torch import save as st_save
 
 from ganviz.images import checkpoint, pretrained
-from ganviz.images.convnets import ImageGANSpec, build_gan
+from ganviz.images.nets import build_gan
+from ganviz.images.spec import ImageGANSpec
 from ganviz.scoring.classifier import load_classifier
 
 SHIPPED = ("dcgan_mnist", "dcgan_mnist_gaussian", "dcgan_fashion-mnist", "dcgan_mnist_cond", "dcgan_fashion-mnist_cond")

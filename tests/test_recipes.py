@@ -10,7 +10,7 @@ from ganviz.__main__ import build_parser, main, settings_from_args, stage_comman
 from ganviz.engine import losses
 from ganviz.engine.trainer import TrainConfig
 from ganviz.images import checkpoint
-from ganviz.images.convnets import ImageGANSpec
+from ganviz.images.spec import ImageGANSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESETS = [n for n, r in recipes.all_recipes().items() if not r.stages]

@@ -4,9 +4,10 @@ import pytest
 import torch
 
 from ganviz.engine import losses
+from ganviz.engine.device import resolve_device, seed_all
 from ganviz.engine.history import History, Series
-from ganviz.engine.nets import MLPGenerator
-from ganviz.engine.trainer import Diverged, TrainConfig, Trainer, pack, resolve_device, seed_all
+from ganviz.engine.nets import MLPGenerator, pack
+from ganviz.engine.trainer import Diverged, TrainConfig, Trainer
 from tests.helpers import gaussian_2d, toy_trainer
 
 
@@ -225,12 +226,12 @@ def test_conditional_fakes_take_the_real_batch_labels():
 
 
 def test_cpu_threads_policy(monkeypatch):
-    from ganviz.engine import trainer as train
-    monkeypatch.setattr(train.os, "cpu_count", lambda: 4)
-    monkeypatch.setattr(train.os, "getloadavg", lambda: (0.5, 0.5, 0.5))
-    assert train.cpu_threads_for(50_000) == 1 and train.cpu_threads_for(900_000) == 4
-    monkeypatch.setattr(train.os, "getloadavg", lambda: (6.0, 6.0, 6.0))
-    assert train.cpu_threads_for(900_000) == 1
+    from ganviz.engine import device
+    monkeypatch.setattr(device.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(device.os, "getloadavg", lambda: (0.5, 0.5, 0.5))
+    assert device.cpu_threads_for(50_000) == 1 and device.cpu_threads_for(900_000) == 4
+    monkeypatch.setattr(device.os, "getloadavg", lambda: (6.0, 6.0, 6.0))
+    assert device.cpu_threads_for(900_000) == 1
 
 
 def test_ema_of_generator_weights_follows_its_formula():
@@ -307,7 +308,7 @@ def test_latent_priors_sample_what_they_say():
     the mixture draws μ_k + s·ε with k uniform over K fixed, seeded centres."""
     from scipy import stats
 
-    from ganviz.engine.trainer import LatentPrior
+    from ganviz.engine.priors import LatentPrior
     g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
     assert torch.equal(LatentPrior("normal", 4).sample(10, g1), torch.randn(10, 4, generator=g2))
     assert torch.equal(LatentPrior("uniform", 4).sample(10, g1), torch.rand(10, 4, generator=g2) * 2 - 1)

@@ -14,7 +14,7 @@ from scipy import ndimage, stats
 from scipy.special import expit, xlogy
 
 from ganviz.beyond import vae, vae_gan
-from ganviz.images import data, pretrained
+from ganviz.images import datasets, pretrained, tensors
 from ganviz.plots import vae as plots_vae
 from ganviz.scoring import metrics
 from tests.helpers import validated
@@ -79,7 +79,7 @@ def test_elbo_terms_against_an_independent_recomputation():
 
 # ---------------------------------------------------------------------------------------------- trainer
 def _digits():
-    return data.load_images("digits8x8", "train").images
+    return datasets.load_images("digits8x8", "train").images
 
 
 def test_same_seed_same_run_and_training_lowers_the_negative_elbo():
@@ -149,11 +149,11 @@ def test_laplacian_variance_against_scipy():
     np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-12)
     assert got[0] == 0.0
     # the same images as [−1, 1] floats give the same numbers
-    np.testing.assert_allclose(vae_gan.laplacian_variance(data.to_tensor(imgs)), ref, rtol=1e-5, atol=1e-10)
+    np.testing.assert_allclose(vae_gan.laplacian_variance(tensors.to_tensor(imgs)), ref, rtol=1e-5, atol=1e-10)
 
 
 def test_blur_lowers_the_sharpness():
-    imgs = data.load_images("digits8x8", "train").images[:50]
+    imgs = datasets.load_images("digits8x8", "train").images[:50]
     blurred = ndimage.gaussian_filter(imgs.astype(np.float64), (0, 1.0, 1.0)).round().astype(np.uint8)
     assert vae_gan.laplacian_variance(blurred).mean() < 0.5 * vae_gan.laplacian_variance(imgs).mean()
 
@@ -302,11 +302,11 @@ def test_shipped_vae_reproduces_its_recorded_elbo_on_a_subset(dataset):
     steps)."""
     model, cfg = vae.load_vae(vae.vae_path(dataset))
     try:
-        images = data.load_images(dataset, "train").images
+        images = datasets.load_images(dataset, "train").images
     except FileNotFoundError:
         pytest.skip(f"no {dataset} training images here")
     images = images[np.random.default_rng(0).choice(len(images), 1000, replace=False)]  # all classes
-    x = vae.to_unit(data.to_tensor(images))
+    x = vae.to_unit(tensors.to_tensor(images))
     eps = torch.randn(len(x), model.spec.z_dim, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         recon, kl = vae.elbo_terms(model, x, eps)

@@ -25,7 +25,8 @@ import torch
 from torch import nn
 
 from ganviz.engine import nets
-from ganviz.engine.trainer import TrainConfig, Trainer, seed_all
+from ganviz.engine.device import seed_all
+from ganviz.engine.trainer import TrainConfig, Trainer
 from ganviz.plane import toy
 
 ADVERSARIAL_SCALE = 0.25  # the Trainer's LSGAN G loss over both sides = ¼ × the paper's sum (see module doc)

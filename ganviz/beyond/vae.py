@@ -36,8 +36,8 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 from torch import nn
 
+from ganviz.engine.device import cpu_threads_for, resolve_device, seed_all
 from ganviz.engine.history import History
-from ganviz.engine.trainer import cpu_threads_for, resolve_device, seed_all
 from ganviz.images.checkpoint import MAX_CONFIG_BYTES, MAX_WEIGHTS_BYTES, _load_into, _read_capped
 
 __all__ = ["VAESpec", "VAEConfig", "ConvVAE", "VAETrainer", "gaussian_kl", "bernoulli_log_likelihood", "elbo_terms",
@@ -156,7 +156,7 @@ def elbo_terms(vae: ConvVAE, x01: torch.Tensor, eps: torch.Tensor) -> tuple[torc
 
 
 def to_unit(x: torch.Tensor) -> torch.Tensor:
-    """Images in [−1, 1] (ganviz.images.data.to_tensor) → [0, 1], the VAE's pixel intensities."""
+    """Images in [−1, 1] (ganviz.images.tensors.to_tensor) → [0, 1], the VAE's pixel intensities."""
     return (x + 1.0) * 0.5
 
 
@@ -164,7 +164,7 @@ def to_unit(x: torch.Tensor) -> torch.Tensor:
 class VAETrainer:
     """Adam on −ELBO (reconstruction + β·KL), one minibatch per ``step()``; seeded like the GAN Trainer.
 
-    ``sample_real(n, gen)`` gives images in [−1, 1] (ganviz.images.data.real_sampler). The history records per step
+    ``sample_real(n, gen)`` gives images in [−1, 1] (ganviz.images.build.real_sampler). The history records per step
     ``recon`` (−E_q log p(x|z), nats/image), ``kl`` (nats/image), ``neg_elbo`` = recon + kl and ``grad_norm``.
     ``fixed_z`` (prior draws) and ``fixed_x`` (a fixed real batch) feed the live samples and reconstructions.
     """
@@ -238,7 +238,7 @@ class VAETrainer:
 def build_vae_trainer(images: np.ndarray, spec: VAESpec, config: VAEConfig, fixed_n: int = 64) -> VAETrainer:
     """A fresh, seeded VAETrainer on uint8 images (N, 28, 28): weights from ``config.seed`` (same seed, same run).
     Module-level, so ``functools.partial(build_vae_trainer, images, spec, config)`` is a picklable factory."""
-    from ganviz.images.data import real_sampler
+    from ganviz.images.build import real_sampler
     seed_all(config.seed)
     vae = ConvVAE(spec)
     return VAETrainer(vae, real_sampler(images, resolve_device(config.device)), config, fixed_n)
@@ -373,7 +373,7 @@ def history_summary(history: dict, points: int = 400) -> dict:
 def live_view(trainer: VAETrainer) -> dict:
     """What the page draws of a live run: ``samples`` (decoder means on the fixed prior draws, 8×8 grid) and
     ``recon`` (two rows: 8 fixed real images above their reconstructions)."""
-    from ganviz.images.data import make_grid
+    from ganviz.images.tensors import make_grid
     x = trainer.fixed_x[:8]
     return {"samples": make_grid(trainer.generate()[:64], 8),
             "recon": make_grid(torch.cat([x, trainer.reconstruct(x)]), 8)}

@@ -62,7 +62,7 @@ def register(sub) -> None:
 def _setup(args):
     import torch
 
-    from ganviz.engine.trainer import resolve_device
+    from ganviz.engine.device import resolve_device
     if args.threads:
         torch.set_num_threads(args.threads)
     return resolve_device(args.device)
@@ -114,8 +114,7 @@ def cmd_train_classifier(args) -> int:
 def cmd_eval(args) -> int:
     import numpy as np
 
-    from ganviz.images import data as datasets
-    from ganviz.images import pretrained
+    from ganviz.images import datasets, pretrained
     from ganviz.scoring import classifier as C
     from ganviz.scoring import evaluation as E
     from ganviz.scoring import metrics as M

@@ -37,11 +37,11 @@ def cmd_train_vae(args) -> int:
     import torch
 
     from ganviz.beyond import vae
-    from ganviz.images import data
+    from ganviz.images import datasets
 
     if args.steps < 1:
         raise ValueError("--steps must be at least 1.")
-    images = data.load_images(args.data, "train", args.data_dir)
+    images = datasets.load_images(args.data, "train", args.data_dir)
     spec = vae.VAESpec(z_dim=args.z_dim, width=args.width)
     config = vae.VAEConfig(lr=args.lr, batch_size=args.batch, beta=args.beta, seed=args.seed, device=args.device)
     torch.set_num_threads(args.threads)
@@ -57,7 +57,7 @@ def cmd_train_vae(args) -> int:
     command = "python -m ganviz " + " ".join(shlex.quote(a) for a in sys.argv[1:] if a != "--quiet") \
         if sys.argv[1:2] == ["train-vae"] else None
     vae.save_vae(args.out, trainer.vae, {
-        "name": f"vae_{args.data}", "title": f"VAE · {data.TITLES[args.data]}",
+        "name": f"vae_{args.data}", "title": f"VAE · {datasets.TITLES[args.data]}",
         "train": config.to_dict(), "step": trainer.step_count, "seconds": seconds,
         "data": {"name": images.name, "source": images.source, "n": len(images)},
         "command": command, "threads": args.threads,

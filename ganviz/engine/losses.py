@@ -1,7 +1,8 @@
 """GAN losses as pure functions of the discriminator's raw output (logit or critic score).
 
 Conventions: D maps x to a raw score ``a``. For the 2014 losses D(x) = σ(a). Each ``d_loss`` is what D
-*minimises*; each ``g_loss`` is what G minimises.
+*minimises*; each ``g_loss`` is what G minimises. :func:`generator_class_term` is G's extra term from D's auxiliary
+classifier (AC-GAN / CatGAN).
 """
 from __future__ import annotations
 
@@ -112,3 +113,20 @@ def gradient_penalty(
     out = discriminator(x_hat)
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def generator_class_term(class_logits: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+    """G's auxiliary-classifier term, from D's class logits on fakes.
+
+    With asked labels y (AC-GAN, Odena et al. 2017): CE(C(G(z, y)), y). Unconditional (CatGAN's generator
+    terms, Springenberg 2016): E_z H[C(G(z))] − H[E_z C(G(z))] over the batch — each picture surely one class, all
+    classes equally often; it equals −log of the classifier's Inception Score of the batch, so it is ≥ −log K.
+    """
+    if y is not None:
+        return F.cross_entropy(class_logits, y)
+    log_p = F.log_softmax(class_logits.float(), 1)
+    p = log_p.exp()
+    conditional_entropy = -(p * log_p).sum(1).mean()
+    marginal = p.mean(0)
+    marginal_entropy = -(marginal * marginal.clamp_min(1e-12).log()).sum()
+    return conditional_entropy - marginal_entropy

@@ -1,4 +1,5 @@
-"""Fully connected generators and discriminators (1-D, 2-D and flattened images)."""
+"""Fully connected generators and discriminators (1-D, 2-D and flattened images), spectral normalisation, and
+PacGAN's packing of D's input."""
 from __future__ import annotations
 
 import torch
@@ -63,3 +64,8 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
         else:
             apply_spectral_norm(child)
     return module
+
+
+def pack(x: torch.Tensor, m: int) -> torch.Tensor:
+    """PacGAN packing: m consecutive samples become one D input, (N, C, …) → (N/m, m·C, …)."""
+    return x if m == 1 else x.reshape(x.shape[0] // m, -1, *x.shape[2:])

@@ -5,14 +5,15 @@ One iteration = ``k`` discriminator steps, then ``g_steps`` generator steps. Los
 generator
 with a ``cycle_loss`` (a pair of translators, :mod:`ganviz.beyond.cyclegan`) adds ``cycle_weight`` × that term to G's
 loss (CycleGAN, Zhu et al. 2017).
-Every page, the CLI, the benchmarks and the tests drive this same :class:`Trainer`.
+Every page, the CLI, the benchmarks and the tests drive this same :class:`Trainer`, configured by a frozen
+:class:`TrainConfig`. The noise prior is in :mod:`ganviz.engine.priors`, the device and threads in
+:mod:`ganviz.engine.device`.
 """
 from __future__ import annotations
 
 import copy
 import inspect
 import math
-import os
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Callable
@@ -22,47 +23,18 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganviz.engine import losses
+from ganviz.engine.device import cpu_threads_for, resolve_device
 from ganviz.engine.history import History
 from ganviz.engine.monitor import Event, Monitor
+from ganviz.engine.nets import pack
+from ganviz.engine.priors import LatentPrior
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 _OPTIMIZER_NAMES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
-LATENT_PRIORS = ("normal", "uniform", "mixture")
-MIXTURE_COMPONENTS = 50   # K of the mixture prior (more than the modes of ring-8 / grid-25)
-MIXTURE_SD = 0.1          # each component's standard deviation, against centres drawn from N(0, I)
 #: Settings a running game may change without new nets.
 LIVE_FIELDS = ("loss", "optimizer", "lr_g", "lr_d", "betas", "momentum", "k", "g_steps", "batch_size",
                "gp_weight", "clip", "unroll", "decay_start", "decay_steps", "cycle_weight")
 LR_FLOOR = 1e-3  # a decayed learning rate never goes below this fraction of its value (Adam stays defined)
-
-
-class LatentPrior:
-    """The noise prior p_z on R^d.
-
-    normal: N(0, I). uniform: U(−1, 1)^d. mixture: (1/K) Σ_k N(μ_k, s² I), a disconnected latent, with K
-    centres μ_k ~ N(0, I) drawn once from ``seed`` (fixed; DeLiGAN, Gurumurthy et al. 2017, learns them). A
-    continuous G maps a connected latent onto a connected set, so between separated modes it must put some
-    mass on "bridges" (Khayatkhoei et al. 2018); with a mixture latent each component can land on one mode.
-    """
-
-    def __init__(self, kind: str = "normal", z_dim: int = 2, components: int = MIXTURE_COMPONENTS,
-                 sd: float = MIXTURE_SD, seed: int = 0):
-        if kind not in LATENT_PRIORS:
-            raise ValueError(f"Unknown prior {kind!r}; choose one of {', '.join(LATENT_PRIORS)}.")
-        if kind == "mixture" and not (components >= 1 and math.isfinite(sd) and sd > 0):
-            raise ValueError("The mixture prior needs at least 1 component and a positive spread.")
-        self.kind, self.z_dim, self.components, self.sd = kind, z_dim, components, sd
-        self.centres = torch.randn(components, z_dim, generator=torch.Generator().manual_seed(seed + 7_368_787)) \
-            if kind == "mixture" else None
-
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        """n draws, (n, z_dim), from ``generator`` (on CPU, so every device agrees)."""
-        if self.kind == "normal":
-            return torch.randn(n, self.z_dim, generator=generator)
-        if self.kind == "uniform":
-            return torch.rand(n, self.z_dim, generator=generator) * 2 - 1
-        k = torch.randint(0, self.components, (n,), generator=generator)
-        return self.centres[k] + self.sd * torch.randn(n, self.z_dim, generator=generator)
 
 
 @dataclass(frozen=True)
@@ -139,63 +111,6 @@ class TrainConfig:
 class Diverged(RuntimeError):
     """A loss became NaN or infinite; the message says which loss, how, when and at what settings, in words (it
     never prints nan or inf), and what to change."""
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    """cuda > mps > cpu for "auto"; an explicit name is honoured if available, else CPU."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        return torch.device("cpu")
-    return torch.device(name)
-
-
-SMALL_NETS = 250_000  # parameters; below this one CPU thread beats several (op overheads dominate)
-
-
-def cpu_threads_for(n_params: int) -> int:
-    """Intra-op threads for a CPU run: 1 for small nets (1-D/2-D); every core for image nets unless the CPU is
-    already busy (load average ≥ cores), when extra threads only oversubscribe it. Measured on a busy 2-core
-    machine: a 1-D GAN ran 110–140 steps/s on 1 thread vs 6–23 on 2; DCGAN 472 img/s vs 53."""
-    cores = os.cpu_count() or 1
-    if n_params < SMALL_NETS:
-        return 1
-    try:
-        busy = os.getloadavg()[0] >= cores
-    except OSError:  # not available on this platform
-        busy = False
-    return 1 if busy else cores
-
-
-def seed_all(seed: int) -> None:
-    """Seed torch's global RNG (weight init) — call before building the nets of a run."""
-    torch.manual_seed(seed)
-
-
-def pack(x: torch.Tensor, m: int) -> torch.Tensor:
-    """PacGAN packing: m consecutive samples become one D input, (N, C, …) → (N/m, m·C, …)."""
-    return x if m == 1 else x.reshape(x.shape[0] // m, -1, *x.shape[2:])
-
-
-def generator_class_term(class_logits: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-    """G's auxiliary-classifier term, from D's class logits on fakes.
-
-    With asked labels y (AC-GAN, Odena et al. 2017): CE(C(G(z, y)), y). Unconditional (CatGAN's generator
-    terms, Springenberg 2016): E_z H[C(G(z))] − H[E_z C(G(z))] over the batch — each picture surely one class, all
-    classes equally often; it equals −log of the classifier's Inception Score of the batch, so it is ≥ −log K.
-    """
-    if y is not None:
-        return F.cross_entropy(class_logits, y)
-    log_p = F.log_softmax(class_logits.float(), 1)
-    p = log_p.exp()
-    conditional_entropy = -(p * log_p).sum(1).mean()
-    marginal = p.mean(0)
-    marginal_entropy = -(marginal * marginal.clamp_min(1e-12).log()).sum()
-    return conditional_entropy - marginal_entropy
 
 
 def _grad_norm(params: list[torch.Tensor]) -> torch.Tensor:
@@ -485,7 +400,7 @@ class Trainer:
             with self._autocast():
                 if self.aux_classifier:
                     out_fake, classes_fake = self._D_aux(fake, y_fake)
-                    aux_fake = generator_class_term(classes_fake, y_fake)
+                    aux_fake = losses.generator_class_term(classes_fake, y_fake)
                     loss = losses.g_loss(c.loss, out_fake) + c.aux_weight * aux_fake
                 else:
                     out_fake = self._D(fake, y_fake, g_step=True).float()

@@ -40,7 +40,7 @@ IDLE_POLL_S = 1.0
 
 # imported once by the forkserver, so that no worker pays for them (torch._dynamo: torch.optim's first use)
 PRELOAD = ["torch", "torch._dynamo", "ganviz.engine.trainer", "ganviz.plane.playground", "ganviz.onedim.theory_live",
-           "ganviz.images.convnets"]
+           "ganviz.images.live"]
 
 
 _WORKER_NAME = "ganviz-run-"

@@ -22,7 +22,8 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 from torch import nn
 
-from ganviz.images.convnets import ImageGANSpec, build_gan_meta, spec_size
+from ganviz.images.nets import build_gan_meta, spec_size
+from ganviz.images.spec import ImageGANSpec
 from ganviz.safety import UploadError, check_zip_entries, refusal
 
 __all__ = ["FORMAT", "VERSION", "WEIGHTS", "CONFIG", "MAX_WEIGHTS_BYTES", "MAX_CONFIG_BYTES", "MAX_PARAMS",

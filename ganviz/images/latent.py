@@ -84,7 +84,7 @@ def prior_norm(dim: int, prior=None, midpoint: bool = False, n: int = 8192) -> f
     """E‖z‖ under G's prior (``midpoint``: of the lerp midpoint (z₀ + z₁)/2 of two independent draws).
 
     N(0, I) (``prior`` None or normal): the closed form :func:`expected_norm` (scale 1/√2 for the midpoint). A
-    mixture prior (ganviz.engine.trainer.LatentPrior): the mean over n seeded draws (n/2 pairs for the midpoint)."""
+    mixture prior (ganviz.engine.priors.LatentPrior): the mean over n seeded draws (n/2 pairs for the midpoint)."""
     if prior is None or prior.kind == "normal":
         return expected_norm(dim, 2 ** -0.5 if midpoint else 1.0)
     z = prior.sample(n, torch.Generator().manual_seed(0))

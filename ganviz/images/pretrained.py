@@ -5,8 +5,9 @@ Shipped GANs are pairs ``models/<name>.safetensors`` + ``models/<name>.json`` (a
 ``model.safetensors`` + ``config.json``; the training page downloads the same as a .zip. All of them load through
 :mod:`ganviz.images.checkpoint` (safetensors only, validated; ValueError with one clear sentence otherwise).
 
-Sampling is done with BatchNorm in eval mode (running statistics), so a single image or an interpolation frame
-does not depend on the rest of its batch (Radford et al. 2016).
+A checkpoint's grid of samples (:func:`sample_grid`) draws z from its own prior. Sampling is done with BatchNorm in
+eval mode (running statistics), so a single image or an interpolation frame does not depend on the rest of its batch
+(Radford et al. 2016).
 """
 from __future__ import annotations
 
@@ -18,15 +19,16 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ganviz.engine.trainer import LatentPrior
+from ganviz.engine.priors import LatentPrior
 from ganviz.images import checkpoint
-from ganviz.images.convnets import ImageGANSpec
-from ganviz.images.data import CLASS_NAMES
+from ganviz.images.datasets import CLASS_NAMES
+from ganviz.images.spec import ImageGANSpec
+from ganviz.images.tensors import make_grid
 from ganviz.safety import UploadError, quote, refusal
 
 __all__ = ["MODELS_DIR", "RUNS_DIR", "GANInfo", "list_models", "list_runs", "resolve_run", "load", "load_upload",
            "info_from_config",
-           "sample_z", "latent_prior", "generate", "labels_for", "MAX_TRUNCATION"]
+           "sample_z", "latent_prior", "generate", "labels_for", "sample_grid", "MAX_TRUNCATION"]
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = ROOT / "models"
@@ -69,7 +71,7 @@ def info_from_config(config: dict, name: str, source: str, path: str = "") -> GA
 
 def latent_prior(config: dict) -> LatentPrior | None:
     """The noise prior a checkpoint's G was trained on: None for N(0, I) (every checkpoint before the mixture
-    prior), else its :class:`ganviz.engine.trainer.LatentPrior` (same centres: they come from the recorded seed)."""
+    prior), else its :class:`ganviz.engine.priors.LatentPrior` (same centres: they come from the recorded seed)."""
     model = config.get("model") or {}
     if model.get("prior", "normal") == "normal":
         return None
@@ -250,3 +252,21 @@ def generate(G: nn.Module, z: torch.Tensor, y: torch.Tensor | None = None, batch
     if not bool(torch.isfinite(out).all()):
         raise ValueError("The generator produced NaN or infinite pixels (the run diverged).")
     return out.float()
+
+
+@torch.no_grad()
+def sample_grid(G: nn.Module, config: dict, seed: int = 0, n: int = 64):
+    """A uint8 grid of G(z) for z ~ G's prior (N(0, I) or its mixture) drawn from ``seed`` (labels 0..K−1
+    repeating if conditional)."""
+    spec = ImageGANSpec.from_dict(config["model"])
+    k = spec.num_classes
+    n = 100 if k else n
+    z = spec.latent_prior().sample(n, torch.Generator().manual_seed(seed))
+    y = torch.arange(n) % k if k else None
+    was = G.training
+    G.eval()
+    try:
+        out = G(z, y) if k else G(z)
+    finally:
+        G.train(was)
+    return make_grid(out, 10 if k else 8)

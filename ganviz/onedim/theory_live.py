@@ -22,9 +22,10 @@ import torch
 from scipy import special
 from torch import nn
 
+from ganviz.engine.device import seed_all
 from ganviz.engine.live import LiveRun
 from ganviz.engine.nets import MLPDiscriminator, MLPGenerator
-from ganviz.engine.trainer import Diverged, TrainConfig, Trainer, seed_all
+from ganviz.engine.trainer import Diverged, TrainConfig, Trainer
 from ganviz.onedim import theory
 
 #: D is clipped to [EPS, 1 − EPS] before log D, log(1 − D) are integrated: a confident float D rounds to

@@ -12,7 +12,9 @@ import numpy as np
 import torch
 
 from ganviz.engine import losses, nets
-from ganviz.engine.trainer import LATENT_PRIORS, MIXTURE_COMPONENTS, LatentPrior, TrainConfig, Trainer, pack, seed_all
+from ganviz.engine.device import seed_all
+from ganviz.engine.priors import LATENT_PRIORS, MIXTURE_COMPONENTS, LatentPrior
+from ganviz.engine.trainer import TrainConfig, Trainer
 from ganviz.plane.toy import DATASETS, Toy2D, diversity, mode_metrics
 
 REMEDIES = {
@@ -187,7 +189,7 @@ def g_loss_gradient(trainer, x: torch.Tensor) -> torch.Tensor:
         return grad.cpu()
     xs = x[:used].clone().requires_grad_(True)
     with torch.enable_grad():
-        out = trainer.D(pack(xs, m)).float()
+        out = trainer.D(nets.pack(xs, m)).float()
         loss = losses.g_loss_elementwise(trainer.config.loss, out).sum()
         (g,) = torch.autograd.grad(loss, xs)
     grad[:used] = g

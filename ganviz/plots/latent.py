@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from ganviz.images.data import make_grid, to_uint8
+from ganviz.images.tensors import make_grid, to_uint8
 from ganviz.plots.base import style
 from ganviz.plots.images import upscale
 

@@ -2,7 +2,7 @@
 the benchmarks and the tests.
 
 A run is described by flat :class:`Settings` — the command line's names (``--lr-g`` is ``lr_g``), each ``None``
-until a recipe or a flag sets it. :func:`build` turns them into the nets' :class:`ganviz.images.convnets.ImageGANSpec`
+until a recipe or a flag sets it. :func:`build` turns them into the nets' :class:`ganviz.images.spec.ImageGANSpec`
 and the frozen :class:`ganviz.engine.trainer.TrainConfig`; what nobody set comes from those dataclasses' defaults,
 except
 where the loss asks for another optimiser (:func:`ganviz.engine.losses.training_defaults`). Every module of this package
@@ -21,7 +21,7 @@ from typing import Mapping
 
 from ganviz.engine.losses import training_defaults
 from ganviz.engine.trainer import TrainConfig
-from ganviz.images.convnets import ImageGANSpec
+from ganviz.images.spec import ImageGANSpec
 
 __all__ = ["Settings", "Stage", "Recipe", "build", "resolve", "get", "all_recipes", "to_argv",
            "PAGE_MIXTURE", "from_widgets", "to_widgets"]
@@ -82,7 +82,7 @@ class Settings:
     compile: bool | None = _f("torch.compile the nets (CUDA only)", _TRAIN.compile)
     # the run around the Trainer
     steps: int | None = _f("training steps (one step = k D-steps and one G-step)", 5000)
-    threads: int | None = _f("CPU threads for torch (default: ganviz.engine.trainer.cpu_threads_for; "
+    threads: int | None = _f("CPU threads for torch (default: ganviz.engine.device.cpu_threads_for; "
                              "on a busy machine 1 is often fastest)", None)
     sample_every: int | None = _f("write a PNG sample grid every N steps", 500)
     log_every: int | None = _f("write a metrics.csv row every N steps", 10)

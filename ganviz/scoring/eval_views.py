@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ganviz.images import data
+from ganviz.images import tensors
+from ganviz.images.datasets import ImageSet, load_images
 from ganviz.images.pretrained import MODELS_DIR
 from ganviz.scoring import classifier as C
 from ganviz.scoring import evaluation, metrics
@@ -79,7 +80,7 @@ def evaluator_digest(dataset: str, models_dir: str | Path | None = None) -> str:
     return bytes_digest(*(file_digest(stem.with_suffix(s)).encode() for s in (".safetensors", ".json", ".npz")))
 
 
-def pool_digest(pool: data.ImageSet) -> str:
+def pool_digest(pool: ImageSet) -> str:
     """Digest of a real image set's pixels and labels."""
     return bytes_digest(np.ascontiguousarray(pool.images).tobytes(), np.ascontiguousarray(pool.labels).tobytes())
 
@@ -115,13 +116,13 @@ def fid_curve_key(evaluator: str, pool: str, drop: Sequence[int], noise: float, 
 
 
 # ----------------------------------------------------------------------------------------------- the rows
-def score_degraded(clf, ref: metrics.Reference, pool: data.ImageSet, drop: Sequence[int], noise: float,
+def score_degraded(clf, ref: metrics.Reference, pool: ImageSet, drop: Sequence[int], noise: float,
                    blur: float, n: int, seed: int, kid_subsets: int, progress: Progress = None):
     """(Scores, drawn_with_replacement, grid of the first 48) of N real images with classes dropped, pixel noise
     and blur added (``evaluation.degrade``)."""
     x, replaced = evaluation.degrade(pool.images, pool.labels, n, drop, noise, blur, seed)
     scores = evaluation.score_images(clf, x, ref, seed, kid_subsets=kid_subsets, progress=progress)
-    return scores, bool(replaced), data.make_grid(x[:48], nrow=12)
+    return scores, bool(replaced), tensors.make_grid(x[:48], nrow=12)
 
 
 def score_gan(clf, ref: metrics.Reference, G, config: dict, n: int, seed: int, kid_subsets: int,
@@ -129,10 +130,10 @@ def score_gan(clf, ref: metrics.Reference, G, config: dict, n: int, seed: int, k
     """(Scores, grid of the first 24) of N samples of the generator ``G``."""
     x = evaluation.sample_generator(G, config, n, seed)
     scores = evaluation.score_images(clf, x, ref, seed, kid_subsets=kid_subsets, progress=progress)
-    return scores, data.make_grid(x[:24], 12)
+    return scores, tensors.make_grid(x[:24], 12)
 
 
-def fid_curve(clf, ref: metrics.Reference, pool: data.ImageSet, drop: Sequence[int], noise: float, blur: float,
+def fid_curve(clf, ref: metrics.Reference, pool: ImageSet, drop: Sequence[int], noise: float, blur: float,
               seed: int):
     """``evaluation.fid_curve`` of the (degraded) real pool."""
     return evaluation.fid_curve(clf, ref, pool.images, pool.labels, drop, noise, blur, seed)
@@ -216,7 +217,7 @@ def compute_store(datasets: Sequence[str], views, n: int, seed: int, kid_subsets
     for dataset in datasets:
         try:
             clf, ref = C.load_classifier(dataset), C.load_reference(dataset, "test").with_radii(3)
-            pool = data.load_images(dataset, "train")
+            pool = load_images(dataset, "train")
         except (FileNotFoundError, ValueError) as err:
             log(f"{dataset}: skipped ({err})")
             continue

@@ -355,7 +355,7 @@ class MetricTracker:
         z_dim = int(trainer.fixed_z.shape[1])
         if self._z is None or self._z.shape[1] != z_dim:
             g = torch.Generator().manual_seed(self.seed)
-            latent = getattr(trainer, "latent", None)  # the Trainer's prior (ganviz.engine.trainer.LatentPrior)
+            latent = getattr(trainer, "latent", None)  # the Trainer's prior (ganviz.engine.priors.LatentPrior)
             self._z = latent.sample(self.n, g) if latent is not None else torch.randn(self.n, z_dim, generator=g)
         return self._z
 

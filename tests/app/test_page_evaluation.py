@@ -84,7 +84,8 @@ def test_bad_run_path_gives_one_sentence_and_fid_infinity_is_shown():
 
 def test_saved_run_folder_gets_its_own_row(tmp_path, monkeypatch):
     from ganviz.images import checkpoint, pretrained
-    from ganviz.images.convnets import ImageGANSpec, build_gan
+    from ganviz.images.nets import build_gan
+    from ganviz.images.spec import ImageGANSpec
     spec = ImageGANSpec(model="dcgan", z_dim=16, width=8)
     G, D = build_gan(spec, seed=0)
     checkpoint.save(tmp_path / "run", G, D, checkpoint.make_config(spec, data={"name": "mnist"}))

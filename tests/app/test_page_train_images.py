@@ -99,7 +99,7 @@ def test_page_runs_inside_the_app_navigation():
     assert not at.exception
     assert at.title[0].value == "Train on images"
     assert at.selectbox(key="ti_dataset").value == "mnist" and at.radio(key="ti_model").value == "dcgan"
-    assert at.toggle(key="ti_conditional").value is True  # the measured 3-minute preset (convnets.FAST_DCGAN)
+    assert at.toggle(key="ti_conditional").value is True  # the measured 3-minute preset
     assert any("Source:" in c.value and "images" in c.value for c in at.caption)
 
 
