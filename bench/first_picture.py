@@ -49,7 +49,7 @@ def dirac_seconds(repeats: int) -> dict[str, float]:
             dirac.oscillation_detected(cfg, traj)
             d_fake = dirac.d_on_fake(cfg, traj)
             dirac_plots.plane_figure(grid, traj[:1], extent, whole=traj).to_json()
-            dirac_plots.series_figure(traj[:1], d_fake[:1], "D", cfg.steps).to_json()
+            dirac_plots.iterates_figure(traj[:1], d_fake[:1], "D", cfg.steps).to_json()
             times.append(time.perf_counter() - t0)
         out[name] = statistics.median(times)
     return out

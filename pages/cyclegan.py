@@ -2,13 +2,10 @@
 where each x goes, whether it comes back, and what the cycle-consistency loss changes."""
 from __future__ import annotations
 
-import functools
-
 import streamlit as st
 
 from ganviz import ui
 from ganviz.beyond import cyclegan as cg
-from ganviz.engine.live import LiveRun
 from ganviz.plots import cyclegan as plots
 from ganviz.plots import toy as plots_toy
 
@@ -62,18 +59,7 @@ x_dom, y_dom = cfg.domains
 half = max(abs(v) for v in (*x_dom.extent, *y_dom.extent))  # each domain's square in the translation figure
 
 
-def make_run(cfg=cfg) -> LiveRun:
-    x, y = cfg.domains
-    return LiveRun(functools.partial(cg.build_trainer, cfg), view=cg.CycleView(x, y, seed=cfg.seed),
-                   publish_every_s=0.25)
-
-
-run = ui.session_run("cyclegan", cfg.nets_key(), make_run)
-snap = run.snapshot()
-wanted = cfg.live_changes()
-if snap.config is not None and any(getattr(snap.config, f) != v for f, v in wanted.items()):
-    run.update(**wanted)  # λ, the learning rate and the batch apply live, without new nets
-snap = ui.run_controls(run, P, extra=())
+run, _ = ui.live_run(cg.live_experiment(cfg), "cyclegan", P, extra=())  # λ, the lr and the batch apply live
 
 def draw(snap) -> None:
     h = snap.history

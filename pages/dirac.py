@@ -133,7 +133,7 @@ def draw(t: int) -> None:
         start, end = np.hypot(*traj[0]), np.hypot(*now)
         m1.metric("Distance to (0, 0)", ui.fmt(end, ".3g"), help="‖(θₜ, ψₜ)‖ at the iteration shown.")
         m2.metric("… relative to the start", ui.fmt(end / start, ".3g") + "×" if start > 0 else "—")
-        st.plotly_chart(plots.series_figure(traj[: t + 1], d_fake[: t + 1], d_label, steps, height=260),
+        st.plotly_chart(plots.iterates_figure(traj[: t + 1], d_fake[: t + 1], d_label, steps, height=260),
                         key=f"{P}_series")
 
 

@@ -84,9 +84,6 @@ with side:
         st.warning(note)
 grid = exp.grid
 
-run = ui.session_run("discriminator", setup.nets_key(), lambda: exp.live_run())
-if run.snapshot().config.lr_d != setup.lr_d:
-    run.update(lr_d=setup.lr_d)
 
 
 def draw(snap) -> None:
@@ -122,7 +119,7 @@ def draw(snap) -> None:
 
 
 with main:
-    ui.run_controls(run, P, extra=())
+    run, _ = ui.live_run(exp.live_experiment(), "discriminator", P, extra=())
     ui.live_panel(run, draw)
 
 st.divider()

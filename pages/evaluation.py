@@ -78,7 +78,8 @@ def score_gan(dataset, label, source, n, seed, kid_subsets, progress):
     """``source``: a path (shipped stem, run folder or .zip) or a tuple of uploaded (name, bytes) files; the
     cache key holds the digest of its files, so a retrained run in the same folder is scored anew."""
     def compute():
-        G, cfg = pretrained.load_upload(list(source)) if isinstance(source, tuple) else pretrained.load(source)
+        G, cfg = (pretrained.load_checkpoint_upload(list(source)) if isinstance(source, tuple)
+                  else pretrained.load(source))
         trained_on = E.gan_dataset(cfg)
         if trained_on is not None and trained_on != dataset:
             raise ValueError(f"{label} was trained on {trained_on}, not {dataset}: choose that dataset above.")

@@ -8,7 +8,6 @@ import streamlit as st
 import torch
 
 from ganviz import ui
-from ganviz.engine.worker import WorkerRun
 from ganviz.onedim import pushforward, theory
 from ganviz.onedim import theory_live as tl
 from ganviz.plots import theory as pt
@@ -237,15 +236,8 @@ if gen != "mlp":
     st.stop()
 
 # --------------------------------------------------------------------------------------------- live MLP
-def make_run(target=target, prior=prior, seed=seed, lr=lr) -> WorkerRun:
-    live_g = tl.LiveGenerator(target, prior, seed, lr, n_hist=N_HIST)
-    return WorkerRun(live_g.make_trainer, view=live_g.view, publish_every_s=0.3)
-
-
-run = ui.session_run("generator", (target_key, prior, seed), make_run)
-snap = ui.run_controls(run, P, extra=())
-if snap.config is not None and snap.config.lr_g != lr:
-    run.update(lr_g=lr, lr_d=lr)  # applied live, between two steps
+run, _ = ui.live_run(tl.generator_experiment(target, target_key, prior, seed, lr, n_hist=N_HIST), "generator", P,
+                     extra=())  # the learning rate applies live, between two steps
 
 
 def draw_live(snap) -> None:

@@ -12,7 +12,7 @@ from ganviz.onedim import theory
 from ganviz.plots import theory as pt
 
 P = "jsd"
-X = theory.make_grid(-16.0, 16.0, 3201)  # section 3's computations; figures and Prop. 2 use every 2nd point
+X = theory.x_grid(-16.0, 16.0, 3201)  # section 3's computations; figures and Prop. 2 use every 2nd point
 S = slice(None, None, 2)
 XS = X[S]
 VIEW = (-14.0, 14.0)  # the x-range plotted in section 1

@@ -12,7 +12,6 @@ from ganviz import ui
 from ganviz.engine import losses
 from ganviz.engine.priors import MIXTURE_SD
 from ganviz.engine.trainer import OPTIMIZERS
-from ganviz.engine.worker import WorkerRun
 from ganviz.plane import compare, playground, slowmo, toy
 from ganviz.plots import slowmo as slowmo_plots
 from ganviz.plots import toy as plots_toy
@@ -163,18 +162,7 @@ if cfg.effective_batch != batch:
                f"({cfg.effective_batch // cfg.pack} packs).")
 
 
-def make_run(cfg=cfg, dataset=dataset) -> WorkerRun:
-    return WorkerRun(partial(playground.build_trainer, cfg, dataset),
-                     view=playground.PlaygroundView(dataset, seed=cfg.seed), publish_every_s=0.25)
-
-
-run = ui.session_run("playground", cfg.nets_key() + data_key, make_run)
-snap = run.snapshot()
-wanted = cfg.live_changes()
-if snap.config is not None and any(getattr(snap.config, f) != v for f, v in wanted.items()):
-    run.update(**wanted)  # lr / loss / k / batch / unroll apply live, without new nets
-
-snap = ui.run_controls(run, P)
+run, _ = ui.live_run(playground.live_experiment(cfg, dataset, data_key), "playground", P)
 prob = cfg.effective_loss in losses.PROBABILISTIC
 views = st.session_state[f"{P}_views"]  # its widget sits under the picture
 modes = st.container()  # slow motion and the comparison, drawn at the end of this script, sit here
@@ -367,7 +355,7 @@ CMP_PRESETS = list(compare.PRESETS)
 
 def apply_contrast(name: str) -> None:
     c = compare.PRESETS[name]
-    value = compare.value_of(compare.contrast_fork(cfg, c), c.setting)
+    value = compare.setting_value(compare.contrast_fork(cfg, c), c.setting)
     st.session_state[f"{P}_cmp_setting"] = c.setting
     st.session_state[f"{P}_cmp_{c.setting}"] = value[0] if isinstance(value, tuple) else value
     st.session_state[f"{P}_cmp_story"] = name
@@ -385,11 +373,6 @@ def compare_value(setting: str):
     if setting == "lr":
         return st.select_slider("… set to", LRS, format_func=lambda v: f"{v:g}", **ui.bind(k))
     return st.slider("… set to", 1, 10, **ui.bind(k))
-
-
-def make_pair(cfg_b, state) -> WorkerRun:
-    return WorkerRun(partial(compare.build_pair, cfg, cfg_b, dataset, state),
-                     view=compare.PairView(dataset, seed=cfg.seed), publish_every_s=0.25)
 
 
 def draw_pair(snap, labels: tuple[str, str], prob_b: bool) -> None:
@@ -459,19 +442,15 @@ def compare_view() -> None:
         st.session_state[FORK] = held
     _, step0, state = held
     shown = f"{value:g}" if isinstance(value, float) else value
-    before = compare.value_of(cfg, setting)
+    before = compare.setting_value(cfg, setting)
     before = f"{before[0]:g}" if setting == "lr" else before
     labels = (f"A: {compare.SETTINGS[setting]} = {before}", f"B: {compare.SETTINGS[setting]} = {shown}")
-    pair = ui.session_run("playground-compare", key + (setting, repr(value), step0),
-                          partial(make_pair, cfg_b, state), reattach=False)
-    psnap = pair.snapshot()
-    if psnap.config is not None and any(getattr(psnap.config, f) != v for f, v in cfg.live_changes().items()):
-        pair.update(**cfg.live_changes())
     st.caption(f"Both runs start at step {step0:,} from the same seed, weights and batches"
                + (" (PacGAN's D reads m points at once, so its D is new)" if setting == "remedy" else "")
                + " and differ only in this setting. They train in turn, one iteration each, in one process "
                  "(one training slot): the same step count on screen, each at about half a lone run's speed.")
-    ui.run_controls(pair, f"{P}_cmp", extra=())
+    pair, _ = ui.live_run(compare.live_experiment(cfg, cfg_b, dataset, state, key + (setting, repr(value), step0)),
+                          "playground-compare", f"{P}_cmp", extra=(), reattach=False)
     if st.session_state.get(f"{P}_cmp_busy"):
         st.caption("Reset the live run above to free its training slot for the comparison.")
     st.button(f"Fork again from the live run (step {run.snapshot().step:,})", key=f"{P}_cmp_refork",

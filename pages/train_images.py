@@ -170,23 +170,13 @@ with ui.user_errors():  # the same recipe -> (spec, TrainConfig) as `python -m g
         dataset=dataset, model=model, width=width, depth=depth, z_dim=z_dim, conditional=conditional, aux=aux,
         loss=loss, lr_g=lr_g, lr_d=lr_d, batch=batch, k=k, ema=ema, mixture=mixture, seed=seed, amp=amp and cuda,
         compile=compile_ and cuda), len(images.class_names))
-# New nets (and a fresh run) when the data or the architecture changes; lr, loss, k, batch change live.
-nets_key = (images.source, len(images), dataset, spec, seed, every, config.amp, config.compile, config.betas,
-            config.optimizer, quality_every, config.ema)
-run = ui.session_run("train_images", nets_key, lambda: live.live_image_run(
-    images, spec, config, timeline_every=every, quality=quality_tracker(dataset) if quality_every else None,
-    quality_every=quality_every))
-snap0 = run.snapshot()
-changes = {f: getattr(config, f) for f in ("loss", "lr_g", "lr_d", "k", "batch_size")
-           if snap0.config is not None and getattr(snap0.config, f) != getattr(config, f)}
-if changes:
-    run.update(**changes)
-
 probabilistic = loss in losses.PROBABILISTIC
 
 # ---------------------------------------------------------------------------------------------- live view
 with right:
-    ui.run_controls(run, P, extra=("step_d", "step_g", "stop"))
+    run, _ = ui.live_run(live.live_experiment(images, spec, config, timeline_every=every,
+                                              quality=partial(quality_tracker, dataset), quality_every=quality_every),
+                         "train_images", P, extra=("step_d", "step_g", "stop"))
 
     def draw(snap) -> None:
         view = snap.view or {}

@@ -225,14 +225,8 @@ st.caption(f"Learning rate, β and batch size change live; z dimension, seed and
 with ui.user_errors():
     spec = vae.VAESpec(z_dim=z_dim)
     config = vae.VAEConfig(lr=lr, beta=beta, batch_size=batch, seed=run_seed)
-run = ui.session_run("vae", (dataset, images.source, len(images), spec, run_seed),
-                     lambda: vae.live_vae_run(images.images, spec, config))
-snap0 = run.snapshot()
-changes = {f: getattr(config, f) for f in vae.LIVE_FIELDS
-           if snap0.config is not None and getattr(snap0.config, f) != getattr(config, f)}
-if changes:
-    run.update(**changes)
-ui.run_controls(run, P, extra=())
+run, _ = ui.live_run(vae.live_experiment(images.images, spec, config, (dataset, images.source, len(images))), "vae", P,
+                     extra=())
 
 
 def draw(snap) -> None:

@@ -135,10 +135,10 @@ def test_pickle_checkpoints_are_refused_and_never_run(tmp_path, marker):
         "zip: torch .pt as model.safetensors": lambda: checkpoint.load_zip(ckpt_zip(cfg, pt.read_bytes())),
         "zip: pickle as config.json": lambda: checkpoint.load_zip(ckpt_zip(payload, st_save(tensors))),
         # the evaluation page's paths: uploads (a .zip, or .safetensors + .json) and a run folder / .zip on disk
-        "upload .pt": lambda: pretrained.load_upload([("model.pt", pt.read_bytes())]),
-        "upload .pkl": lambda: pretrained.load_upload([("model.pkl", payload)]),
-        "upload .pt renamed .zip": lambda: pretrained.load_upload([("model.zip", pt.read_bytes())]),
-        "upload pickle as .safetensors + .json": lambda: pretrained.load_upload([("m.safetensors", payload),
+        "upload .pt": lambda: pretrained.load_checkpoint_upload([("model.pt", pt.read_bytes())]),
+        "upload .pkl": lambda: pretrained.load_checkpoint_upload([("model.pkl", payload)]),
+        "upload .pt renamed .zip": lambda: pretrained.load_checkpoint_upload([("model.zip", pt.read_bytes())]),
+        "upload pickle as .safetensors + .json": lambda: pretrained.load_checkpoint_upload([("m.safetensors", payload),
                                                                                   ("m.json", cfg)]),
         "path .pt": lambda: pretrained.load(pt),
         "path .pkl": lambda: pretrained.load(pkl),
@@ -630,7 +630,7 @@ def test_defect2_tracebacks_on_the_page_become_one_sentence():
     refused_cheaply(uploads.load_upload, class_folders_zip(1_001), "classes.zip",
                     words="1,001 class folders; the limit is 1,000 classes")
     assert len(uploads.load_upload(class_folders_zip(1_000), "classes.zip").class_names) == 1_000
-    refused_cheaply(pretrained.load_upload, [("huge.zip", huge_weights_checkpoint())],
+    refused_cheaply(pretrained.load_checkpoint_upload, [("huge.zip", huge_weights_checkpoint())],
                     words="gives infinite or undefined numbers on a test batch")
 
 
@@ -662,7 +662,7 @@ def test_defect3_garbage_weights_are_refused_on_every_loader(tmp_path):
         blob = huge_weights_checkpoint(spec)
         (tmp_path / "run.zip").write_bytes(blob)
         for load in (lambda blob=blob: checkpoint.load_zip(blob),
-                     lambda blob=blob: pretrained.load_upload([("c.zip", blob)]),
+                     lambda blob=blob: pretrained.load_checkpoint_upload([("c.zip", blob)]),
                      lambda: pretrained.load(tmp_path / "run.zip")):
             with pytest.raises(UploadError, match="infinite or undefined numbers on a test batch") as info:
                 load()

@@ -26,7 +26,7 @@ def differing(a, b):
 def test_fork_changes_only_the_chosen_setting(setting, value, expected):
     fork = compare.fork_config(BASE, setting, value)
     assert differing(BASE, fork) == expected == compare.changed_fields(BASE, fork)
-    assert compare.value_of(fork, setting) == ((value, value) if setting == "lr" else value)
+    assert compare.setting_value(fork, setting) == ((value, value) if setting == "lr" else value)
 
 
 def test_fork_refuses_no_change_and_bad_values():
@@ -43,9 +43,9 @@ def test_presets_give_the_classic_contrasts_either_way():
               "PacGAN off / on": ("remedy", "pacgan"), "k = 1 vs 5": ("k", 5)}
     for name, (setting, value) in expect.items():
         fork = compare.contrast_fork(BASE, compare.PRESETS[name])
-        assert compare.value_of(fork, setting) == value
+        assert compare.setting_value(fork, setting) == value
         back = compare.contrast_fork(fork, compare.PRESETS[name])  # from the other side: back to A's value
-        assert compare.value_of(back, setting) == compare.value_of(BASE, setting)
+        assert compare.setting_value(back, setting) == compare.setting_value(BASE, setting)
 
 
 @pytest.mark.parametrize("setting,value", [("loss", "minimax"), ("prior", "mixture"), ("remedy", "pacgan"),

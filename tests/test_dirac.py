@@ -262,7 +262,7 @@ def test_plane_figure_draws_the_field_directions_and_the_path():
     assert len(path.x) == 11 and path.x[0] == 1.0
     assert fig.data[names.index("now")].x[0] == traj[10, 0]
     assert list(fig.layout.xaxis.range) == [-2.0, 2.0]
-    fig = validated(plots.series_figure(traj[:50], dirac.d_on_fake(cfg, traj[:50]), "D", 1000))
+    fig = validated(plots.iterates_figure(traj[:50], dirac.d_on_fake(cfg, traj[:50]), "D", 1000))
     assert len(fig.data) == 3 and list(fig.layout.xaxis.range) == [0, 1000]
 
 

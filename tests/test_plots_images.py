@@ -10,11 +10,11 @@ from ganviz.plots import images as plots_images
 from tests.helpers import validated
 
 
-def test_downsample_means_over_equal_chunks():
+def test_mean_downsample_means_over_equal_chunks():
     steps, values = np.arange(1, 11), np.arange(10, dtype=float)
-    s, v = plots_images.downsample(steps, values, max_points=5)
+    s, v = plots_images.mean_downsample(steps, values, max_points=5)
     assert s.tolist() == [2, 4, 6, 8, 10] and v.tolist() == [0.5, 2.5, 4.5, 6.5, 8.5]
-    s, v = plots_images.downsample(steps, values, max_points=20)
+    s, v = plots_images.mean_downsample(steps, values, max_points=20)
     assert s is steps and v is values
 
 

@@ -17,11 +17,11 @@ def view(n=6):
             "grid_axis": axis, "d_grid": np.full((4, 4), 0.25), "manifold": rng.standard_normal((3, 5, 2))}
 
 
-def test_downsample_keeps_last_point_and_caps_length():
-    s, v = plots_toy.downsample(np.arange(10_001), np.arange(10_001.0), max_points=1000)
+def test_stride_downsample_keeps_last_point_and_caps_length():
+    s, v = plots_toy.stride_downsample(np.arange(10_001), np.arange(10_001.0), max_points=1000)
     assert len(s) <= 1001 and s[0] == 0 and s[-1] == 10_000 and v[-1] == 10_000.0
     assert np.all(np.diff(s) > 0)
-    s, v = plots_toy.downsample([1, 2, 3], [1.0, np.inf, np.nan])
+    s, v = plots_toy.stride_downsample([1, 2, 3], [1.0, np.inf, np.nan])
     assert list(s) == [1, 2, 3] and v[0] == 1.0 and np.isnan(v[1]) and np.isnan(v[2])
 
 

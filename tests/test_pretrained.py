@@ -163,13 +163,13 @@ def _good_pair(width=8):
 
 def test_a_good_safetensors_json_pair_and_a_zip_load():
     cfg, weights = _good_pair()
-    G, config = pretrained.load_upload([("g.safetensors", weights), ("g.json", cfg)])
+    G, config = pretrained.load_checkpoint_upload([("g.safetensors", weights), ("g.json", cfg)])
     assert config["model"]["width"] == 8 and not G.training
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("config.json", cfg)
         zf.writestr("model.safetensors", weights)
-    G2, _ = pretrained.load_upload([("run.zip", buf.getvalue())])
+    G2, _ = pretrained.load_checkpoint_upload([("run.zip", buf.getvalue())])
     z = pretrained.sample_z(2, 100, 0)
     assert torch.equal(pretrained.generate(G, z), pretrained.generate(G2, z))
 
@@ -187,14 +187,14 @@ def test_malformed_uploads_get_one_clear_sentence(files, message):
     cfg, weights = _good_pair()
     files = [(n, (weights if n.endswith(".safetensors") else cfg) if b is None else b) for n, b in files]
     with pytest.raises(ValueError, match=message):
-        pretrained.load_upload(files)
+        pretrained.load_checkpoint_upload(files)
 
 
 def test_weights_that_do_not_match_the_config_are_refused():
     cfg16, _ = _good_pair(width=16)
     _, weights8 = _good_pair(width=8)
     with pytest.raises(ValueError, match="shape"):
-        pretrained.load_upload([("g.safetensors", weights8), ("g.json", cfg16)])
+        pretrained.load_checkpoint_upload([("g.safetensors", weights8), ("g.json", cfg16)])
 
 
 def test_saved_runs_are_found_and_loaded(tmp_path):

@@ -7,7 +7,7 @@ from scipy.spatial.distance import jensenshannon
 
 from ganviz.onedim import theory as T
 
-X = T.make_grid(-12, 12, 4001)
+X = T.x_grid(-12, 12, 4001)
 DX = X[1] - X[0]
 LOG4 = np.log(4.0)
 
@@ -111,7 +111,7 @@ def _histogram_check(G, prior, x):
     return p_g
 
 
-XF = T.make_grid(-6, 6, 2401)
+XF = T.x_grid(-6, 6, 2401)
 DXF = XF[1] - XF[0]
 
 
@@ -191,7 +191,7 @@ def test_sigma_clamped_and_validation():
     with pytest.raises(ValueError):
         T.Mixture([1, -1], [0, 1], [1, 1])
     with pytest.raises(ValueError):
-        T.make_grid(1, 0)
+        T.x_grid(1, 0)
 
 
 def test_kde_matches_scipy_gaussian_kde():
@@ -277,7 +277,7 @@ def test_theory_figures_are_valid_plotly():
     from ganviz.plots import theory as pt
     from tests.helpers import validated
 
-    x = T.make_grid(-5, 5, 201)
+    x = T.x_grid(-5, 5, 201)
     p, q = stats.norm.pdf(x), stats.norm.pdf(x, 1)
     path, c = T.prop2_path(x, p, q, 0.5, 3)
     z = np.linspace(-2, 2, 7)

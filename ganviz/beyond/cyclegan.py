@@ -19,6 +19,7 @@ any map that moves the mass right (many-to-one, arbitrary permutations of modes)
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import partial
 
 import numpy as np
 import torch
@@ -26,6 +27,8 @@ from torch import nn
 
 from ganviz.engine import nets
 from ganviz.engine.device import seed_all
+from ganviz.engine.experiment import Experiment
+from ganviz.engine.live import LiveRun
 from ganviz.engine.trainer import TrainConfig, Trainer
 from ganviz.plane import toy
 
@@ -244,6 +247,17 @@ class CycleView:
                 "g_x": fake[:, :2].numpy(), "f_y": fake[:, 2:].numpy(), "f_g_x": back[:, 2:].numpy(),
                 "g_f_y": back[:, :2].numpy(), "x_real": self.x_real, "y_real": self.y_real,
                 "metrics": self.metrics(trainer)}
+
+
+def live_experiment(cfg: CycleConfig) -> Experiment:
+    """The CycleGAN page's live run (a thread of this process): new nets for new domains, widths or seed;
+    ``cfg.live_changes()`` (λ, the learning rate, the batch) apply live."""
+    return Experiment(cfg.nets_key(), partial(_start, cfg), cfg.live_changes())
+
+
+def _start(cfg: CycleConfig) -> LiveRun:
+    x, y = cfg.domains
+    return LiveRun(partial(build_trainer, cfg), view=CycleView(x, y, seed=cfg.seed), publish_every_s=0.25)
 
 
 def view_csv(view: dict) -> bytes:

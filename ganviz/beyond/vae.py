@@ -26,6 +26,7 @@ import json
 import math
 import os
 from dataclasses import asdict, dataclass, fields, replace
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -37,13 +38,15 @@ from safetensors.torch import save as st_save
 from torch import nn
 
 from ganviz.engine.device import cpu_threads_for, resolve_device, seed_all
+from ganviz.engine.experiment import Experiment, settings_key
 from ganviz.engine.history import History
+from ganviz.engine.live import LiveRun
 from ganviz.images.checkpoint import MAX_CONFIG_BYTES, MAX_WEIGHTS_BYTES, _load_into, _read_capped
 
 __all__ = ["VAESpec", "VAEConfig", "ConvVAE", "VAETrainer", "gaussian_kl", "bernoulli_log_likelihood", "elbo_terms",
            "build_vae_trainer", "save_vae", "load_vae", "vae_path", "list_vaes", "decode_samples", "reconstruct",
-           "encode_mean", "chunk_means", "history_summary", "live_view", "live_vae_run", "FORMAT", "VERSION",
-           "LIVE_FIELDS"]
+           "encode_mean", "chunk_means", "history_summary", "live_view", "live_vae_run", "live_experiment", "FORMAT",
+           "VERSION", "LIVE_FIELDS"]
 
 FORMAT, VERSION = "ganviz-vae", 1
 LIVE_FIELDS = ("lr", "beta", "batch_size")
@@ -382,7 +385,11 @@ def live_view(trainer: VAETrainer) -> dict:
 def live_vae_run(images: np.ndarray, spec: VAESpec, config: VAEConfig):
     """A :class:`ganviz.engine.live.LiveRun` of :func:`build_vae_trainer` (a picklable partial) with
     :func:`live_view`."""
-    from functools import partial
-
-    from ganviz.engine.live import LiveRun
     return LiveRun(partial(build_vae_trainer, np.asarray(images), spec, config), live_view)
+
+
+def live_experiment(images: np.ndarray, spec: VAESpec, config: VAEConfig, data_key: tuple) -> Experiment:
+    """The VAE page's live run (:func:`live_vae_run`): new nets for new data (named by ``data_key``), a new spec
+    or seed; the LIVE_FIELDS (learning rate, β, batch size) apply live."""
+    return Experiment((tuple(data_key), spec, settings_key(config, LIVE_FIELDS)),
+                      partial(live_vae_run, images, spec, config), {f: getattr(config, f) for f in LIVE_FIELDS})

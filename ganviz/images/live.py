@@ -1,7 +1,11 @@
 """A live image run: :class:`GridTimeline` (G's grids on fixed noise, bounded), :class:`LiveImageRun` (what a
-worker rebuilds and shows) and :func:`live_image_run`, and a live run's checkpoint (:func:`checkpoint_zip`)."""
+worker rebuilds and shows), :func:`live_image_run`, the page's :func:`live_experiment` and a live run's checkpoint
+(:func:`checkpoint_zip`)."""
 from __future__ import annotations
 
+from functools import partial
+
+from ganviz.engine.experiment import Experiment, settings_key
 from ganviz.engine.live import LiveRun
 from ganviz.engine.worker import WorkerRun
 from ganviz.images import checkpoint
@@ -83,6 +87,28 @@ def live_image_run(data, spec: ImageGANSpec, config, timeline_every: int = 50, m
     ``process=False``, a thread of this process (:class:`ganviz.engine.live.LiveRun`)."""
     recipe = LiveImageRun(data, spec, config, timeline_every, max_frames, quality, quality_every)
     return (WorkerRun if process else LiveRun)(recipe.make_trainer, recipe.view)
+
+
+#: What a running image GAN takes live; the rest (nets, data, seed, the optimiser and its betas, which a recipe
+#: ties to the loss, EMA, precision) starts a new run.
+LIVE_SETTINGS = ("loss", "lr_g", "lr_d", "k", "batch_size")
+
+
+def live_experiment(data, spec: ImageGANSpec, config, timeline_every: int = 50, quality=None,
+                    quality_every: int = 0) -> Experiment:
+    """The training page's live run (:func:`live_image_run` in a worker process): new nets when the data, the spec
+    or any setting outside LIVE_SETTINGS change. ``quality``: a function of no arguments giving the IS/FID tracker,
+    called only when a run starts (it loads a classifier)."""
+    key = (data.name, data.source, len(data), spec, settings_key(config, LIVE_SETTINGS), timeline_every,
+           quality_every)
+    return Experiment(key, partial(_start, data, spec, config, timeline_every, quality, quality_every),
+                      {f: getattr(config, f) for f in LIVE_SETTINGS})
+
+
+def _start(data, spec: ImageGANSpec, config, timeline_every: int, quality, quality_every: int) -> WorkerRun:
+    tracker = quality() if quality is not None and quality_every else None
+    return live_image_run(data, spec, config, timeline_every=timeline_every, quality=tracker,
+                          quality_every=quality_every)
 
 
 def checkpoint_zip(trainer, config: dict) -> bytes:

@@ -26,9 +26,9 @@ from ganviz.images.spec import ImageGANSpec
 from ganviz.images.tensors import make_grid
 from ganviz.safety import UploadError, quote, refusal
 
-__all__ = ["MODELS_DIR", "RUNS_DIR", "GANInfo", "list_models", "list_runs", "resolve_run", "load", "load_upload",
-           "info_from_config",
-           "sample_z", "latent_prior", "generate", "labels_for", "sample_grid", "MAX_TRUNCATION"]
+__all__ = ["MODELS_DIR", "RUNS_DIR", "GANInfo", "list_models", "list_runs", "resolve_run", "load",
+           "load_checkpoint_upload", "info_from_config", "sample_z", "latent_prior", "generate", "labels_for",
+           "sample_grid", "MAX_TRUNCATION"]
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = ROOT / "models"
@@ -163,18 +163,18 @@ def resolve_run(name: str, runs_dir: str | Path | None = None) -> Path:
     raise refused
 
 
-def load_upload(files: list[tuple[str, bytes]]) -> tuple[nn.Module, dict]:
+def load_checkpoint_upload(files: list[tuple[str, bytes]]) -> tuple[nn.Module, dict]:
     """(G, config) from uploaded files: one checkpoint .zip, or a .safetensors + a .json config.
 
     Anything else (a .pt/.pkl pickle, a lone file, two weights files, malformed bytes, weights whose outputs are not
     finite) raises UploadError (a ValueError) with one clear sentence; nothing is ever unpickled."""
     try:
-        return _load_upload(files)
+        return _load_checkpoint_upload(files)
     except Exception as e:  # noqa: BLE001 - one sentence for the page
         raise refusal(e, "The upload") from e
 
 
-def _load_upload(files: list[tuple[str, bytes]]) -> tuple[nn.Module, dict]:
+def _load_checkpoint_upload(files: list[tuple[str, bytes]]) -> tuple[nn.Module, dict]:
     if not files:
         raise ValueError("Upload a checkpoint .zip, or a .safetensors file together with its .json config.")
     by_ext: dict[str, list[bytes]] = {}

@@ -77,7 +77,7 @@ def saturation_experiment(setup: SaturationSetup = SaturationSetup(), loss_names
     Goodfellow et al. 2014, §3: with a confident D, σ(a) → 0 on fakes and log(1 − D(G(z))) has d/da = −σ(a) → 0
     (G's gradient vanishes), while −log D(G(z)) has d/da = −(1 − σ(a)) → −1.
     """
-    grid_x = theory.make_grid(-8.0, 8.0, N_GRID)
+    grid_x = theory.x_grid(-8.0, 8.0, N_GRID)
     p = normalised(grid_x, setup.gan("minimax").p_data().pdf(grid_x))
     runs: dict[str, SaturationRun] = {}
     pretrained: dict[str, dict] = {}  # the 2014 losses share D's loss, hence the same pre-trained state

@@ -37,7 +37,7 @@ PRIORS = ("normal", "uniform")
 _Z_LIMIT = 8.5  # N(0,1) mass beyond ±8.5 is ~2e-17
 
 
-def make_grid(lo: float, hi: float, n: int = 2001) -> np.ndarray:
+def x_grid(lo: float, hi: float, n: int = 2001) -> np.ndarray:
     """Uniform grid of n points on [lo, hi] (float64)."""
     if not (np.isfinite(lo) and np.isfinite(hi)) or lo >= hi:
         raise ValueError(f"The grid needs finite bounds with lo < hi (got lo={lo}, hi={hi}).")
@@ -238,7 +238,7 @@ def covering_grid(densities, k: float = 12.0, per_sigma: float = 12.0, n_min: in
         sigmas.append(np.atleast_1d(getattr(d, "sigmas", getattr(d, "sigma", None)))[on])
     m, s = np.concatenate(mus), np.concatenate(sigmas)
     lo, hi = float(np.min(m - k * s)), float(np.max(m + k * s))
-    return make_grid(lo, hi, max(int(n_min), int(np.ceil((hi - lo) / (np.min(s) / per_sigma))) + 1))
+    return x_grid(lo, hi, max(int(n_min), int(np.ceil((hi - lo) / (np.min(s) / per_sigma))) + 1))
 
 
 def uniform_divergences(a1: float, b1: float, a2: float, b2: float) -> dict[str, float]:
@@ -406,7 +406,7 @@ def plot_grid(target: Density, G: Callable[[np.ndarray], np.ndarray] | None = No
             lo, hi = min(lo, g.min() - pad), max(hi, g.max() + pad)
     centre = 0.5 * sum(target.support())
     lo, hi = max(lo, centre - max_width / 2), min(hi, centre + max_width / 2)
-    return make_grid(lo, hi, n)
+    return x_grid(lo, hi, n)
 
 
 class PushforwardMetric:

@@ -23,9 +23,11 @@ from scipy import special
 from torch import nn
 
 from ganviz.engine.device import seed_all
+from ganviz.engine.experiment import Experiment
 from ganviz.engine.live import LiveRun
 from ganviz.engine.nets import MLPDiscriminator, MLPGenerator
 from ganviz.engine.trainer import Diverged, TrainConfig, Trainer
+from ganviz.engine.worker import WorkerRun
 from ganviz.onedim import theory
 
 #: D is clipped to [EPS, 1 − EPS] before log D, log(1 − D) are integrated: a confident float D rounds to
@@ -74,7 +76,7 @@ def pair_grid(p_data: theory.Density, p_g: theory.Density, n: int = N_GRID) -> G
     """A grid covering both supports, the two densities on it, D* (Prop. 1) and V(G, D*) (Thm. 1)."""
     lo = min(p_data.support()[0], p_g.support()[0])
     hi = max(p_data.support()[1], p_g.support()[1])
-    x = theory.make_grid(lo, hi, n)
+    x = theory.x_grid(lo, hi, n)
     p, q = normalised(x, p_data.pdf(x)), normalised(x, p_g.pdf(x))
     return Grid(x, p, q, theory.d_star(p, q), theory.c_of_g(x, p, q))
 
@@ -224,6 +226,10 @@ class DStarExperiment:
         (bench/worker_vs_thread.py)."""
         return LiveRun(self.make_trainer, self.view, mode="d", max_steps=max_steps)
 
+    def live_experiment(self) -> Experiment:
+        """The D* page's live run: new nets for a new setup; D's learning rate applies live."""
+        return Experiment(self.setup.nets_key(), self.live_run, {"lr_d": self.setup.lr_d})
+
     def run_headless(self, steps: int) -> Trainer:
         """``steps`` D steps without a thread (tests, benchmarks) — the same Trainer the page drives."""
         trainer = self.make_trainer()
@@ -293,6 +299,19 @@ class LiveGenerator:
         return v
 
 
+def generator_experiment(target: theory.Density, target_key: tuple, prior: str, seed: int, lr: float,
+                         n_hist: int = 20_000) -> Experiment:
+    """The Generator page's live MLP (:class:`LiveGenerator`) in a worker process: new nets for a new target
+    (named by ``target_key``), prior or seed; the learning rate (G's and D's) applies live."""
+    return Experiment((target_key, prior, seed), functools.partial(_start_generator, target, prior, seed, lr, n_hist),
+                      {"lr_g": lr, "lr_d": lr})
+
+
+def _start_generator(target: theory.Density, prior: str, seed: int, lr: float, n_hist: int) -> WorkerRun:
+    live_g = LiveGenerator(target, prior, seed, lr, n_hist=n_hist)
+    return WorkerRun(live_g.make_trainer, view=live_g.view, publish_every_s=0.3)
+
+
 @dataclass(frozen=True)
 class Panel:
     """One panel of Fig. 1: p_g and D on the grid at a step, with D* for that p_g."""
@@ -337,7 +356,7 @@ def figure1_experiment(setup: GANSetup = GANSetup(), d_steps_a: int = 25, d_step
     (c) after ``step_c`` alternating iterations the gradient of D has guided G(z) toward the data;
     (d) after ``gan_steps`` iterations (learning rates decayed by a half cosine to 5 %) p_g ≈ p_data, D ≈ ½.
     """
-    x = theory.make_grid(*setup.x_range, N_GRID)
+    x = theory.x_grid(*setup.x_range, N_GRID)
     p = normalised(x, setup.p_data().pdf(x))
     trainer = make_gan_trainer(setup)
     total = d_steps_b + gan_steps

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, fields, replace
+from functools import partial
 
 import torch
 
+from ganviz.engine.experiment import Experiment
 from ganviz.engine.trainer import LIVE_FIELDS, Trainer
+from ganviz.engine.worker import WorkerRun
 from ganviz.plane.playground import PlaygroundConfig, PlaygroundView, build_trainer
 from ganviz.plane.toy import Toy2D
 
@@ -52,7 +55,7 @@ PRESETS: dict[str, Contrast] = {
 }
 
 
-def value_of(cfg: PlaygroundConfig, setting: str):
+def setting_value(cfg: PlaygroundConfig, setting: str):
     """The setting's value in ``cfg`` (lr: the pair (lr_g, lr_d))."""
     if setting not in SETTINGS:
         raise ValueError(f"Unknown setting {setting!r}; choose one of {', '.join(SETTINGS)}.")
@@ -62,7 +65,7 @@ def value_of(cfg: PlaygroundConfig, setting: str):
 def fork_config(cfg: PlaygroundConfig, setting: str, value) -> PlaygroundConfig:
     """``cfg`` with one setting changed: loss, prior, remedy (with its default m / unrolling steps), lr (both
     learning rates set to ``value``) or k. ValueError when ``value`` equals the current one or is invalid."""
-    value_of(cfg, setting)
+    setting_value(cfg, setting)
     if setting == "lr":
         new = replace(cfg, lr_g=float(value), lr_d=float(value))
     elif setting == "remedy":
@@ -78,7 +81,7 @@ def fork_config(cfg: PlaygroundConfig, setting: str, value) -> PlaygroundConfig:
 
 def contrast_fork(cfg: PlaygroundConfig, contrast: Contrast) -> PlaygroundConfig:
     """The fork of ``cfg`` for a preset: the contrast's other value (``b``, or ``a`` when ``cfg`` has ``b``)."""
-    current = value_of(cfg, contrast.setting)
+    current = setting_value(cfg, contrast.setting)
     return fork_config(cfg, contrast.setting, contrast.a if current == contrast.b else contrast.b)
 
 
@@ -186,6 +189,19 @@ class PairView:
     def __call__(self, pair: TrainerPair) -> dict:
         return {"a": self.view_a(pair.a), "b": self.view_b(pair.b), "step": pair.step_count,
                 "step_b": pair.b.step_count}
+
+
+def live_experiment(cfg_a: PlaygroundConfig, cfg_b: PlaygroundConfig, dataset: Toy2D, state: dict | None,
+                    key: tuple) -> Experiment:
+    """The comparison's pair (:func:`build_pair`, one worker process for both runs), named by ``key`` (the fork:
+    the data, the setting and its value, the step it starts from); A's live settings apply live to both runs
+    (B keeps its own value of the compared setting)."""
+    return Experiment(key, partial(_start_pair, cfg_a, cfg_b, dataset, state), cfg_a.live_changes())
+
+
+def _start_pair(cfg_a: PlaygroundConfig, cfg_b: PlaygroundConfig, dataset: Toy2D, state: dict | None) -> WorkerRun:
+    return WorkerRun(partial(build_pair, cfg_a, cfg_b, dataset, state), view=PairView(dataset, seed=cfg_a.seed),
+                     publish_every_s=0.25)
 
 
 def same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:

@@ -7,14 +7,17 @@ LiveRun's worker thread. :class:`ModeMetricFn` records the mode metrics of ganvi
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import partial
 
 import numpy as np
 import torch
 
 from ganviz.engine import losses, nets
 from ganviz.engine.device import seed_all
+from ganviz.engine.experiment import Experiment
 from ganviz.engine.priors import LATENT_PRIORS, MIXTURE_COMPONENTS, LatentPrior
 from ganviz.engine.trainer import TrainConfig, Trainer
+from ganviz.engine.worker import WorkerRun
 from ganviz.plane.toy import DATASETS, Toy2D, diversity, mode_metrics
 
 REMEDIES = {
@@ -220,6 +223,17 @@ class PlaygroundView:
         manifold = trainer.generate(lines.reshape(-1, lines.shape[-1])).numpy().reshape(lines.shape[0], -1, 2)
         return {"step": trainer.step_count, "real": self.real, "fake": fake, "grad": grad,
                 "grid_axis": axis, "d_grid": d_grid, "manifold": manifold}
+
+
+def live_experiment(cfg: PlaygroundConfig, dataset: Toy2D, data_key: tuple) -> Experiment:
+    """The playground's live run in a worker process: new nets when ``cfg.nets_key()`` or the data (named by
+    ``data_key``) change; ``cfg.live_changes()`` (lr, loss, k, batch, unroll, decay) apply live."""
+    return Experiment(cfg.nets_key() + tuple(data_key), partial(_start, cfg, dataset), cfg.live_changes())
+
+
+def _start(cfg: PlaygroundConfig, dataset: Toy2D) -> WorkerRun:
+    return WorkerRun(partial(build_trainer, cfg, dataset), view=PlaygroundView(dataset, seed=cfg.seed),
+                     publish_every_s=0.25)
 
 
 class ModeMetricFn:

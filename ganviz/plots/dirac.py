@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ganviz.plots.base import live_figure
-from ganviz.plots.toy import _segments, downsample
+from ganviz.plots.toy import _segments, stride_downsample
 
 COLORS = {"field": "rgba(120, 120, 120, 0.75)", "path": "#1f77b4", "now": "#d62728", "start": "#111111",
           "eq": "#2ca02c", "theta": "#2ca02c", "psi": "#1f77b4", "d_fake": "#ff7f0e"}
@@ -68,7 +68,7 @@ def plane_figure(grid: dict, path: np.ndarray, extent: float, whole: np.ndarray 
     return live_figure(data, layout)
 
 
-def series_figure(path: np.ndarray, d_fake: np.ndarray, d_label: str, total: int, height: int = 300,
+def iterates_figure(path: np.ndarray, d_fake: np.ndarray, d_label: str, total: int, height: int = 300,
                   uirevision: str = "dirac-series") -> go.Figure:
     """θₜ, ψₜ and D on the fake over the iterations shown so far; the x-axis spans the whole run (``total``)."""
     path = np.asarray(path, dtype=np.float64)
@@ -76,7 +76,7 @@ def series_figure(path: np.ndarray, d_fake: np.ndarray, d_label: str, total: int
     data = []
     for name, values, color, axis in (("θₜ", path[:, 0], COLORS["theta"], "y"), ("ψₜ", path[:, 1], COLORS["psi"], "y"),
                                       (d_label, d_fake, COLORS["d_fake"], "y2")):
-        s, v = downsample(t, values)
+        s, v = stride_downsample(t, values)
         data.append(dict(type="scatter", x=s, y=v, mode="lines", name=name, yaxis=axis,
                          line=dict(color=color, width=1.5)))
     layout = dict(height=height, uirevision=uirevision, margin=dict(l=50, r=60, t=15, b=40),

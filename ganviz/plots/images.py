@@ -22,7 +22,8 @@ LABELS = {"loss_d": "D loss", "loss_g": "G loss", "d_real": "D(x)", "d_fake": "D
           "aux_fake": "G's class term"}
 
 
-def downsample(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+def mean_downsample(steps: np.ndarray, values: np.ndarray,
+                    max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
     """At most ``max_points`` points: means over equal chunks of the series (keeps the trend, drops noise)."""
     n = len(steps)
     if n <= max_points:
@@ -45,7 +46,7 @@ def curves_figure(history: dict, names: tuple[str, ...], height: int = 260, ytit
         if name not in history:
             continue
         steps, values = history[name]
-        steps, values = downsample(np.asarray(steps), finite(values))
+        steps, values = mean_downsample(np.asarray(steps), finite(values))
         data.append(dict(type="scatter", x=steps, y=values, name=LABELS.get(name, name), mode="lines",
                          line=dict(color=COLORS.get(name), width=1.6)))
         if len(values) and np.isfinite(values).any():

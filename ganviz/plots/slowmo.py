@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ganviz.plots.base import live_figure
-from ganviz.plots.toy import COLORS, _layout, _segments, arrow_ends, d_heatmap, downsample
+from ganviz.plots.toy import COLORS, _layout, _segments, arrow_ends, d_heatmap, stride_downsample
 
 _D_KINDS = ("sample_z", "sample_x", "d_both", "d_loss", "d_step")
 
@@ -69,7 +69,7 @@ def pair_series_figure(history: dict, key: str, labels: tuple[str, str], suffix:
     for k, label, color in zip((key, key + suffix), labels, PAIR_COLORS, strict=True):
         if k not in history:
             continue
-        steps, values = downsample(*history[k])
+        steps, values = stride_downsample(*history[k])
         if log_y:
             values = np.where(values > 0, values, np.nan)
         data.append(dict(type="scatter", x=steps, y=values, mode="lines", name=label,

@@ -33,7 +33,7 @@ def _layout(height: int, title: str | None, uirevision: str, **kw) -> dict:
     return {**layout, **kw}
 
 
-def downsample(steps, values, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+def stride_downsample(steps, values, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
     """Every s-th point (s = ⌈n / max_points⌉), always keeping the last one; non-finite values become gaps."""
     steps, values = np.asarray(steps), np.asarray(values, dtype=np.float64)
     n = len(steps)
@@ -159,7 +159,7 @@ def series_figure(history: dict, names: dict[str, str], events=(), title: str | 
     for key, label in names.items():
         if key not in history:
             continue
-        steps, values = downsample(*history[key])
+        steps, values = stride_downsample(*history[key])
         if log_y:
             values = np.where(values > 0, values, np.nan)
         data.append(dict(type="scatter", x=steps, y=values, mode="lines", name=label,
@@ -189,14 +189,14 @@ def mode_metrics_figure(history: dict, n_modes: int, events=(), height: int = 26
     data = []
     for key, label in (("modes_covered", "modes covered"), ("modes_covered_strict", "modes with ≥ 1 %")):
         if key in history:
-            s, v = downsample(*history[key])
+            s, v = stride_downsample(*history[key])
             data.append(dict(type="scatter", x=s, y=v, mode="lines", name=label, line=dict(color=COLORS[key], width=2)))
     if "hq_fraction" in history:
-        s, v = downsample(*history["hq_fraction"])
+        s, v = stride_downsample(*history["hq_fraction"])
         data.append(dict(type="scatter", x=s, y=100 * v, mode="lines", name="% high quality (≤ 3σ)", yaxis="y2",
                          line=dict(color=COLORS["hq_fraction"], width=1.5)))
     if "reverse_kl" in history:
-        s, v = downsample(*history["reverse_kl"])
+        s, v = stride_downsample(*history["reverse_kl"])
         data.append(dict(type="scatter", x=s, y=v, mode="lines", name="reverse KL (nats)", yaxis="y3",
                          line=dict(color=COLORS["reverse_kl"], width=1.5, dash="dot")))
     event_traces, event_shapes = _events_on(events, n_modes)

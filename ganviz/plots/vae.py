@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ganviz.plots.base import finite, live_figure
-from ganviz.plots.images import downsample
+from ganviz.plots.images import mean_downsample
 
 ELBO_SERIES = (("neg_elbo", "−ELBO = recon + KL", "#111111"), ("recon", "reconstruction −E log p(x|z)", "#1f77b4"),
                ("kl", "KL(q(z|x) ‖ N(0, I))", "#ff7f0e"))
@@ -14,7 +14,7 @@ GAN_SERIES = (("loss_d", "D loss", "#1f77b4"), ("loss_g", "G loss", "#2ca02c"))
 
 
 def _line(steps, values, name, color, axes=("x", "y")) -> dict:
-    s, v = downsample(np.asarray(steps), finite(values))
+    s, v = mean_downsample(np.asarray(steps), finite(values))
     return dict(type="scatter", x=s, y=v, name=name, mode="lines", line=dict(color=color, width=1.6),
                 xaxis=axes[0], yaxis=axes[1])
 

@@ -1,6 +1,6 @@
 """Shared streamlit pieces: page header, formula card, seed, URL-bound widgets and the link to a view, the
-presenter view, session-owned live runs, run controls, the live panel fragment and the device badge. Pages call
-these; the core never imports streamlit."""
+presenter view, a page's live run (:func:`live_run`: the session's run of a core Experiment, its live settings and
+its controls), the live panel fragment and the device badge. Pages call these; the core never imports streamlit."""
 from __future__ import annotations
 
 import math
@@ -12,6 +12,7 @@ import streamlit as st
 import torch
 
 from ganviz import settings
+from ganviz.engine.experiment import Experiment
 from ganviz.engine.live import Busy, LiveRun, RunSlot, Snapshot
 from ganviz.engine.reattach import REGISTRY
 from ganviz.plots import base as plots_base
@@ -364,6 +365,19 @@ def run_controls(run: LiveRun, key_prefix: str, extra: tuple[str, ...] = ("step_
     if snap.error:
         st.error(snap.error, icon=":material/error:")
     return snap
+
+
+def live_run(exp: Experiment, page_key: str, key_prefix: str, extra: tuple[str, ...] = ("step_d", "step_g"),
+             labels: dict | None = None, reattach: bool = True) -> tuple[LiveRun, Snapshot]:
+    """The one call of a page with a live run: this session's run of ``exp`` (:func:`session_run`: a new
+    ``exp.key`` starts a new run), ``exp.live`` applied to it where it differs from the run's settings (between two
+    steps, no new nets), then the controls (:func:`run_controls`, at this point of the page). Returns the run (for
+    :func:`live_panel`) and its snapshot."""
+    run = session_run(page_key, exp.key, exp.start, reattach)
+    changes = exp.changes(run.snapshot().config)
+    if changes:
+        run.update(**changes)
+    return run, run_controls(run, key_prefix, extra, labels)
 
 
 def live_panel(run: LiveRun, draw: Callable[[Snapshot], None], every: float = 0.5) -> None:

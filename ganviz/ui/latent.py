@@ -16,8 +16,8 @@ def _load_path(path: str, _mtime: float):
 
 
 @st.cache_resource(show_spinner="Reading the upload…", max_entries=4)
-def _load_upload(files: tuple[tuple[str, bytes], ...]):
-    return pretrained.load_upload(list(files))
+def _load_checkpoint_upload(files: tuple[tuple[str, bytes], ...]):
+    return pretrained.load_checkpoint_upload(list(files))
 
 
 def _mtime(path: str) -> float:
@@ -57,7 +57,7 @@ def choose_generator(prefix: str, default: str = "dcgan_mnist"):
             st.info("Upload a checkpoint to continue (the training page's “Checkpoint (.zip)” download works).")
             return None
         try:
-            G, config = _load_upload(tuple((u.name, u.getvalue()) for u in ups))
+            G, config = _load_checkpoint_upload(tuple((u.name, u.getvalue()) for u in ups))
         except ValueError as err:
             st.error(f"This upload cannot be used: {err}", icon=":material/error:")
             return None
