@@ -192,6 +192,7 @@ def load_images(name: str = "mnist", split: str = "train", source: str | os.Path
 
 
 def readonly(a: np.ndarray) -> np.ndarray:
+    """``a`` made read-only in place (an ImageSet's arrays are shared and cached): returns ``a``."""
     a.setflags(write=False)
     return a
 
