@@ -7,10 +7,16 @@ opens the page's URL in a fresh tab at 1280×720 (and 1920×1080 for the offset)
   idle script (the server is warmed by one visit of Home first, so imports are not counted); a fresh browser
   context, so the browser also downloads and compiles Streamlit's and plotly's scripts each time (a link opened
   in a new browser);
+- new tab, warm cache (s): the page's URL opened in a new tab of a browser that has visited every page of the
+  app before (its HTTP and compiled-code caches hold Streamlit's and plotly's scripts: the lecturer's real
+  situation when opening a prepared link), to the title, first figure and an idle script;
 - in-app navigation (s): the same page reached by its sidebar link from the previous page in one tab (how a
   lecturer moves through the app), from the click to its title, first figure and an idle script;
-- main-figure offset (px): the top of the first plotly chart or image of the main area, in page coordinates
-  (a 720-px screen shows y < 720 without scrolling);
+- browser boot (s), fresh / warm: from the navigation to DOMContentLoaded (Streamlit's scripts fetched, parsed
+  and run; the page's own script has not started yet) — the browser's share of the first render;
+- main-figure offset (px): the top of the first plotly chart or image of the main area (taller than 40 px), in
+  page coordinates, at 1280×720 and 1920×1080, with its middle (top + half its height) and its bottom: a 720-px
+  screen shows y < 720 without scrolling, so "top half visible" is middle ≤ 720, "whole figure" is bottom ≤ 1080;
 - KaTeX errors (.katex-error), display formulas wider than their column by more than 4 px (KaTeX's struts
   overhang by 1–2 px without clipping anything visible), buttons whose label is cut
   (scrollWidth > clientWidth of the label).
@@ -42,7 +48,9 @@ MAIN_FIGURE_JS = """() => {
                   .find(e => e.getBoundingClientRect().height > 40);
   const pick = el || marked;
   if (!pick) return null;
-  return pick.getBoundingClientRect().top + window.scrollY + main.scrollTop;
+  const r = pick.getBoundingClientRect();
+  const top = r.top + window.scrollY + main.scrollTop;
+  return {top, middle: top + r.height / 2, bottom: top + r.height};
 }"""
 
 DEFECTS_JS = """() => {
@@ -154,25 +162,66 @@ def navigate(browser, url: str, files: list[str]) -> dict[str, float]:
     return out
 
 
+BOOT_JS = "() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd / 1000"
+
+
+def target_of(url: str, page_file: str) -> str:
+    return url if page_file == "home.py" else f"{url}/{Path(page_file).stem}"
+
+
+def figure_at(page) -> dict | None:
+    got = page.evaluate(MAIN_FIGURE_JS)
+    return None if got is None else {k: round(v) for k, v in got.items()}
+
+
 def measure(browser, url: str, page_file: str) -> dict:
-    target = url if page_file == "home.py" else f"{url}/{Path(page_file).stem}"
+    """A fresh browser context (empty cache) per screen size: first render, browser boot, figure offsets, defects."""
     row = {"page": page_file}
     for width, height in ((1280, 720), (1920, 1080)):
         ctx = browser.new_context(viewport={"width": width, "height": height})
         page = ctx.new_page()
         t0 = time.perf_counter()
-        page.goto(target)
+        page.goto(target_of(url, page_file))
         first = rendered(page, page_file, t0)
         wait_idle(page)
         page.wait_for_timeout(500)
-        y = page.evaluate(MAIN_FIGURE_JS)
+        fig = figure_at(page)
         if width == 1280:
-            row.update(first_render_s=round(first, 2), fig_y_720=None if y is None else round(y),
+            row.update(first_render_s=round(first, 2), boot_s=round(page.evaluate(BOOT_JS), 2), fig_720=fig,
                        **page.evaluate(DEFECTS_JS))
         else:
-            row["fig_y_1080"] = None if y is None else round(y)
+            row["fig_1080"] = fig
         ctx.close()
     return row
+
+
+def new_tabs(browser, url: str, files: list[str]) -> dict[str, tuple[float | None, float | None]]:
+    """A browser that has visited the app: one context opens every page once in a new tab (filling its HTTP and
+    code caches), then each page's URL again in a new tab. Seconds to the first render, and to DOMContentLoaded."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    for f in files:  # the lecturer's preparation: every page seen once
+        page = ctx.new_page()
+        page.goto(target_of(url, f))
+        rendered(page, f, time.perf_counter())
+        wait_idle(page)
+        page.close()
+    out = {}
+    for f in files:
+        page = ctx.new_page()
+        t0 = time.perf_counter()
+        try:
+            page.goto(target_of(url, f))
+            out[f] = (round(rendered(page, f, t0), 2), round(page.evaluate(BOOT_JS), 2))
+            wait_idle(page)
+        except Exception:  # a page that never renders is a result too
+            out[f] = (None, None)
+        page.close()
+    ctx.close()
+    return out
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -185,6 +234,7 @@ def main() -> None:
 
     proc, url = start(root)
     rows = []
+    loads = [load_average()]
     try:
         with sync_playwright() as p:
             browser = launch(p)
@@ -199,23 +249,34 @@ def main() -> None:
                     rows.append(measure(browser, url, f))
                 except Exception as err:  # a page that never renders is a result too
                     rows.append({"page": f, "error": str(err).splitlines()[0][:120]})
+            loads.append(load_average())
+            tabs = new_tabs(browser, url, files)
+            loads.append(load_average())
             nav = navigate(browser, url, files)
+            loads.append(load_average())
             for r in rows:
                 r["nav_render_s"] = nav.get(r["page"])
+                r["tab_render_s"], r["tab_boot_s"] = tabs.get(r["page"], (None, None))
             browser.close()
     finally:
         proc.terminate()
         proc.wait(10)
-    print(f"{'page':18} {'first s':>8} {'nav s':>6} {'fig y@720':>9} {'fig y@1080':>10} {'katex err':>9} "
-          f"{'wide eq':>7} {'cut btn':>7}")
+
+    def fig(f, *keys):
+        return "/".join("—" if f is None else str(f[k]) for k in keys)
+
+    print(f"{'page':16} {'fresh s':>7} {'boot':>5} {'tab s':>6} {'boot':>5} {'nav s':>6} "
+          f"{'@720 top/mid':>13} {'@1080 top/bot':>13} {'katex':>5} {'wide':>4} {'cut':>3}")
     for r in rows:
         if "error" in r:
-            print(f"{r['page']:18} error: {r['error']}")
+            print(f"{r['page']:16} error: {r['error']}")
             continue
-        print(f"{r['page']:18} {r['first_render_s']:8.2f} {str(r['nav_render_s']):>6} {str(r['fig_y_720']):>9} "
-              f"{str(r['fig_y_1080']):>10} "
-              f"{r['katexErrors']:9d} {r['clipped']:7d} {r['cut']:7d}  {'; '.join(r['labels'][:4])}")
-    print("RESULT " + json.dumps({"bench": "seminar", "label": args.label, "rows": rows}))
+        print(f"{r['page'][:-3]:16} {r['first_render_s']:7.2f} {r['boot_s']:5.2f} {str(r['tab_render_s']):>6} "
+              f"{str(r['tab_boot_s']):>5} {str(r['nav_render_s']):>6} "
+              f"{fig(r['fig_720'], 'top', 'middle'):>13} {fig(r['fig_1080'], 'top', 'bottom'):>13} "
+              f"{r['katexErrors']:5d} {r['clipped']:4d} {r['cut']:3d}  {'; '.join(r['labels'][:4])}")
+    print("load average (1/5/15 min) at start, after fresh, after new-tab, after nav: " + " | ".join(loads))
+    print("RESULT " + json.dumps({"bench": "seminar", "label": args.label, "load": loads, "rows": rows}))
 
 
 if __name__ == "__main__":

@@ -64,7 +64,6 @@ run, _ = ui.live_run(cg.live_experiment(cfg), "cyclegan", P, extra=())  # λ, th
 def draw(snap) -> None:
     h = snap.history
     now = snap.view["metrics"] if snap.view is not None else {}  # measured by the view at the step shown
-    st.caption(ui.status_line(snap))
     left, right = st.columns([1.8, 1])
     with left:
         if snap.view is not None:
@@ -76,6 +75,7 @@ def draw(snap) -> None:
                 st.plotly_chart(plots.translation_figure(snap.view, "y", half, uirevision=f"cg-{cfg.pair}-y"),
                                 key=f"{P}_fig_y")
     with right:
+        st.caption(ui.status_line(snap))  # beside the picture, not a row above it
         m1, m2 = st.columns(2)
         m1.metric("Step", f"{snap.step:,}")
         m2.metric("λ", f"{snap.config.cycle_weight:g}" if snap.config is not None else "—")

@@ -44,9 +44,9 @@ def complex_text(values) -> str:
 
 ui.page_header(
     "Why GAN training oscillates: Dirac-GAN",
-    "without a penalty the arrows go *around* the equilibrium, not into it: the eigenvalues are ±i·f′(0) — a pure "
-    "rotation. Simultaneous steps spiral out, alternating steps circle; R1 or instance noise give the eigenvalues "
-    "a negative real part and the iterates spiral in.",
+    "without a penalty the arrows go *around* the equilibrium, not into it (eigenvalues ±i·f′(0): a pure "
+    "rotation). Simultaneous steps spiral out, alternating ones circle; R1 or instance noise add a negative real "
+    "part and the iterates spiral in.",
     "The smallest GAN (Mescheder, Geiger & Nowozin, ICML 2018, “Which training methods for GANs do actually "
     "converge?”): the data is a single point at 0, the generator a single point θ, the discriminator a line "
     "D(x) = ψ·x. Two numbers, so the whole game is a picture in the (θ, ψ) plane. The iterates are computed "
@@ -120,12 +120,12 @@ MEANING = {"converges": "ρ < 1: the iterates spiral **into** the equilibrium.",
 
 def draw(t: int) -> None:
     state = "running" if st.session_state[f"{P}_playing"] else ("idle" if t == 0 else "paused")
-    st.caption(f"Step {t:,} · {state} — {steps:,} iterations in all")
     left, right = st.columns([1.6, 1])
     with left:
         st.plotly_chart(plots.plane_figure(grid, traj[: t + 1], extent, whole=traj,
                                            uirevision=f"dirac-{extent:.3f}"), key=f"{P}_fig")
     with right:
+        st.caption(f"Step {t:,} · {state} — {steps:,} iterations in all")  # beside the picture
         now = traj[t] if np.isfinite(traj[t]).all() else np.array([np.nan, np.nan])
         m1, m2 = st.columns(2)
         m1.metric("θₜ", ui.fmt(now[0], ".3f"))

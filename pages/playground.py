@@ -165,7 +165,6 @@ if cfg.effective_batch != batch:
 run, _ = ui.live_run(playground.live_experiment(cfg, dataset, data_key), "playground", P)
 prob = cfg.effective_loss in losses.PROBABILISTIC
 views = st.session_state[f"{P}_views"]  # its widget sits under the picture
-modes = st.container()  # slow motion and the comparison, drawn at the end of this script, sit here
 
 
 def last(history: dict, key: str) -> float | None:
@@ -176,7 +175,6 @@ def last(history: dict, key: str) -> float | None:
 
 def draw(snap) -> None:
     h = snap.history
-    st.caption(ui.status_line(snap))
     left, right = st.columns([1.7, 1])
     with left:
         if snap.view is not None:
@@ -184,6 +182,7 @@ def draw(snap) -> None:
                 snap.view, dataset.extent, prob_output=prob, show=tuple(views), centres=dataset.centres,
                 sigma=dataset.sigma, uirevision=f"pg-{data_key}"), key=f"{P}_fig")
     with right:
+        st.caption(ui.status_line(snap))  # beside the picture, not a row above it
         m1, m2 = st.columns(2)
         critic = "" if prob else "critic "
         m1.metric("Step", f"{snap.step:,}")
@@ -230,6 +229,7 @@ refresh = v2.select_slider("Redraw every (s)", REFRESH_S, **ui.bind(f"{P}_refres
                            help="While training: a shorter period animates more smoothly, a longer one leaves "
                                 "more of the CPU to the trainer (on a 2-core machine, 1 s keeps ~0.9× the "
                                 "headless speed). The curves below redraw at most every 2 s.")
+modes = st.container()  # slow motion and the comparison (drawn at the end of this script), under the picture
 
 f1, f2 = st.columns(2)
 with f1:

@@ -46,6 +46,7 @@ PRESETS = {  # each starts from DEFAULTS (the measured 3-minute preset)
         recipes.to_widgets("minimax_stall")),
 }
 QUALITY_DATASETS = ("mnist", "fashion-mnist")  # datasets with a shipped evaluation classifier (models/)
+GRID_MAX_PX = 640  # the live grid fills its column up to this width, so it is whole on a 1080-px screen
 
 ui.init_state(P, {**DEFAULTS, "quality_every": 0})
 
@@ -66,6 +67,7 @@ ui.page_header(
     f"({ui.device_description()}).",
 )
 ui.preset_bar(P, PRESETS, DEFAULTS)
+st.html(f"<style>.st-key-gv_ti_grid {{ max-width: {GRID_MAX_PX}px; }}</style>")
 
 # ---------------------------------------------------------------------------------------------- settings
 # the live view first; the settings one click away, in a collapsed panel above it
@@ -181,7 +183,9 @@ with right:
     def draw(snap) -> None:
         view = snap.view or {}
         hist = snap.history
-        c1, c2, c3, c4 = st.columns(4)
+        g1, g2 = st.columns([1.25, 1])
+        c1, c2 = g2.columns(2)  # the numbers beside the picture, so the grid starts right under Play
+        c3, c4 = g2.columns(2)
         c1.metric("Step", f"{snap.step:,}")
         ips = snap.steps_per_s * (snap.config.batch_size * snap.config.k if snap.config else batch)
         c2.metric("Images / s", f"{ips:,.0f}" if snap.state == "running" else "—", help=ui.device_description())
@@ -189,10 +193,10 @@ with right:
         fmt = (lambda v: ui.fmt(v, ".3f")) if probabilistic else (lambda v: ui.fmt(v, "+.2f"))
         c3.metric("D(x)" if probabilistic else "critic(x)", fmt(last["d_real"]) if "d_real" in last else "—")
         c4.metric("D(G(z))" if probabilistic else "critic(G(z))", fmt(last["d_fake"]) if "d_fake" in last else "—")
-        g1, g2 = st.columns([1.25, 1])
-        if "grid" in view:  # stretched to the column: ≥ 48 px per digit at 1280 px
-            g1.image(plots_images.upscale(view["grid"], 3), caption=f"G(z) on fixed noise · step {snap.step:,} · "
-                     f"{str(resolve_device('auto')).upper()}", width="stretch")
+        if "grid" in view:  # the column's width (≥ 48 px per digit at 1280 px), at most GRID_MAX_PX
+            g1.container(key="gv_ti_grid").image(
+                plots_images.upscale(view["grid"], 3), caption=f"G(z) on fixed noise · step {snap.step:,} · "
+                f"{str(resolve_device('auto')).upper()}", width="stretch")
         g1.plotly_chart(plots_images.grad_norm_figure(hist, height=180), key=f"{P}_grad_chart")
         with g2:
             st.plotly_chart(plots_images.loss_figure(hist, snap.events, height=220), key=f"{P}_loss_chart")
