@@ -113,6 +113,7 @@ class MLPRef:
     def _fold_z(self):
         """The z of G's local extrema inside the grid (refined by a bounded scalar minimiser)."""
         d = np.diff(self.gg)
+        d = np.where(np.abs(d) > 1e-13, d, 0.0)  # a saturated G is flat to round-off: no folds in that noise
         out = []
         for k in np.flatnonzero(np.sign(d[:-1]) * np.sign(d[1:]) < 0):
             sgn = 1.0 if d[k] < 0 else -1.0  # a minimum: minimise G; a maximum: minimise −G
@@ -270,3 +271,24 @@ def test_piecewise_linear_relu_net_is_inverted_exactly():
     vals = [*ref.gg, *ref.folds()]
     assert law.range[0] <= min(vals) + 1e-15 and law.range[1] >= max(vals) - 1e-15
     assert law.range == pytest.approx((min(vals), max(vals)), abs=1e-9)
+
+
+def test_smooth_tanh_net_folds_and_saturated_range():
+    """A seeded tanh net from N(0, 1): bounded range (every path saturates), several folds; p_g, F_g and the
+    range ends against the reference."""
+    torch.manual_seed(7)
+    net = nn.Sequential(nn.Linear(1, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1))
+    with torch.no_grad():
+        net[0].weight.mul_(3.0)  # steep first layer: several folds within |z| ≤ 3
+    law = pf.MLPPushforward(tl.mlp_layers(net), "normal")
+    ref = MLPRef(net, "normal")
+    folds = ref.folds()
+    assert len(folds) >= 2
+    assert all(min(abs(np.array(law.folds) - f)) < 1e-10 for f in folds), (law.folds, folds)
+    lo, hi = ref.range()
+    assert math.isfinite(lo) and math.isfinite(hi)
+    assert law.range == pytest.approx((lo, hi), abs=1e-9)
+    x = np.linspace(lo - 0.05, hi + 0.05, 201)
+    np.testing.assert_allclose(law.cdf(x), [ref.cdf(t) for t in x], atol=1e-12)
+    np.testing.assert_allclose(law.sf(x), [1 - ref.cdf(t) for t in x], atol=1e-12)
+    np.testing.assert_allclose(np.exp(law.logpdf(x)), [ref.pdf(t) for t in x], rtol=1e-8, atol=1e-12)

@@ -1,8 +1,10 @@
-"""Exact pushforward p_g = G#p_z for the Generator page's closed-form maps, and KL, JSD, W1 to a target.
+"""Exact pushforward p_g = G#p_z for the Generator page's maps, and KL, JSD, W1 to a target.
 
-G(z) = a·f(z) + b with f(z) = z, z², 2·sin(2z) or z³ − 3z and p_z = N(0, 1) or U(−1, 1). The z-line is cut at
-the critical points of f into monotone pieces; on each piece the inverse f⁻¹ is a closed form, so
-p_g(x) = Σ_pieces p_z(z_i)/|a·f′(z_i)| (change of variables over every preimage z_i, Goodfellow et al. 2014
+:class:`Pushforward`: G(z) = a·f(z) + b with f(z) = z, z², 2·sin(2z) or z³ − 3z and p_z = N(0, 1) or U(−1, 1).
+The z-line is cut at the critical points of f into monotone pieces; on each piece the inverse f⁻¹ is a closed
+form. :class:`MLPPushforward`: the page's live MLP G, cut at its folds G′ = 0 (found on a z-grid, refined by
+bisection), inverted by safeguarded Newton steps to round-off. Either way (:class:`MonotonePieces`)
+p_g(x) = Σ_pieces p_z(z_i)/|G′(z_i)| (change of variables over every preimage z_i, Goodfellow et al. 2014
 §3 for p_g = G#p_z) and F_g(x) = Σ_pieces P_z(z in the piece, G(z) ≤ x) are exact, the latter from Φ in the
 left tail and the survival function in the right tail, so nothing cancels.
 
@@ -229,8 +231,8 @@ def _act(h: np.ndarray, kind: str, slope: float) -> tuple[np.ndarray, np.ndarray
         return t, 1 - t * t
     pos = h > 0
     if kind == "elu":
-        neg = np.minimum(h, 0.0)
-        return np.where(pos, h, np.expm1(neg)), np.where(pos, 1.0, np.exp(neg))
+        e = np.exp(np.minimum(h, 0.0))
+        return np.where(pos, h, e - 1.0), np.where(pos, 1.0, e)
     s = 0.0 if kind == "relu" else slope
     return np.where(pos, h, s * h), np.where(pos, 1.0, s)
 
@@ -276,11 +278,14 @@ class MLPPushforward(MonotonePieces):
 
     G and G′ are evaluated in float64 by forward-mode differentiation. The z-line is cut at the folds G′(z) = 0:
     sign changes of G′ on a z-grid (step 0.01 on |z| ≤ 12 for N(0, 1), 0.001 on U(−1, 1), geometric out to
-    |z| = 10⁴, every kink of the first layer z = −b/w included exactly), each located by bisection to round-off.
-    On each monotone piece G(z) = x is inverted by Newton's method safeguarded by the grid's bracket (exact in one
-    step where G is linear, i.e. for ReLU nets); beyond the grid G's affine asymptote (slope from the active
-    units' weights) gives z. The limits of G at ±∞ (±∞, or a finite value once every path saturates) close G's
-    range. Flat stretches of positive prior mass (dead ReLU zones: atoms of p_g) are not supported.
+    |z| = 10⁴, every kink z = −b/w of the first layer included exactly, the deeper layers' kinks located by
+    bisection), each fold located by bisection to round-off, then approached by grid points 2^(−j) closer. On
+    each monotone piece G(z) = x is inverted by Newton's method from a cubic Hermite guess, safeguarded by the
+    grid's bracket (exact in one step where G is linear, i.e. for ReLU nets); beyond the grid G's affine
+    asymptote (slope from the active units' weights) gives z. The kinks' images are panel ends of the
+    quadrature (p_g is not smooth there). The limits of G at ±∞ (±∞, or a finite value once every path
+    saturates) close G's range. Flat stretches of positive prior mass (dead ReLU zones: atoms of p_g) are not
+    supported.
     """
 
     def __init__(self, layers, prior: str = "normal"):
@@ -304,8 +309,7 @@ class MLPPushforward(MonotonePieces):
         w = W1[:, 0]
         if act1 in _KINKED:
             z = np.concatenate([z, -b1[w != 0] / w[w != 0]])
-        z = np.unique(z[(z >= -_Z_FAR) & (z <= _Z_FAR) & (z >= (-1.0 if prior == "uniform" else -np.inf))
-                        & (z <= (1.0 if prior == "uniform" else np.inf))])
+        z = np.unique(z[np.abs(z) <= (_Z_FAR if prior == "normal" else 1.0)])
         # kinks of the deeper layers: a unit's input crosses 0 between two grid points
         _, _, pre = self._forward(z, keep=True)
         kinks = [np.zeros(0)]
