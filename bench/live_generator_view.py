@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ganviz.onedim import theory
-from ganviz.onedim import theory_live as tl
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ganviz.onedim import theory  # noqa: E402
+from ganviz.onedim import theory_live as tl  # noqa: E402
 
 PERIOD_S = 0.3  # pages/generator.py: WorkerRun(..., publish_every_s=0.3)
 
