@@ -6,7 +6,8 @@
 (The saturation experiment, which reuses these pieces, is in :mod:`ganviz.onedim.saturation`.)
 
 Exact quantities (densities, D*, V, W1) come from :mod:`ganviz.onedim.theory` on a grid; p_g of an MLP G is its
-pushforward density G#p_z (change of variables over all preimages), not a histogram.
+pushforward density G#p_z (change of variables over all preimages), not a histogram. The Generator page's live
+MLP (:class:`LiveGenerator`) shows KL, JSD and W1 of its exact pushforward (:func:`mlp_pushforward`).
 """
 from __future__ import annotations
 
@@ -269,8 +270,9 @@ def make_gan_trainer(setup: GANSetup, p_data: theory.Density | None = None, prio
 
 class LiveGenerator:
     """The Generator page's live MLP: the 1-D GAN of :func:`make_gan_trainer` toward ``target`` from ``prior``,
-    JSD and W1 of its exact pushforward recorded every 25 steps; :meth:`view` gives the page's three views.
-    Picklable (module-level class, numpy arrays), so a worker process can rebuild it."""
+    JSD and W1 of its pushforward on the plot grid recorded every 25 steps (the history chart); :meth:`view`
+    gives the page's three views and the exact KL, JSD, W1. Picklable (module-level class, numpy arrays), so a
+    worker process can rebuild it."""
 
     def __init__(self, target: theory.Density, prior: str, seed: int, lr: float, n_hist: int = 20_000,
                  n_z: int = 20_001):

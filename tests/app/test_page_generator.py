@@ -80,6 +80,7 @@ def shown_equal_mlp_reference(at, target, prior, steps, seed=0):
     shown = {"kl": m["KL(p_data ‖ p_g)"], "jsd": m["JSD(p_data ‖ p_g)"], "w1": m["W1(p_data, p_g)"],
              "mass": m["p_g mass in view"]}
     errors = {k: close(shown[k], ref[k]) for k in shown}
+    print("error in units of the last shown digit:", errors)
     assert max(errors.values()) <= 0.5, (shown, ref)
     reasons = [c.value for c in at.caption if c.value.startswith("KL = ∞:")]
     assert (shown["kl"] == "∞") == math.isinf(ref["kl"]) == bool(reasons), (shown, reasons)
