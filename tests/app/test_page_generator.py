@@ -85,6 +85,9 @@ def shown_equal_mlp_reference(at, target, prior, steps, seed=0):
     reasons = [c.value for c in at.caption if c.value.startswith("KL = ∞:")]
     assert (shown["kl"] == "∞") == math.isinf(ref["kl"]) == bool(reasons), (shown, reasons)
     assert all("p_data has mass where p_g = 0 (G(z) only reaches" in r for r in reasons), reasons
+    outside = [w.value for w in at.warning if "outside the plotted range" in w.value]
+    assert bool(outside) == (ref["mass"] < 100 - 5e-3), (outside, ref["mass"])
+    assert all(w.endswith("KL, JSD and W1 above use all of p_g.") for w in outside), outside
     return max(errors.values())
 
 
