@@ -1,10 +1,12 @@
 """AppTest of pages/generator.py: views drawn, numbers match an independent quad reference, bad input gives one
 sentence."""
-import numpy as np
+import math
 
 from ganviz.onedim import theory as T
-from tests.app.test_page_generator_sweep import BASE, MAPS, reference, view_of
+from tests.app.test_page_generator_sweep import BASE, MAPS, close, reference, view_of
 from tests.apptest import metric_values, open_page
+from tests.test_mlp_pushforward import BIMODAL, UNIF, MLPRef, trained
+from tests.test_mlp_pushforward import reference as mlp_reference
 
 
 def expected_jsd(**setting):
@@ -67,7 +69,29 @@ def test_bad_input_gives_one_sentence():
     assert not at.exception and any("point mass" in i.value for i in at.info)
 
 
-def test_mlp_steps_with_the_trainer():
+def shown_equal_mlp_reference(at, target, prior, steps, seed=0):
+    """The live MLP's KL, JSD, W1 and mass in view as shown, against the quad reference on the weights of the
+    same run replayed headless (same seed, same steps, one torch thread as in the worker): within half a unit
+    of the last shown digit; KL = ∞ comes with its one-sentence reason. Returns the worst error in those units."""
+    live, trainer, _ = trained(target, prior, seed, steps)
+    ref = mlp_reference(target, MLPRef(trainer.sampling_G, prior), (live.x[0], live.x[-1]))
+    ref["mass"] *= 100
+    m = metric_values(at)
+    shown = {"kl": m["KL(p_data ‖ p_g)"], "jsd": m["JSD(p_data ‖ p_g)"], "w1": m["W1(p_data, p_g)"],
+             "mass": m["p_g mass in view"]}
+    errors = {k: close(shown[k], ref[k]) for k in shown}
+    print("error in units of the last shown digit:", errors)
+    assert max(errors.values()) <= 0.5, (shown, ref)
+    reasons = [c.value for c in at.caption if c.value.startswith("KL = ∞:")]
+    assert (shown["kl"] == "∞") == math.isinf(ref["kl"]) == bool(reasons), (shown, reasons)
+    assert all("p_data has mass where p_g = 0 (G(z) only reaches" in r for r in reasons), reasons
+    outside = [w.value for w in at.warning if "outside the plotted range" in w.value]
+    assert bool(outside) == (ref["mass"] < 100 - 5e-3), (outside, ref["mass"])
+    assert all(w.endswith("KL, JSD and W1 above use all of p_g.") for w in outside), outside
+    return max(errors.values())
+
+
+def test_mlp_steps_with_the_trainer_and_shows_exact_numbers():
     at = open_page("pages/generator.py").run()
     at.button(key="gen_preset_4").click().run()
     assert not at.exception and at.button(key="gen_toggle").label == "Play"
@@ -77,4 +101,12 @@ def test_mlp_steps_with_the_trainer():
     assert not at.exception
     assert any(c.value.startswith("Step 3") for c in at.caption)
     assert metric_values(at)["JSD(p_data ‖ p_g)"] != j0
-    assert 0 <= float(metric_values(at)["JSD(p_data ‖ p_g)"]) <= np.log(2)
+    shown_equal_mlp_reference(at, BIMODAL, "normal", 3)
+    # U(−1, 1) noise onto U(−1, 2): G's range is a bounded interval, so KL = ∞ with its reason
+    at.radio(key="gen_prior").set_value("uniform").run()
+    at.selectbox(key="gen_target").set_value("uniform").run()
+    at.slider(key="gen_ub").set_value(2.0).run()
+    for _ in range(2):
+        at.button(key="gen_step").click().run()
+    assert not at.exception and any(c.value.startswith("Step 2") for c in at.caption)
+    shown_equal_mlp_reference(at, UNIF, "uniform", 2)
