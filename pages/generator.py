@@ -180,16 +180,16 @@ def draw_views(v: dict) -> None:
     fig_a, fig_b = st.columns(2)
     with fig_a:
         st.markdown("**(a) z → G(z)** — Goodfellow et al. 2014, Fig. 1")
-        st.plotly_chart(pt.mapping_figure(v["z_samples"][:N_LINES], v["g_samples"][:N_LINES], x, v["p_data"],
-                                          v["p_g"], uirevision=f"gen-a-{target_key}"), key=f"{P}_fig_a")
+        ui.live_chart(pt.mapping_figure(v["z_samples"][:N_LINES], v["g_samples"][:N_LINES], x, v["p_data"],
+                                        v["p_g"], uirevision=f"gen-a-{target_key}"), key=f"{P}_fig_a")
     with fig_b:
         st.markdown("**(b) the curve x = G(z)**")
         curves = {"G(z)": (v["g_curve"], pt.P_G_STYLE),
                   "G* = F_data⁻¹∘F_z (for comparison)": (v["g_star"], {**pt.P_DATA_STYLE, "width": 2})}
-        st.plotly_chart(pt.map_curve_figure(v["z_curve"], curves, uirevision=f"gen-b-{target_key}"),
-                        key=f"{P}_fig_b")
+        ui.live_chart(pt.map_curve_figure(v["z_curve"], curves, uirevision=f"gen-b-{target_key}"),
+                      key=f"{P}_fig_b")
     st.markdown(f"**(c) p_g exact, over a histogram of {v['g_samples'].size:,} samples G(z), and p_data**")
-    st.plotly_chart(pt.density_figure(
+    ui.live_chart(pt.density_figure(
         x, {"p_data": (v["p_data"], pt.P_DATA_STYLE), "p_g (change of variables)": (v["p_g"], pt.P_G_STYLE)},
         hist=pt.histogram_bars(v["g_samples"], bins=100, range_=(x[0], x[-1])),
         uirevision=f"gen-c-{target_key}", yrange=(0, 1.15 * min(max(v["p_data"].max(), v["p_g"].max()),
@@ -258,8 +258,8 @@ def draw_live(snap) -> None:
         curves = {"JSD(p_data ‖ p_g)": (hist["jsd"][0], hist["jsd"][1], {"color": pt.COLORS["jsd"], "width": 2})}
         if "w1" in hist:
             curves["W1(p_data, p_g)"] = (hist["w1"][0], hist["w1"][1], {"color": pt.COLORS["w1"], "width": 2})
-        st.plotly_chart(pt.density_figure(None, curves, height=220, xtitle="step", ytitle="divergence",
-                                          uirevision=f"gen-h-{target_key}"), key=f"{P}_fig_h")
+        ui.live_chart(pt.density_figure(None, curves, height=220, xtitle="step", ytitle="divergence",
+                                        uirevision=f"gen-h-{target_key}"), key=f"{P}_fig_h")
     draw_views(snap.view)
 
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from ganviz.onedim import theory as T
 from tests.app.test_page_generator_sweep import BASE, MAPS, reference, view_of
-from tests.apptest import metric_values, open_page
+from tests.apptest import live_figures, metric_values, open_page
 
 
 def expected_jsd(**setting):
@@ -16,7 +16,7 @@ def expected_jsd(**setting):
 def test_default_affine_matches_theory_and_sliders_move_numbers():
     at = open_page("pages/generator.py").run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 3
+    assert len(live_figures(at)) == 3
     m = metric_values(at)
     assert m["JSD(p_data ‖ p_g)"] == expected_jsd()
     at.slider(key="gen_a").set_value(2.0).run()
@@ -47,7 +47,7 @@ def test_non_monotone_and_targets():
         assert not at.exception
     for kind in ("gaussian", "uniform", "skewed", "mixture"):
         at.selectbox(key="gen_target").set_value(kind).run()
-        assert not at.exception and len(at.get("plotly_chart")) == 3
+        assert not at.exception and len(live_figures(at)) == 3
 
 
 def test_bad_input_gives_one_sentence():

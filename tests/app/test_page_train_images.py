@@ -1,7 +1,7 @@
 """AppTest of pages/train_images.py: it runs, its main widgets move, and the shown numbers change."""
 import pytest
 
-from tests.apptest import metric_values, open_page
+from tests.apptest import live_figures, metric_values, open_page
 
 PAGE = "pages/train_images.py"
 
@@ -33,7 +33,7 @@ def test_step_buttons_advance_the_run_and_fill_d_outputs(at):
     assert 0.0 < d_x < 1.0  # a probability after σ for the non-saturating loss
     at.button(key="ti_step_d").click().run()
     assert metric_values(at)["Step"] == "2"
-    assert len(at.get("plotly_chart")) == 3  # losses, D outputs, gradient norms
+    assert len(live_figures(at)) == 3  # losses, D outputs, gradient norms
     assert at.slider(key="ti_k").value == 1
 
 
