@@ -204,14 +204,15 @@ def draw_metrics(v: dict) -> None:
     m[1].metric("JSD(p_data ‖ p_g)", ui.fmt(v["jsd"], ".4f"), help="In nats; at most log 2 ≈ 0.6931.")
     m[2].metric("W1(p_data, p_g)", ui.fmt(v["w1"], ".4f"))
     m[3].metric("p_g mass in view", f"{100 * v['mass']:.2f} %")
-    if v.get("kl_reason"):
-        st.caption(f"KL = ∞: {v['kl_reason']}")
-    if v["mass"] < 1 - 5e-5:
-        exact = "KL, JSD and W1 above use all of p_g" if "kl_reason" in v else \
-            "the divergences use p_g renormalised on the plotted range"
-        st.warning(f"{ui.fmt(100 * (1 - v['mass']), '.2f')} % of p_g lies outside the plotted range; {exact}.")
-    if np.ptp(v["g_samples"]) == 0:
-        st.info("G is constant: p_g is a point mass, drawn as one grid cell of height 1/Δx.")
+    with st.container():  # one slot for the notes that come and go: the live charts below keep their place
+        if v.get("kl_reason"):
+            st.caption(f"KL = ∞: {v['kl_reason']}")
+        if v["mass"] < 1 - 5e-5:
+            exact = "KL, JSD and W1 above use all of p_g" if "kl_reason" in v else \
+                "the divergences use p_g renormalised on the plotted range"
+            st.warning(f"{ui.fmt(100 * (1 - v['mass']), '.2f')} % of p_g lies outside the plotted range; {exact}.")
+        if np.ptp(v["g_samples"]) == 0:
+            st.info("G is constant: p_g is a point mass, drawn as one grid cell of height 1/Δx.")
 
 
 def draw_formulas() -> None:
@@ -254,12 +255,14 @@ def draw_live(snap) -> None:
         return
     draw_metrics(snap.view)
     hist = snap.history
-    if "jsd" in hist and len(hist["jsd"][0]):
-        curves = {"JSD(p_data ‖ p_g)": (hist["jsd"][0], hist["jsd"][1], {"color": pt.COLORS["jsd"], "width": 2})}
-        if "w1" in hist:
-            curves["W1(p_data, p_g)"] = (hist["w1"][0], hist["w1"][1], {"color": pt.COLORS["w1"], "width": 2})
-        ui.live_chart(pt.density_figure(None, curves, height=220, xtitle="step", ytitle="divergence",
-                                        uirevision=f"gen-h-{target_key}"), key=f"{P}_fig_h")
+    with st.container():  # the history chart's slot (empty until the first point): (a)–(c) keep their place
+        if "jsd" in hist and len(hist["jsd"][0]):
+            curves = {"JSD(p_data ‖ p_g)": (hist["jsd"][0], hist["jsd"][1],
+                                             {"color": pt.COLORS["jsd"], "width": 2})}
+            if "w1" in hist:
+                curves["W1(p_data, p_g)"] = (hist["w1"][0], hist["w1"][1], {"color": pt.COLORS["w1"], "width": 2})
+            ui.live_chart(pt.density_figure(None, curves, height=220, xtitle="step", ytitle="divergence",
+                                            uirevision=f"gen-h-{target_key}"), key=f"{P}_fig_h")
     draw_views(snap.view)
 
 

@@ -200,23 +200,25 @@ with right:
         c3.metric("D(x)" if probabilistic else "critic(x)", fmt(last["d_real"]) if "d_real" in last else "—")
         c4.metric("D(G(z))" if probabilistic else "critic(G(z))", fmt(last["d_fake"]) if "d_fake" in last else "—")
         g1, g2 = st.columns([1.25, 1])
-        if "grid" in view:  # stretched to the column: ≥ 48 px per digit at 1280 px
-            g1.image(plots_images.upscale(view["grid"], 3), caption=f"G(z) on fixed noise · step {snap.step:,} · "
-                     f"{str(resolve_device('auto')).upper()}", width="stretch")
         with g1:
+            with st.container():  # the samples' slot (empty before the first): the chart under it keeps its place
+                if "grid" in view:  # stretched to the column: ≥ 48 px per digit at 1280 px
+                    st.image(plots_images.upscale(view["grid"], 3), caption=f"G(z) on fixed noise · step "
+                             f"{snap.step:,} · {str(resolve_device('auto')).upper()}", width="stretch")
             ui.live_chart(plots_images.grad_norm_figure(hist, height=180), key=f"{P}_grad_chart")
         with g2:
             ui.live_chart(plots_images.loss_figure(hist, snap.events, height=220), key=f"{P}_loss_chart")
             ui.live_chart(plots_images.d_outputs_figure(hist, probabilistic, snap.events, height=200),
                           key=f"{P}_dout_chart")
-            if "IS" in hist:
-                q1, q2 = st.columns(2)
-                with q1:
-                    ui.live_chart(plots_images.curves_figure(hist, ("IS",), height=180, ytitle="IS (↑)"),
-                                  key=f"{P}_is_chart")
-                with q2:
-                    ui.live_chart(plots_images.curves_figure(hist, ("FID",), height=180, ytitle="FID (↓)"),
-                                  key=f"{P}_fid_chart")
+            with st.container():  # the IS / FID slot: the classifier chart under it keeps its place
+                if "IS" in hist:
+                    q1, q2 = st.columns(2)
+                    with q1:
+                        ui.live_chart(plots_images.curves_figure(hist, ("IS",), height=180, ytitle="IS (↑)"),
+                                      key=f"{P}_is_chart")
+                    with q2:
+                        ui.live_chart(plots_images.curves_figure(hist, ("FID",), height=180, ytitle="FID (↓)"),
+                                      key=f"{P}_fid_chart")
             if "aux_real" in hist:
                 ui.live_chart(plots_images.curves_figure(hist, ("aux_real", "aux_fake"), height=180,
                                                          ytitle="class cross-entropy"), key=f"{P}_aux_chart")
