@@ -6,7 +6,8 @@ preset), presses Play and, for ``--seconds`` (default 12), samples every animati
 in the page itself:
 
 - a frame is *blank* when fewer figures are drawn than the most seen so far (a figure missing, shorter than
-  40 px, or drawn without data: a plotly chart with no trace, an image not decoded);
+  40 px, or drawn without data: a plotly chart with no trace, an image with no decoded picture; while a new
+  picture loads the browser keeps showing the last one);
 - *jump*: the largest change of the top of the first live figure (page coordinates) between two frames in
   which every live figure is drawn — a warning popping in and out above a chart moves it.
 
@@ -31,11 +32,14 @@ LIVE = {"playground": ("pg", None), "generator": ("gen", "Train an MLP G live"),
 
 SAMPLER_JS = """(seconds) => new Promise(resolve => {
   const main = document.querySelector('[data-testid="stMain"]');
-  const figures = () => Array.from(main.querySelectorAll('.js-plotly-plot, [data-testid="stImage"] img'));
+  const figures = () => Array.from(main.querySelectorAll(
+    '.js-plotly-plot, [data-testid="stImage"] img, img.gv-live-image'));
   const drawn = el => {
     const r = el.getBoundingClientRect();
     if (!el.isConnected || r.height < 40) return false;
-    if (el.tagName === 'IMG') return el.complete && el.naturalWidth > 0;
+    // an image whose src changed keeps showing its current picture until the new one is decoded (HTML's
+    // "update the image data": the new request is the pending one); naturalWidth is the current picture's
+    if (el.tagName === 'IMG') return el.naturalWidth > 0;
     return el.querySelectorAll('g.trace, .hm, image, g.imagelayer > *').length > 0;
   };
   let expected = figures().filter(drawn).length;  // grows when a chart first appears (e.g. once history exists)

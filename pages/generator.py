@@ -255,14 +255,13 @@ def draw_live(snap) -> None:
         return
     draw_metrics(snap.view)
     hist = snap.history
-    with st.container():  # the history chart's slot (empty until the first point): (a)–(c) keep their place
-        if "jsd" in hist and len(hist["jsd"][0]):
-            curves = {"JSD(p_data ‖ p_g)": (hist["jsd"][0], hist["jsd"][1],
-                                             {"color": pt.COLORS["jsd"], "width": 2})}
-            if "w1" in hist:
-                curves["W1(p_data, p_g)"] = (hist["w1"][0], hist["w1"][1], {"color": pt.COLORS["w1"], "width": 2})
-            ui.live_chart(pt.density_figure(None, curves, height=220, xtitle="step", ytitle="divergence",
-                                            uirevision=f"gen-h-{target_key}"), key=f"{P}_fig_h")
+    curves = {}  # drawn (empty) before its first point, so the page does not move when the curves arrive
+    if "jsd" in hist and len(hist["jsd"][0]):
+        curves["JSD(p_data ‖ p_g)"] = (hist["jsd"][0], hist["jsd"][1], {"color": pt.COLORS["jsd"], "width": 2})
+        if "w1" in hist:
+            curves["W1(p_data, p_g)"] = (hist["w1"][0], hist["w1"][1], {"color": pt.COLORS["w1"], "width": 2})
+    ui.live_chart(pt.density_figure(None, curves, height=220, xtitle="step", ytitle="divergence",
+                                    uirevision=f"gen-h-{target_key}"), key=f"{P}_fig_h")
     draw_views(snap.view)
 
 

@@ -203,8 +203,10 @@ with right:
         with g1:
             with st.container():  # the samples' slot (empty before the first): the chart under it keeps its place
                 if "grid" in view:  # stretched to the column: ≥ 48 px per digit at 1280 px
-                    st.image(plots_images.upscale(view["grid"], 3), caption=f"G(z) on fixed noise · step "
-                             f"{snap.step:,} · {str(resolve_device('auto')).upper()}", width="stretch")
+                    ui.live_image(plots_images.upscale(view["grid"], 3), key=f"{P}_grid",
+                                  alt="Samples G(z) on fixed noise")
+                    st.caption(f"G(z) on fixed noise · step {snap.step:,} · "
+                               f"{str(resolve_device('auto')).upper()}")
             ui.live_chart(plots_images.grad_norm_figure(hist, height=180), key=f"{P}_grad_chart")
         with g2:
             ui.live_chart(plots_images.loss_figure(hist, snap.events, height=220), key=f"{P}_loss_chart")

@@ -36,3 +36,18 @@ def live_keys(at: AppTest) -> list[str]:
 def figures(at: AppTest) -> list[dict]:
     """Every plotly figure on the page: the live charts' (ui.live_chart), then st.plotly_chart's."""
     return live_figures(at) + [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def live_images(at: AppTest) -> dict:
+    """{key: picture} of the pictures the page sent through ui.live_image, decoded from their PNG (PIL)."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from ganviz.ui.charts import NAME
+
+    return {el.proto.id.split("-", 2)[-1]: np.asarray(Image.open(io.BytesIO(base64.b64decode(
+        json.loads(el.proto.json)["png"])), formats=["PNG"]))
+        for el in at.get("bidi_component") if el.proto.component_name == f"{NAME}_image"}

@@ -60,3 +60,15 @@ def test_plotly_js_is_the_installed_packages_copy():
     lib = lc._LIB_DIR / lc._LIB_FILE
     assert lib.is_file() and lib.stat().st_size > 1_000_000
     assert b"plotly.js v" in lib.read_bytes()[:2000]
+
+
+def test_a_live_picture_is_sent_as_the_same_pixels():
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for shape in ((6, 9), (4, 5, 3)):
+        pic = rng.integers(0, 256, size=shape, dtype=np.uint8)
+        back = np.asarray(Image.open(io.BytesIO(base64.b64decode(lc.png_base64(pic))), formats=["PNG"]))
+        np.testing.assert_array_equal(back, pic)

@@ -4,7 +4,7 @@ import numpy as np
 
 from ganviz.onedim import theory as T
 from tests.app.test_page_generator_sweep import BASE, MAPS, reference, view_of
-from tests.apptest import live_figures, metric_values, open_page
+from tests.apptest import live_figures, live_keys, metric_values, open_page
 
 
 def expected_jsd(**setting):
@@ -71,6 +71,9 @@ def test_mlp_steps_with_the_trainer():
     at = open_page("pages/generator.py").run()
     at.button(key="gen_preset_4").click().run()
     assert not at.exception and at.button(key="gen_toggle").label == "Play"
+    # the history chart is there (empty) from step 0: (a)–(c) under it never move when its curves arrive
+    assert live_keys(at) == ["gen_fig_h", "gen_fig_a", "gen_fig_b", "gen_fig_c"]
+    assert live_figures(at)[0]["data"] == []
     j0 = metric_values(at)["JSD(p_data ‖ p_g)"]
     for _ in range(3):
         at.button(key="gen_step").click().run()
