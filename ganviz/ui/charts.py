@@ -11,9 +11,9 @@ app's chart theme (as st.plotly_chart's "streamlit" theme gives it) and the colu
 plotly.js is the copy the installed plotly package ships (``plotly/package_data/plotly.min.js``), served by
 Streamlit's component file route: the app makes no outside request.
 
-``st.image`` in a live panel likewise points its ``img`` at a new file for each picture, and Chromium shows no
-picture until that file has loaded (1–2 frames per update, measured); ``live_image`` decodes the new picture off
-screen and puts it in the old one's place in one frame.
+``st.image`` in a live panel likewise points its ``img`` at a new file for each picture, and in Chromium the
+``img`` has no picture (natural width 0) until that file has loaded: 1–2 frames per update, measured with
+bench/blank_frames.py. ``live_image`` decodes the new picture off screen and puts it in the old one's place.
 """
 from __future__ import annotations
 
