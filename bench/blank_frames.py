@@ -6,9 +6,10 @@ preset), presses Play and, for ``--seconds`` (default 12), samples every animati
 in the page itself:
 
 - a frame is *blank* when fewer figures are drawn than the most seen so far (a figure missing, shorter than
-  40 px, or drawn without data: a plotly chart with no trace, an image not decoded);
-- *jump*: the largest change of the top of the first live figure (page coordinates) between two frames in
-  which every live figure is drawn — a warning popping in and out above a chart moves it.
+  40 px, or drawn without data: a plotly chart with no trace, an image with no decoded picture; while a new
+  picture loads the browser keeps showing the last one);
+- *jump*: the largest move of the top of any live figure (page coordinates, the figure named by its element's key)
+  between two frames in which every live figure is drawn — a warning popping in and out above a chart moves it.
 
     python bench/blank_frames.py [--seconds 12] [--pages playground,generator,...]
 
@@ -31,25 +32,34 @@ LIVE = {"playground": ("pg", None), "generator": ("gen", "Train an MLP G live"),
 
 SAMPLER_JS = """(seconds) => new Promise(resolve => {
   const main = document.querySelector('[data-testid="stMain"]');
-  const figures = () => Array.from(main.querySelectorAll('.js-plotly-plot, [data-testid="stImage"] img'));
+  const figures = () => Array.from(main.querySelectorAll(
+    '.js-plotly-plot, [data-testid="stImage"] img, img.gv-live-image'));
   const drawn = el => {
     const r = el.getBoundingClientRect();
     if (!el.isConnected || r.height < 40) return false;
-    if (el.tagName === 'IMG') return el.complete && el.naturalWidth > 0;
+    // an image whose src changed keeps showing its current picture until the new one is decoded (HTML's
+    // "update the image data": the new request is the pending one); naturalWidth is the current picture's
+    if (el.tagName === 'IMG') return el.naturalWidth > 0;
     return el.querySelectorAll('g.trace, .hm, image, g.imagelayer > *').length > 0;
   };
+  // a figure's name: its element's key (st-key-<key>), else its place among the figures
+  const name = (el, i) => { const k = el.closest('[class*="st-key-"]');
+    return k ? Array.from(k.classList).find(c => c.startsWith('st-key-')) : 'figure ' + i; };
   let expected = figures().filter(drawn).length;  // grows when a chart first appears (e.g. once history exists)
-  let frames = 0, blank = 0, jump = 0, lastTop = null, longest = 0, run = 0;
+  let frames = 0, blank = 0, jump = 0, lastTops = null, longest = 0, run = 0;
   const t0 = performance.now();
   const tick = () => {
     const shown = figures().filter(drawn);
     frames += 1;
     if (shown.length > expected && frames > 1) expected = shown.length;
     if (shown.length < expected) { blank += 1; run += 1; longest = Math.max(longest, run); } else { run = 0; }
-    if (shown.length >= expected && shown.length) {  // the same figure as before: a blank frame is counted above
-      const top = shown[0].getBoundingClientRect().top + window.scrollY + main.scrollTop;
-      if (lastTop !== null) jump = Math.max(jump, Math.abs(top - lastTop));
-      lastTop = top;
+    if (shown.length >= expected && shown.length) {  // every figure drawn: how far did each one move?
+      const tops = new Map(shown.map((el, i) => [name(el, i),
+                                                 el.getBoundingClientRect().top + window.scrollY + main.scrollTop]));
+      if (lastTops !== null) for (const [k, top] of tops) {
+        if (lastTops.has(k)) jump = Math.max(jump, Math.abs(top - lastTops.get(k)));
+      }
+      lastTops = tops;
     }
     if (performance.now() - t0 < seconds * 1000) requestAnimationFrame(tick);
     else resolve({expected, frames, blank, longest_blank_frames: longest, jump_px: Math.round(jump)});

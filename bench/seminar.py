@@ -44,7 +44,7 @@ TEXT_PAGES = ("home.py", "tour.py")  # pages of text and links, without a figure
 MAIN_FIGURE_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   const marked = main.querySelector('.gv-main-figure');
-  const el = Array.from(main.querySelectorAll('.js-plotly-plot, [data-testid="stImage"] img'))
+  const el = Array.from(main.querySelectorAll('.js-plotly-plot, [data-testid="stImage"] img, img.gv-live-image'))
                   .find(e => e.getBoundingClientRect().height > 40);
   const pick = el || marked;
   if (!pick) return null;
@@ -124,7 +124,8 @@ def wait_idle(page, timeout=120_000):
     page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
-FIGURE = '[data-testid="stMain"] .js-plotly-plot, [data-testid="stMain"] [data-testid="stImage"] img'
+FIGURE = ('[data-testid="stMain"] .js-plotly-plot, [data-testid="stMain"] [data-testid="stImage"] img, '
+          '[data-testid="stMain"] img.gv-live-image')
 
 
 def rendered(page, page_file: str, t0: float) -> float:

@@ -69,11 +69,11 @@ def draw(snap) -> None:
         if snap.view is not None:
             tab_x, tab_y = st.tabs(["X → Y → X", "Y → X → Y"])
             with tab_x:
-                st.plotly_chart(plots.translation_figure(snap.view, "x", half, uirevision=f"cg-{cfg.pair}-x"),
-                                key=f"{P}_fig")
+                ui.live_chart(plots.translation_figure(snap.view, "x", half, uirevision=f"cg-{cfg.pair}-x"),
+                              key=f"{P}_fig")
             with tab_y:
-                st.plotly_chart(plots.translation_figure(snap.view, "y", half, uirevision=f"cg-{cfg.pair}-y"),
-                                key=f"{P}_fig_y")
+                ui.live_chart(plots.translation_figure(snap.view, "y", half, uirevision=f"cg-{cfg.pair}-y"),
+                              key=f"{P}_fig_y")
     with right:
         st.caption(ui.status_line(snap))  # beside the picture, not a row above it
         m1, m2 = st.columns(2)
@@ -92,12 +92,12 @@ def draw(snap) -> None:
                 m2.metric("Distinct targets of X's modes", f"{ui.fmt(now.get('distinct_targets'), '.0f')} / "
                           f"{len(x_dom.centres)}", help="How many Y modes are the main image of some X mode: "
                                                         "fewer than X's modes = several modes sent to one.")
-        st.plotly_chart(plots_toy.series_figure(h, {"cycle_x": "‖F(G(x)) − x‖₁", "cycle_y": "‖G(F(y)) − y‖₁"},
-                                                snap.events, title="Cycle error", log_y=True, height=240,
-                                                uirevision="cg-cycle"), key=f"{P}_cycle_chart")
-        st.plotly_chart(plots_toy.series_figure(h, {"loss_d": "D loss", "loss_g": "G loss"}, snap.events,
-                                                title="Losses", height=220, uirevision="cg-loss"),
-                        key=f"{P}_loss_chart")
+        ui.live_chart(plots_toy.series_figure(h, {"cycle_x": "‖F(G(x)) − x‖₁", "cycle_y": "‖G(F(y)) − y‖₁"},
+                                              snap.events, title="Cycle error", log_y=True, height=240,
+                                              uirevision="cg-cycle"), key=f"{P}_cycle_chart")
+        ui.live_chart(plots_toy.series_figure(h, {"loss_d": "D loss", "loss_g": "G loss"}, snap.events,
+                                              title="Losses", height=220, uirevision="cg-loss"),
+                      key=f"{P}_loss_chart")
         if snap.view is not None and snap.state != "running":
             st.download_button("Download the mapped points (CSV)", cg.view_csv(snap.view),
                                file_name=f"cyclegan_step{snap.step}.csv", mime="text/csv", key=f"{P}_download")

@@ -122,8 +122,8 @@ def draw(t: int) -> None:
     state = "running" if st.session_state[f"{P}_playing"] else ("idle" if t == 0 else "paused")
     left, right = st.columns([1.6, 1])
     with left:
-        st.plotly_chart(plots.plane_figure(grid, traj[: t + 1], extent, whole=traj,
-                                           uirevision=f"dirac-{extent:.3f}"), key=f"{P}_fig")
+        ui.live_chart(plots.plane_figure(grid, traj[: t + 1], extent, whole=traj,
+                                         uirevision=f"dirac-{extent:.3f}"), key=f"{P}_fig")
     with right:
         st.caption(f"Step {t:,} · {state} — {steps:,} iterations in all")  # beside the picture
         now = traj[t] if np.isfinite(traj[t]).all() else np.array([np.nan, np.nan])
@@ -133,8 +133,8 @@ def draw(t: int) -> None:
         start, end = np.hypot(*traj[0]), np.hypot(*now)
         m1.metric("Distance to (0, 0)", ui.fmt(end, ".3g"), help="‖(θₜ, ψₜ)‖ at the iteration shown.")
         m2.metric("… relative to the start", ui.fmt(end / start, ".3g") + "×" if start > 0 else "—")
-        st.plotly_chart(plots.iterates_figure(traj[: t + 1], d_fake[: t + 1], d_label, steps, height=260),
-                        key=f"{P}_series")
+        ui.live_chart(plots.iterates_figure(traj[: t + 1], d_fake[: t + 1], d_label, steps, height=260),
+                      key=f"{P}_series")
 
 
 @st.fragment(run_every=FRAME_S if playing else None)

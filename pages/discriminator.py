@@ -89,8 +89,8 @@ grid = exp.grid
 def draw(snap) -> None:
     st.caption(ui.status_line(snap))
     view = snap.view or {}
-    st.plotly_chart(pl.d_star_figure(grid.x, grid.p_data, grid.p_g, grid.d_star, view.get("d"), height=340),
-                    key=f"{P}_dfig")
+    ui.live_chart(pl.d_star_figure(grid.x, grid.p_data, grid.p_g, grid.d_star, view.get("d"), height=340),
+                  key=f"{P}_dfig")
     rows = (
         (r"D^*(x) = \frac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_g(x)}", "Prop. 1: the best D for a fixed G.",
          (("D step", f"{snap.step:,}"),)),
@@ -111,9 +111,9 @@ def draw(snap) -> None:
     if "gap" in snap.history:
         c1, c2 = st.columns(2)
         with c1:
-            st.plotly_chart(pl.gap_figure(*snap.history["gap"]), key=f"{P}_gap")
+            ui.live_chart(pl.gap_figure(*snap.history["gap"]), key=f"{P}_gap")
         with c2:
-            st.plotly_chart(pl.value_figure(*snap.history["v_d"], grid.v_star), key=f"{P}_value")
+            ui.live_chart(pl.value_figure(*snap.history["v_d"], grid.v_star), key=f"{P}_value")
     else:
         st.caption(f"The gap and V(G, D) are charted every {setup.every} D steps — press Step or Play.")
 

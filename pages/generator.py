@@ -179,16 +179,16 @@ def draw_views(v: dict) -> None:
     fig_a, fig_b = st.columns(2)
     with fig_a:
         st.markdown("**(a) z → G(z)** — Goodfellow et al. 2014, Fig. 1")
-        st.plotly_chart(pt.mapping_figure(v["z_samples"][:N_LINES], v["g_samples"][:N_LINES], x, v["p_data"],
-                                          v["p_g"], uirevision=f"gen-a-{target_key}"), key=f"{P}_fig_a")
+        ui.live_chart(pt.mapping_figure(v["z_samples"][:N_LINES], v["g_samples"][:N_LINES], x, v["p_data"],
+                                        v["p_g"], uirevision=f"gen-a-{target_key}"), key=f"{P}_fig_a")
     with fig_b:
         st.markdown("**(b) the curve x = G(z)**")
         curves = {"G(z)": (v["g_curve"], pt.P_G_STYLE),
                   "G* = F_data⁻¹∘F_z (for comparison)": (v["g_star"], {**pt.P_DATA_STYLE, "width": 2})}
-        st.plotly_chart(pt.map_curve_figure(v["z_curve"], curves, uirevision=f"gen-b-{target_key}"),
-                        key=f"{P}_fig_b")
+        ui.live_chart(pt.map_curve_figure(v["z_curve"], curves, uirevision=f"gen-b-{target_key}"),
+                      key=f"{P}_fig_b")
     st.markdown(f"**(c) p_g exact, over a histogram of {v['g_samples'].size:,} samples G(z), and p_data**")
-    st.plotly_chart(pt.density_figure(
+    ui.live_chart(pt.density_figure(
         x, {"p_data": (v["p_data"], pt.P_DATA_STYLE), "p_g (change of variables)": (v["p_g"], pt.P_G_STYLE)},
         hist=pt.histogram_bars(v["g_samples"], bins=100, range_=(x[0], x[-1])),
         uirevision=f"gen-c-{target_key}", yrange=(0, 1.15 * min(max(v["p_data"].max(), v["p_g"].max()),
@@ -203,14 +203,15 @@ def draw_metrics(v: dict) -> None:
     m[1].metric("JSD(p_data ‖ p_g)", ui.fmt(v["jsd"], ".4f"), help="In nats; at most log 2 ≈ 0.6931.")
     m[2].metric("W1(p_data, p_g)", ui.fmt(v["w1"], ".4f"))
     m[3].metric("p_g mass in view", f"{100 * v['mass']:.2f} %")
-    if v.get("kl_reason"):
-        st.caption(f"KL = ∞: {v['kl_reason']}")
-    if v["mass"] < 1 - 5e-5:
-        exact = "KL, JSD and W1 above use all of p_g" if "kl_reason" in v else \
-            "the divergences use p_g renormalised on the plotted range"
-        st.warning(f"{ui.fmt(100 * (1 - v['mass']), '.2f')} % of p_g lies outside the plotted range; {exact}.")
-    if np.ptp(v["g_samples"]) == 0:
-        st.info("G is constant: p_g is a point mass, drawn as one grid cell of height 1/Δx.")
+    with st.container():  # one slot for the notes that come and go: the live charts below keep their place
+        if v.get("kl_reason"):
+            st.caption(f"KL = ∞: {v['kl_reason']}")
+        if v["mass"] < 1 - 5e-5:
+            exact = "KL, JSD and W1 above use all of p_g" if "kl_reason" in v else \
+                "the divergences use p_g renormalised on the plotted range"
+            st.warning(f"{ui.fmt(100 * (1 - v['mass']), '.2f')} % of p_g lies outside the plotted range; {exact}.")
+        if np.ptp(v["g_samples"]) == 0:
+            st.info("G is constant: p_g is a point mass, drawn as one grid cell of height 1/Δx.")
 
 
 def draw_formulas() -> None:
@@ -246,12 +247,13 @@ def draw_live(snap) -> None:
         return
     draw_metrics(snap.view)
     hist = snap.history
+    curves = {}  # drawn (empty) before its first point, so the page does not move when the curves arrive
     if "jsd" in hist and len(hist["jsd"][0]):
-        curves = {"JSD(p_data ‖ p_g)": (hist["jsd"][0], hist["jsd"][1], {"color": pt.COLORS["jsd"], "width": 2})}
+        curves["JSD(p_data ‖ p_g)"] = (hist["jsd"][0], hist["jsd"][1], {"color": pt.COLORS["jsd"], "width": 2})
         if "w1" in hist:
             curves["W1(p_data, p_g)"] = (hist["w1"][0], hist["w1"][1], {"color": pt.COLORS["w1"], "width": 2})
-        st.plotly_chart(pt.density_figure(None, curves, height=220, xtitle="step", ytitle="divergence",
-                                          uirevision=f"gen-h-{target_key}"), key=f"{P}_fig_h")
+    ui.live_chart(pt.density_figure(None, curves, height=220, xtitle="step", ytitle="divergence",
+                                    uirevision=f"gen-h-{target_key}"), key=f"{P}_fig_h")
     draw_views(snap.view)
 
 

@@ -178,7 +178,7 @@ def draw(snap) -> None:
     left, right = st.columns([1.7, 1])
     with left:
         if snap.view is not None:
-            st.plotly_chart(plots_toy.playground_figure(
+            ui.live_chart(plots_toy.playground_figure(
                 snap.view, dataset.extent, prob_output=prob, show=tuple(views), centres=dataset.centres,
                 sigma=dataset.sigma, uirevision=f"pg-{data_key}"), key=f"{P}_fig")
     with right:
@@ -205,21 +205,21 @@ def draw_charts(snap) -> None:
     h = snap.history
     a, b = st.columns(2)
     with a:
-        st.plotly_chart(plots_toy.series_figure(h, {"loss_d": "D loss", "loss_g": "G loss"}, snap.events,
-                                                title="Losses", uirevision="pg-loss"), key=f"{P}_loss_chart")
-        st.plotly_chart(plots_toy.series_figure(h, {"grad_norm_d": "‖∇D‖", "grad_norm_g": "‖∇G‖"}, snap.events,
-                                                title="Gradient norms", log_y=True, uirevision="pg-grad"),
-                        key=f"{P}_grad_chart")
+        ui.live_chart(plots_toy.series_figure(h, {"loss_d": "D loss", "loss_g": "G loss"}, snap.events,
+                                              title="Losses", uirevision="pg-loss"), key=f"{P}_loss_chart")
+        ui.live_chart(plots_toy.series_figure(h, {"grad_norm_d": "‖∇D‖", "grad_norm_g": "‖∇G‖"}, snap.events,
+                                              title="Gradient norms", log_y=True, uirevision="pg-grad"),
+                      key=f"{P}_grad_chart")
     with b:
-        st.plotly_chart(plots_toy.series_figure(
+        ui.live_chart(plots_toy.series_figure(
             h, {"d_real": "D(x)", "d_fake": "D(G(z))"}, snap.events, title="D on real and fake",
             hlines={"½ (equilibrium)": 0.5} if prob else None, uirevision="pg-d"), key=f"{P}_d_chart")
         if dataset.has_modes:
-            st.plotly_chart(plots_toy.mode_metrics_figure(h, len(dataset.centres), snap.events,
-                                                          uirevision="pg-modes"), key=f"{P}_modes_chart")
+            ui.live_chart(plots_toy.mode_metrics_figure(h, len(dataset.centres), snap.events,
+                                                        uirevision="pg-modes"), key=f"{P}_modes_chart")
         else:
-            st.plotly_chart(plots_toy.series_figure(h, {"diversity": "spread of fakes / real"}, snap.events,
-                                                    title="Spread", uirevision="pg-div"), key=f"{P}_div_chart")
+            ui.live_chart(plots_toy.series_figure(h, {"diversity": "spread of fakes / real"}, snap.events,
+                                                  title="Spread", uirevision="pg-div"), key=f"{P}_div_chart")
 
 
 ui.live_panel(run, draw, every=float(st.session_state[f"{P}_refresh"]))
@@ -326,8 +326,8 @@ def slow_motion() -> None:
         st.query_params.pop(f"{P}_sm_at", None)
     left, right = st.columns([1.5, 1])
     with left:
-        st.plotly_chart(slowmo_plots.substep_figure(it, s, dataset.extent, prob_output=prob,
-                                                    uirevision=f"pg-sm-{data_key}"), key=f"{P}_sm_fig")
+        ui.live_chart(slowmo_plots.substep_figure(it, s, dataset.extent, prob_output=prob,
+                                                  uirevision=f"pg-sm-{data_key}"), key=f"{P}_sm_fig")
     with right:
         st.markdown(f"**Iteration {it.step:,} · sub-step {s + 1} of {len(it.substeps)}: {sub.title}**")
         ld, lg = LOSS_LATEX[it.loss]
@@ -384,7 +384,7 @@ def draw_pair(snap, labels: tuple[str, str], prob_b: bool) -> None:
     suffix = compare.B_SUFFIX
     for col, side, label in zip(st.columns(2), ("a", "b"), labels, strict=True):
         with col:
-            st.plotly_chart(plots_toy.playground_figure(
+            ui.live_chart(plots_toy.playground_figure(
                 view[side], dataset.extent, prob_output=prob if side == "a" else prob_b, show=tuple(views),
                 centres=dataset.centres, sigma=dataset.sigma, height=420, title=label,
                 uirevision=f"pg-cmp-{side}-{data_key}"), key=f"{P}_cmp_fig_{side}")
@@ -399,19 +399,19 @@ def draw_pair(snap, labels: tuple[str, str], prob_b: bool) -> None:
     names = ("A", "B")
     c1, c2 = st.columns(2)
     with c1:
-        st.plotly_chart(slowmo_plots.pair_series_figure(h, "loss_d", names, suffix, "D loss", uirevision="pg-cmp-ld"),
-                        key=f"{P}_cmp_loss_d")
-        st.plotly_chart(slowmo_plots.pair_series_figure(h, "loss_g", names, suffix, "G loss", uirevision="pg-cmp-lg"),
-                        key=f"{P}_cmp_loss_g")
+        ui.live_chart(slowmo_plots.pair_series_figure(h, "loss_d", names, suffix, "D loss", uirevision="pg-cmp-ld"),
+                      key=f"{P}_cmp_loss_d")
+        ui.live_chart(slowmo_plots.pair_series_figure(h, "loss_g", names, suffix, "G loss", uirevision="pg-cmp-lg"),
+                      key=f"{P}_cmp_loss_g")
     with c2:
         if dataset.has_modes:
-            st.plotly_chart(slowmo_plots.pair_series_figure(h, "modes_covered", names, suffix, "Modes covered",
-                                                            uirevision="pg-cmp-mc"), key=f"{P}_cmp_modes")
-            st.plotly_chart(slowmo_plots.pair_series_figure(h, "reverse_kl", names, suffix, "Reverse KL",
-                                                            uirevision="pg-cmp-rkl"), key=f"{P}_cmp_rkl")
+            ui.live_chart(slowmo_plots.pair_series_figure(h, "modes_covered", names, suffix, "Modes covered",
+                                                          uirevision="pg-cmp-mc"), key=f"{P}_cmp_modes")
+            ui.live_chart(slowmo_plots.pair_series_figure(h, "reverse_kl", names, suffix, "Reverse KL",
+                                                          uirevision="pg-cmp-rkl"), key=f"{P}_cmp_rkl")
         else:
-            st.plotly_chart(slowmo_plots.pair_series_figure(h, "diversity", names, suffix, "Spread of fakes / real",
-                                                            uirevision="pg-cmp-div"), key=f"{P}_cmp_div")
+            ui.live_chart(slowmo_plots.pair_series_figure(h, "diversity", names, suffix, "Spread of fakes / real",
+                                                          uirevision="pg-cmp-div"), key=f"{P}_cmp_div")
 
 
 def compare_view() -> None:

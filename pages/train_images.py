@@ -193,24 +193,30 @@ with right:
         fmt = (lambda v: ui.fmt(v, ".3f")) if probabilistic else (lambda v: ui.fmt(v, "+.2f"))
         c3.metric("D(x)" if probabilistic else "critic(x)", fmt(last["d_real"]) if "d_real" in last else "—")
         c4.metric("D(G(z))" if probabilistic else "critic(G(z))", fmt(last["d_fake"]) if "d_fake" in last else "—")
-        if "grid" in view:  # the column's width (≥ 48 px per digit at 1280 px), at most GRID_MAX_PX
-            g1.container(key="gv_ti_grid").image(
-                plots_images.upscale(view["grid"], 3), caption=f"G(z) on fixed noise · step {snap.step:,} · "
-                f"{str(resolve_device('auto')).upper()}", width="stretch")
-        g1.plotly_chart(plots_images.grad_norm_figure(hist, height=180), key=f"{P}_grad_chart")
+        with g1:
+            with st.container(key="gv_ti_grid"):  # the samples (none before the first): the chart below keeps its place
+                if "grid" in view:  # the column's width (≥ 48 px per digit at 1280 px), at most GRID_MAX_PX
+                    ui.live_image(plots_images.upscale(view["grid"], 3), key=f"{P}_grid",
+                                  alt="Samples G(z) on fixed noise")
+                    st.caption(f"G(z) on fixed noise · step {snap.step:,} · "
+                               f"{str(resolve_device('auto')).upper()}")
+            ui.live_chart(plots_images.grad_norm_figure(hist, height=180), key=f"{P}_grad_chart")
         with g2:
-            st.plotly_chart(plots_images.loss_figure(hist, snap.events, height=220), key=f"{P}_loss_chart")
-            st.plotly_chart(plots_images.d_outputs_figure(hist, probabilistic, snap.events, height=200),
-                            key=f"{P}_dout_chart")
-            if "IS" in hist:
-                q1, q2 = st.columns(2)
-                q1.plotly_chart(plots_images.curves_figure(hist, ("IS",), height=180, ytitle="IS (↑)"),
-                                key=f"{P}_is_chart")
-                q2.plotly_chart(plots_images.curves_figure(hist, ("FID",), height=180, ytitle="FID (↓)"),
-                                key=f"{P}_fid_chart")
+            ui.live_chart(plots_images.loss_figure(hist, snap.events, height=220), key=f"{P}_loss_chart")
+            ui.live_chart(plots_images.d_outputs_figure(hist, probabilistic, snap.events, height=200),
+                          key=f"{P}_dout_chart")
+            with st.container():  # the IS / FID slot: the classifier chart under it keeps its place
+                if "IS" in hist:
+                    q1, q2 = st.columns(2)
+                    with q1:
+                        ui.live_chart(plots_images.curves_figure(hist, ("IS",), height=180, ytitle="IS (↑)"),
+                                      key=f"{P}_is_chart")
+                    with q2:
+                        ui.live_chart(plots_images.curves_figure(hist, ("FID",), height=180, ytitle="FID (↓)"),
+                                      key=f"{P}_fid_chart")
             if "aux_real" in hist:
-                st.plotly_chart(plots_images.curves_figure(hist, ("aux_real", "aux_fake"), height=180,
-                                                           ytitle="class cross-entropy"), key=f"{P}_aux_chart")
+                ui.live_chart(plots_images.curves_figure(hist, ("aux_real", "aux_fake"), height=180,
+                                                         ytitle="class cross-entropy"), key=f"{P}_aux_chart")
                 st.caption("The classifier C on D's features: its error on real images (black, ln 10 ≈ 2.3 is a blind "
                            "guess) and G's term (green): CE(C(G(z, y)), y) when conditional, E H[C(G(z))] − "
                            "H[E C(G(z))] = −log of C's Inception Score of the fakes when not (−ln 10 at best).")

@@ -245,7 +245,7 @@ def draw(snap) -> None:
         g1.image(plots_images.upscale(view["recon"], 2), width="stretch",
                  caption="Fixed real images (top) and their reconstructions")
     with g2:
-        st.plotly_chart(plots_vae.elbo_figure(hist), key=f"{P}_elbo_fig")
+        ui.live_chart(plots_vae.elbo_figure(hist), key=f"{P}_elbo_fig")
         st.caption("Both terms of −ELBO per image: the reconstruction error falls as the decoder learns; the KL first "
                    "rises as the codes start to carry information, then settles — their sum falls nearly "
                    "monotonically.")

@@ -1,6 +1,7 @@
 """Shared streamlit pieces: page header, formula card, seed, URL-bound widgets and the link to a view, the
 presenter view, a page's live run (:func:`live_run`: the session's run of a core Experiment, its live settings and
-its controls), the live panel fragment and the device badge. Pages call these; the core never imports streamlit."""
+its controls), the live panel fragment and its charts and pictures that update in place (live_chart, live_image),
+and the device badge. Pages call these; the core never imports streamlit."""
 from __future__ import annotations
 
 import math
@@ -16,6 +17,7 @@ from ganviz.engine.experiment import Experiment
 from ganviz.engine.live import Busy, LiveRun, RunSlot, Snapshot
 from ganviz.engine.reattach import REGISTRY
 from ganviz.plots import base as plots_base
+from ganviz.ui.charts import live_chart, live_image  # noqa: F401  (pages call ui.live_chart)
 
 PRESENT = "present"  # the presenter view's toggle: its key and URL parameter (?present=1)
 PRESENTER_SCALE = 1.45  # chart fonts in the presenter view: 14 px -> ~20 px

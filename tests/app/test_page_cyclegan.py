@@ -2,7 +2,7 @@
 import pytest
 
 from ganviz.beyond import cyclegan as cg
-from tests.apptest import metric_values, open_page
+from tests.apptest import live_figures, metric_values, open_page
 
 PAGE = "pages/cyclegan.py"
 
@@ -32,7 +32,7 @@ def test_page_shows_the_objective_the_maps_and_measured_numbers(at):
     assert m["Step"] == "0" and m["λ"] == "10"
     assert m["Modes of Y covered by G(x)"].endswith("/ 8") and m["Distinct targets of X's modes"].endswith("/ 8")
     assert r"\lambda" in " ".join(x.value for x in at.latex)
-    assert len(at.get("plotly_chart")) == 4
+    assert len(live_figures(at)) == 4
     # the cycle error at initialisation is the core's on the same fixed samples and the same seeded nets
     cfg = cg.CycleConfig()
     want = cg.CycleMetricFn(*cfg.domains, n=1000, seed=cfg.seed)(cg.build_trainer(cfg, metric_every=0))

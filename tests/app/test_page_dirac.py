@@ -5,7 +5,7 @@ import pytest
 
 from ganviz import ui
 from ganviz.beyond import dirac
-from tests.apptest import metric_values, open_page
+from tests.apptest import live_figures, metric_values, open_page
 
 PAGE = "pages/dirac.py"
 
@@ -47,7 +47,7 @@ def test_page_shows_the_rotation_and_its_eigenvalues(at):
     assert m["Spectral radius ρ(M)"] == "1.00000"
     assert m["θₜ"] == "1.000" and m["ψₜ"] == "1.000" and shown_step(at) == 0
     assert any("**circle**" in md.value for md in at.markdown)
-    assert len(at.get("plotly_chart")) == 2 and len(at.get("download_button")) == 1
+    assert len(live_figures(at)) == 2 and len(at.get("download_button")) == 1
     assert any("oscillation detector" in c.value and "**fires**" in c.value for c in at.caption)
 
 

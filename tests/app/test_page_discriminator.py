@@ -1,13 +1,12 @@
 """AppTest of pages/discriminator.py: runs, Step advances the step shown, presets and sliders move the numbers,
 extreme settings never show NaN or crash."""
 import base64
-import json
 
 import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from tests.apptest import metric_values, open_page
+from tests.apptest import live_figures, metric_values, open_page
 
 
 def number(text: str) -> float:
@@ -26,8 +25,8 @@ def shown_d(at) -> tuple[np.ndarray, np.ndarray]:
     """The trained D(x) the page plots (x, D) — every 3rd point of its grid."""
     def arr(a):
         return np.frombuffer(base64.b64decode(a["bdata"]), dtype=a["dtype"]) if isinstance(a, dict) else np.array(a)
-    for chart in at.get("plotly_chart"):
-        for trace in json.loads(chart.proto.spec)["data"]:
+    for fig in live_figures(at):
+        for trace in fig["data"]:
             if trace.get("name") == "D(x), trained":
                 return arr(trace["x"]), arr(trace["y"])
     raise AssertionError("no trained D on the page")

@@ -4,7 +4,7 @@ import math
 
 from ganviz.onedim import theory as T
 from tests.app.test_page_generator_sweep import BASE, MAPS, close, reference, view_of
-from tests.apptest import metric_values, open_page
+from tests.apptest import live_figures, live_keys, metric_values, open_page
 from tests.test_mlp_pushforward import BIMODAL, UNIF, MLPRef, trained
 from tests.test_mlp_pushforward import reference as mlp_reference
 
@@ -18,7 +18,7 @@ def expected_jsd(**setting):
 def test_default_affine_matches_theory_and_sliders_move_numbers():
     at = open_page("pages/generator.py").run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 3
+    assert len(live_figures(at)) == 3
     m = metric_values(at)
     assert m["JSD(p_data ‖ p_g)"] == expected_jsd()
     at.slider(key="gen_a").set_value(2.0).run()
@@ -49,7 +49,7 @@ def test_non_monotone_and_targets():
         assert not at.exception
     for kind in ("gaussian", "uniform", "skewed", "mixture"):
         at.selectbox(key="gen_target").set_value(kind).run()
-        assert not at.exception and len(at.get("plotly_chart")) == 3
+        assert not at.exception and len(live_figures(at)) == 3
 
 
 def test_bad_input_gives_one_sentence():
@@ -95,6 +95,9 @@ def test_mlp_steps_with_the_trainer_and_shows_exact_numbers():
     at = open_page("pages/generator.py").run()
     at.button(key="gen_preset_4").click().run()
     assert not at.exception and at.button(key="gen_toggle").label == "Play"
+    # the history chart is there (empty) from step 0: (a)–(c) under it never move when its curves arrive
+    assert live_keys(at) == ["gen_fig_h", "gen_fig_a", "gen_fig_b", "gen_fig_c"]
+    assert live_figures(at)[0]["data"] == []
     j0 = metric_values(at)["JSD(p_data ‖ p_g)"]
     for _ in range(3):
         at.button(key="gen_step").click().run()

@@ -2,7 +2,7 @@
 import pytest
 
 from ganviz.plane import playground
-from tests.apptest import metric_values, open_page
+from tests.apptest import live_figures, metric_values, open_page
 
 PAGE = "pages/playground.py"
 
@@ -26,7 +26,7 @@ def test_page_runs_with_formulas_charts_and_metrics(at):
     assert m["Modes covered"].endswith("/ 2")  # default preset: two Gaussians
     latex = " ".join(x.value for x in at.latex)
     assert r"L_G = -\mathbb{E}[\log D(G(z))]" in latex and r"\log (K q_k)" in latex
-    assert len(at.get("plotly_chart")) == 5
+    assert len(live_figures(at)) == 5
     assert "nan" not in " ".join(m.values()).lower()
 
 

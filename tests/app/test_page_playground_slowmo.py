@@ -6,7 +6,7 @@ import pytest
 
 from ganviz.engine import live, losses, worker
 from ganviz.plane import compare, playground, slowmo, toy
-from tests.apptest import metric_values, open_page
+from tests.apptest import live_figures, metric_values, open_page
 
 PAGE = "pages/playground.py"
 
@@ -52,7 +52,7 @@ def test_every_substep_renders_with_its_numbers(at, k):
             assert label in shown, (sub.kind, label)
             if name not in ("m",) and not name.startswith("lr_"):
                 assert float(shown[label]) == pytest.approx(value, abs=6e-5), (sub.kind, name)
-        assert at.get("plotly_chart")[-1] is not None
+        assert live_figures(at)[-1] is not None
         assert "nan" not in " ".join(shown.values()).lower()
     assert at.query_params["pg_sm_at"] == [f"1.{5 * k + 2}"] or at.query_params["pg_sm_at"] == f"1.{5 * k + 2}"
     click(at, "pg_sm_next")
@@ -98,7 +98,7 @@ def test_bad_url_position_is_ignored_or_clamped(bad):
 def test_compare_view_renders_both_runs_in_lockstep(at):
     at.toggle(key="pg_cmp").set_value(True).run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 5 + 6  # the page's five, two pictures, four shared charts
+    assert len(live_figures(at)) == 5 + 6  # the page's five, two pictures, four shared charts
     click(at, "pg_cmp_step")
     m = metric_values(at)
     assert m["A: step"] == m["B: step"] == "1"

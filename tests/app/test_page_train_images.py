@@ -1,7 +1,8 @@
 """AppTest of pages/train_images.py: it runs, its main widgets move, and the shown numbers change."""
+import numpy as np
 import pytest
 
-from tests.apptest import metric_values, open_page
+from tests.apptest import live_figures, live_images, metric_values, open_page
 
 PAGE = "pages/train_images.py"
 
@@ -33,7 +34,11 @@ def test_step_buttons_advance_the_run_and_fill_d_outputs(at):
     assert 0.0 < d_x < 1.0  # a probability after σ for the non-saturating loss
     at.button(key="ti_step_d").click().run()
     assert metric_values(at)["Step"] == "2"
-    assert len(at.get("plotly_chart")) == 3  # losses, D outputs, gradient norms
+    assert len(live_figures(at)) == 3  # losses, D outputs, gradient norms
+    grid = live_images(at)["ti_grid"]  # G(z) on fixed noise, enlarged 3× by repeating pixels
+    assert grid.ndim == 2 and grid.shape[0] % 3 == 0 and grid.shape[1] % 3 == 0
+    np.testing.assert_array_equal(np.repeat(np.repeat(grid[::3, ::3], 3, axis=0), 3, axis=1), grid)
+    assert grid.min() < grid.max()  # a picture, not a blank
     assert at.slider(key="ti_k").value == 1
 
 

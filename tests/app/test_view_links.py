@@ -1,12 +1,11 @@
 """Links that restore a view: a page opened with URL parameters (AppTest query_params, as the browser sends them)
 shows the same widgets and the same numbers as the same settings made by hand; ``?<prefix>_preset=<i>`` applies a
 preset; ``?present=1`` turns the presenter view on."""
-import json
 
 import pytest
 
 from ganviz.plane import playground
-from tests.apptest import metric_values, open_page
+from tests.apptest import live_figures, metric_values, open_page
 
 
 def opened(path: str, **params) -> object:
@@ -120,12 +119,12 @@ def test_presenter_view_from_the_url_hides_settings_and_scales_chart_fonts():
     at.session_state["present"] = True
     at.run()
     assert not at.exception
-    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    fig = live_figures(at)[0]
     assert fig["layout"]["font"]["size"] >= 20 and fig["layout"]["xaxis"]["tickfont"]["size"] >= 20
     assert not any("the best D for a fixed G" in c.value for c in at.caption)  # formula captions hidden
     assert at.button(key="ds_toggle").label in ("Play", "Pause") and at.latex  # picture, Play, formula stay
     normal = opened("pages/discriminator.py")
-    fig = json.loads(normal.get("plotly_chart")[0].proto.spec)
+    fig = live_figures(normal)[0]
     assert fig["layout"]["font"]["size"] == 14
     stop(normal, "ds_reset")
 

@@ -134,7 +134,8 @@ FINGERPRINT_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]') || document;
   const figs = Array.from(main.querySelectorAll('.js-plotly-plot')).map(g => h(JSON.stringify(g.data || [])));
   const metrics = Array.from(main.querySelectorAll('[data-testid="stMetricValue"]')).map(e => e.innerText);
-  const images = Array.from(main.querySelectorAll('[data-testid="stImage"] img, [data-testid="stFullScreenFrame"] img'))
+  const images = Array.from(main.querySelectorAll(
+                   '[data-testid="stImage"] img, [data-testid="stFullScreenFrame"] img, img.gv-live-image'))
                    .map(i => h(i.src));
   return JSON.stringify({figs, metrics, images});
 }"""

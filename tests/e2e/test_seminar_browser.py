@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from seminar import DEFECTS_JS, MAIN_FIGURE_JS, TEXT_PAGES  # noqa: E402  (one definition of what is measured)
 
 AVAILABLE = [f for pages in sitemap.available().values() for f, *_ in pages]
-FIGURE = ('[data-testid="stMain"] .js-plotly-plot, [data-testid="stMain"] [data-testid="stImage"] img')
+FIGURE = ('[data-testid="stMain"] .js-plotly-plot, [data-testid="stMain"] [data-testid="stImage"] img, '
+          '[data-testid="stMain"] img.gv-live-image')
 
 
 def open_at(page, url: str, timeout: float = 180_000) -> None:
