@@ -171,6 +171,15 @@ def cpu_threads_for(n_params: int) -> int:
     return 1 if busy else cores
 
 
+def channels_last(net: nn.Module) -> nn.Module:
+    """A convolutional net's 4-D weights (and so its activations) in NHWC order, in place: oneDNN's and cuDNN's
+    faster convolution kernels (bench/throughput_images.py: a DCGAN-28 step 15 % less CPU on one thread). The
+    same arithmetic in another order: results equal to float rounding. Nets without 2-D convolutions stay."""
+    if any(isinstance(m, nn.modules.conv._ConvNd) and m.weight.dim() == 4 for m in net.modules()):
+        net.to(memory_format=torch.channels_last)
+    return net
+
+
 def seed_all(seed: int) -> None:
     """Seed torch's global RNG (weight init) — call before building the nets of a run."""
     torch.manual_seed(seed)
@@ -218,8 +227,8 @@ class Trainer:
             raise ValueError(f"The prior is {self.latent.z_dim}-dimensional but z_dim is {z_dim}.")
         self.config = config
         self.device = resolve_device(config.device)
-        self.G = generator.to(self.device)
-        self.D = discriminator.to(self.device)
+        self.G = channels_last(generator.to(self.device))
+        self.D = channels_last(discriminator.to(self.device))
         self.aux_classifier = getattr(discriminator, "aux", None) is not None  # see _d_update / _g_update
         self.cycle_consistent = callable(getattr(generator, "cycle_loss", None))  # see _g_update
         self._check_cycle(config)
