@@ -343,10 +343,12 @@ def lower_priority(nice: int) -> None:
         os.setpriority(os.PRIO_PROCESS, 0, nice)
     if nice > 0 and os.path.exists(AUTOGROUP):
         try:
+            with open(AUTOGROUP) as f:  # "/autogroup-155 nice 0": the server's session, never undercut
+                nice = max(nice, int(f.read().split()[-1]))
             os.setsid()
             with open(AUTOGROUP, "w") as f:
                 f.write(str(nice))
-        except OSError:  # the kernel's own choice stands
+        except (OSError, ValueError, IndexError):  # the kernel's own choice stands
             pass
 
 
