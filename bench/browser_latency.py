@@ -12,9 +12,9 @@ Starts `streamlit run app.py` (headless, free port) and drives Debian's Chromium
 3. In-app vs headless training (goal >= 0.9, DESIGN.md): steps/s of the playground's default run read from the
    page's step counter while Chromium shows it, against ganviz's headless Trainer with the same config in this
    process; windows alternate so both see the same machine load. The server's resident memory is reported
-   before and after.
+   before and after. ``--parts dcgan``: the same for Train on images' default run (DCGAN-28, recipe digits_fast).
 
-    python -m bench.browser_latency [--quick] [--samples 10] [--seconds 10] [--rounds 2] [--parts slider,live]
+    python -m bench.browser_latency [--quick] [--samples 10] [--seconds 10] [--rounds 2] [--parts slider,live,dcgan]
 
 Prints a table and RESULT lines (JSON) for bench/run_all.py.
 """
@@ -172,17 +172,50 @@ def headless_steps_per_s(seconds: float, threads: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def _play_window(page, seconds: float) -> tuple[int, int, float]:
+def headless_images_steps_per_s(seconds: float, threads: int) -> float:
+    """The Train on images page's default run (recipe "digits_fast": DCGAN-28) as a bare Trainer."""
+    import torch
+
+    from ganviz import recipes
+    from ganviz.images import convnets, data
+    torch.set_num_threads(threads)
+    images = data.load_images("mnist")
+    spec, config = recipes.build(recipes.resolve("digits_fast"), len(images.class_names))
+    trainer = convnets.build_trainer(images, spec, config)
+    trainer.step()
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        trainer.step()
+        n += 1
+    return n / (time.perf_counter() - t0)
+
+
+def _play_window(page, seconds: float, key: str = "pg_toggle") -> tuple[int, int, float]:
     """Press Play, wait until the run is past its first publishes, count steps for ``seconds``, Pause."""
-    keyed(page, "pg_toggle").locator("button").first.click()
-    wait_step(page, "s >= 5", timeout=60_000)  # running, past the first publishes
+    keyed(page, key).locator("button").first.click()
+    wait_step(page, "s >= 5", timeout=120_000)  # running, past the first publishes
     s0, t0 = read_step(page), time.perf_counter()
     page.wait_for_timeout(seconds * 1000)
     s1, t1 = read_step(page), time.perf_counter()
-    keyed(page, "pg_toggle").locator("button").first.click()
-    wait_label(page, "pg_toggle", "Play", 30_000)
+    keyed(page, key).locator("button").first.click()
+    wait_label(page, key, "Play", 60_000)
     wait_ready(page)
     return s0, s1, t1 - t0
+
+
+def live_images(browser, server: str, seconds: float, rounds: int, threads: int) -> dict:
+    """In-app (Train on images, its default DCGAN run, Chromium showing it) vs headless windows, alternating."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    open_page(page, f"{server}/train_images")
+    keyed(page, "ti_toggle").first.wait_for(timeout=120_000)
+    inapp, headless = [], []
+    for _ in range(rounds):
+        headless.append(headless_images_steps_per_s(seconds, threads))
+        s0, s1, dt = _play_window(page, seconds, "ti_toggle")
+        inapp.append((s1 - s0) / dt)
+        print(f"in-app DCGAN window: step {s0} -> {s1} in {dt:.1f} s; headless {headless[-1]:.1f} steps/s", flush=True)
+    page.close()
+    return {"inapp": statistics.median(inapp), "headless": statistics.median(headless)}
 
 
 def rss_mb(pid: int) -> float:
@@ -274,6 +307,8 @@ def main(argv=None) -> list[dict]:
                     if f in available and "slider" in parts and f in args.pages.split(",")]
             live = (live_playground(browser, server, args.seconds, args.rounds, args.threads, proc.pid)
                     if "playground.py" in available and "live" in parts else None)
+            images = (live_images(browser, server, args.seconds, args.rounds, args.threads)
+                      if "train_images.py" in available and "dcgan" in parts else None)
             memory = (memory_soak(browser, server, args.minutes, proc.pid)
                       if "playground.py" in available and "memory" in parts else None)
             browser.close()
@@ -311,6 +346,15 @@ def main(argv=None) -> list[dict]:
             {"name": "in-app / headless playground", "figure": f"{live['inapp']:.0f} vs {live['headless']:.0f} steps/s",
              "value": round(ratio, 3), "ratio": round(ratio, 3), "goal": f">= {RATIO_GOAL}",
              "pass": ratio >= RATIO_GOAL}]
+    if images:
+        ratio = images["inapp"] / images["headless"]
+        print(f"Train on images (DCGAN) training with Chromium attached: {images['inapp']:,.1f} steps/s in the app vs "
+              f"{images['headless']:,.1f} steps/s headless Trainer (same recipe, {args.threads} torch thread(s) each) "
+              f"-> ratio {ratio:.2f} (goal >= {RATIO_GOAL})")
+        results.append({"name": "in-app / headless DCGAN",
+                        "figure": f"{images['inapp']:.1f} vs {images['headless']:.1f} steps/s",
+                        "value": round(ratio, 3), "ratio": round(ratio, 3), "goal": f">= {RATIO_GOAL}",
+                        "pass": ratio >= RATIO_GOAL})
     if memory:
         (t0, s0, r0), (t1, s1, r1) = memory[0], memory[-1]
         print(f"\nmemory: server resident {r0:.0f} MB -> {r1:.0f} MB ({r1 - r0:+.1f} MB) over {t1 - t0:.0f} s and "

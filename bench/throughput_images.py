@@ -231,6 +231,15 @@ def flop_fraction(name, images, config, steps: int, rounds: int) -> tuple[float,
     return per_step, achieved, mm, achieved / mm
 
 
+def cpu_model() -> str:
+    """The CPU's model name (the matmul reference depends on it: MKL's sgemm takes its AVX2 path on AMD CPUs)."""
+    try:
+        text = open("/proc/cpuinfo").read()
+    except OSError:
+        return "CPU"
+    return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")), "CPU")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--models", nargs="+", default=["mlp", "dcgan"], choices=list(SPECS))
@@ -248,7 +257,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     images = datasets.load_images("mnist")
     device = resolve_device(args.device)
-    where = torch.cuda.get_device_name(0) if device.type == 'cuda' else f'{torch.get_num_threads()} threads'
+    where = (torch.cuda.get_device_name(0) if device.type == 'cuda'
+             else f'{torch.get_num_threads()} threads, {cpu_model()}')
     print(f"device {device} ({where})"
           f", batch {args.batch}, amp {args.amp}, compile {args.compile}, data: {images.source}")
     for name in args.models:

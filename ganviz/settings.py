@@ -8,6 +8,8 @@ GANVIZ_CACHE    folder of the download cache (default ~/.cache/ganviz)
 GANVIZ_DATA     a folder holding MNIST / Fashion-MNIST IDX files (optional)
 GANVIZ_MIRROR   an http(s) base URL to download MNIST / Fashion-MNIST from (optional)
 GANVIZ_REATTACH_S  seconds a closed tab's live run waits to be reopened by its link, a number ≥ 0 (default 120)
+GANVIZ_WORKER_NICE  OS priority (nice, 0..19) of the training worker processes (default 10): the server's page
+                    reruns, at nice 0, go first when the CPU is short, so students' sliders stay responsive
 """
 from __future__ import annotations
 
@@ -15,12 +17,15 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["NAMES", "MAX_JOB_CAP", "job_cap", "cache_root", "data_dir", "mirror", "reattach_s", "problems", "report"]
+__all__ = ["NAMES", "MAX_JOB_CAP", "job_cap", "cache_root", "data_dir", "mirror", "reattach_s", "worker_nice",
+           "problems", "report"]
 
-NAMES = ("GANVIZ_JOB_CAP", "GANVIZ_CACHE", "GANVIZ_DATA", "GANVIZ_MIRROR", "GANVIZ_REATTACH_S")
+NAMES = ("GANVIZ_JOB_CAP", "GANVIZ_CACHE", "GANVIZ_DATA", "GANVIZ_MIRROR", "GANVIZ_REATTACH_S", "GANVIZ_WORKER_NICE")
 DEFAULT_REATTACH_S = 120.0
 MAX_REATTACH_S = 86_400.0
 MAX_JOB_CAP = 1024
+DEFAULT_WORKER_NICE = 10  # bench/classroom.py: 30 students beside 2 trainings (bench/RESULTS.md)
+MAX_NICE = 19
 _reported: set[str] = set()
 
 
@@ -85,6 +90,21 @@ def _check_reattach() -> tuple[float, str | None]:
     return value, None
 
 
+def _check_worker_nice() -> tuple[int, str | None]:
+    raw = _raw("GANVIZ_WORKER_NICE")
+    if raw is None:
+        return DEFAULT_WORKER_NICE, None
+    try:
+        n = int(raw)
+    except ValueError:
+        n = None
+    if n is None or not 0 <= n <= MAX_NICE:
+        return DEFAULT_WORKER_NICE, (f"GANVIZ_WORKER_NICE={raw[:20]!r} is not a whole number from 0 to {MAX_NICE} "
+                                     f"(the training workers' OS priority); using the default "
+                                     f"{DEFAULT_WORKER_NICE}.")
+    return n, None
+
+
 def _get(check):
     value, message = check()
     if message:
@@ -117,10 +137,15 @@ def reattach_s() -> float:
     return _get(_check_reattach)
 
 
+def worker_nice() -> int:
+    """GANVIZ_WORKER_NICE, validated (default 10)."""
+    return _get(_check_worker_nice)
+
+
 def problems() -> list[str]:
     """One sentence per setting that is set to something unusable (empty when all is well)."""
     checks = (_check_job_cap, lambda: _check_folder("GANVIZ_CACHE"), lambda: _check_folder("GANVIZ_DATA"),
-              _check_mirror, _check_reattach)
+              _check_mirror, _check_reattach, _check_worker_nice)
     return [m for m in (c()[1] for c in checks) if m]
 
 

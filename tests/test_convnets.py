@@ -149,6 +149,31 @@ def test_same_seed_same_run():
     assert torch.equal(runs[0], runs[1])
 
 
+@pytest.mark.parametrize("spec, loss", [
+    (ImageGANSpec(model="dcgan", width=16), "nonsaturating"),
+    (ImageGANSpec(model="dcgan", width=8, num_classes=10, depth=1), "hinge"),
+    (ImageGANSpec(model="dcgan", width=8, d_norm="layer", spectral_norm=True), "wgan-gp"),
+])
+def test_channels_last_trains_as_the_plain_layout_does(monkeypatch, spec, loss):
+    """The Trainer keeps conv nets in NHWC (channels_last) for faster kernels: the same run as in torch's default
+    NCHW layout, to float rounding — losses and D(x), D(G(z)) step by step and the samples after 4 steps."""
+    from ganviz.engine import trainer as trainer_module
+    torch.set_num_threads(1)
+    cfg = TrainConfig(loss=loss, batch_size=16, seed=2)
+    fast = build_trainer(tiny_images(), spec, cfg, fixed_n=16)
+    assert all(p.is_contiguous(memory_format=torch.channels_last)
+               for net in (fast.G, fast.D) for p in net.parameters() if p.dim() == 4)
+    monkeypatch.setattr(trainer_module, "channels_last", lambda net: net)
+    plain = build_trainer(tiny_images(), spec, cfg, fixed_n=16)
+    assert all(p.is_contiguous() for p in plain.D.parameters())
+    for _ in range(4):
+        a, b = fast.step(), plain.step()
+        assert a.keys() == b.keys()
+        for k in a:
+            assert a[k] == pytest.approx(b[k], rel=1e-4, abs=1e-5), k
+    torch.testing.assert_close(fast.generate(), plain.generate(), rtol=1e-4, atol=1e-4)
+
+
 def test_build_trainer_refuses_more_classes_than_the_model():
     with pytest.raises(ValueError, match="classes"):
         build_trainer(tiny_images(classes=10), ImageGANSpec(width=8, num_classes=5), TrainConfig(batch_size=8))

@@ -212,6 +212,36 @@ def test_fifty_start_close_cycles_leave_no_processes():
     assert mp.active_children() == [] and live.active_jobs() == 0
 
 
+@pytest.mark.parametrize("value, nice", [("17", 17), (None, 10), ("0", 0), ("-5", 10), ("20", 10), ("x", 10)])
+def test_a_worker_runs_at_the_os_priority_of_the_setting(monkeypatch, value, nice):
+    """GANVIZ_WORKER_NICE (default 10) is the worker's nice value as the OS reports it; a bad value is one sentence
+    and the default. Only root may lower a nice value: a server that is niced itself (the tests run at nice 15)
+    keeps its own for the worker."""
+    from ganviz import settings
+    if value is None:
+        monkeypatch.delenv("GANVIZ_WORKER_NICE", raising=False)
+    else:
+        monkeypatch.setenv("GANVIZ_WORKER_NICE", value)
+    bad = [m for m in settings.problems() if m.startswith("GANVIZ_WORKER_NICE")]
+    assert bad == ([] if nice != 10 or value is None else
+                   [f"GANVIZ_WORKER_NICE={value!r} is not a whole number from 0 to 19 (the training workers' OS "
+                    "priority); using the default 10."])
+    run = WorkerRun(toy_trainer)
+    run.start()
+    assert wait_for(lambda: run.snapshot().step > 0)
+    want = max(nice, os.getpriority(os.PRIO_PROCESS, 0))
+    assert os.getpriority(os.PRIO_PROCESS, run.pid) == want
+    if os.path.exists("/proc/self/autogroup") and nice > 0:  # Linux autogroups: the worker's session has it too
+        with open(f"/proc/{run.pid}/autogroup") as f, open("/proc/self/autogroup") as own:
+            theirs, ours = f.read().split(), own.read().split()
+        assert theirs[0] != ours[0] and theirs[-1] == str(max(nice, int(ours[-1]))), (theirs, ours)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == own_nice  # the server's own priority is untouched
+    run.stop()
+
+
+own_nice = os.getpriority(os.PRIO_PROCESS, 0)
+
+
 SERVER = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})

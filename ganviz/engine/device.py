@@ -1,10 +1,11 @@
-"""Where and how a run computes: the device (cuda > mps > cpu), the CPU threads for a net's size, and the seed of
-torch's global RNG (weight init)."""
+"""Where and how a run computes: the device (cuda > mps > cpu), the CPU threads for a net's size, the memory
+layout of conv nets (channels_last) and the seed of torch's global RNG (weight init)."""
 from __future__ import annotations
 
 import os
 
 import torch
+from torch import nn
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -40,3 +41,12 @@ def cpu_threads_for(n_params: int) -> int:
 def seed_all(seed: int) -> None:
     """Seed torch's global RNG (weight init) — call before building the nets of a run."""
     torch.manual_seed(seed)
+
+
+def channels_last(net: nn.Module) -> nn.Module:
+    """A convolutional net's 4-D weights (and so its activations) in NHWC order, in place: oneDNN's and cuDNN's
+    faster convolution kernels (bench/throughput_images.py: a DCGAN-28 step 15 % less CPU on one thread). The
+    same arithmetic in another order: results equal to float rounding. Nets without 2-D convolutions stay."""
+    if any(isinstance(m, nn.modules.conv._ConvNd) and m.weight.dim() == 4 for m in net.modules()):
+        net.to(memory_format=torch.channels_last)
+    return net

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganviz.engine import losses
-from ganviz.engine.device import cpu_threads_for, resolve_device
+from ganviz.engine.device import channels_last, cpu_threads_for, resolve_device
 from ganviz.engine.history import History
 from ganviz.engine.monitor import Event, Monitor
 from ganviz.engine.nets import pack
@@ -133,8 +133,8 @@ class Trainer:
             raise ValueError(f"The prior is {self.latent.z_dim}-dimensional but z_dim is {z_dim}.")
         self.config = config
         self.device = resolve_device(config.device)
-        self.G = generator.to(self.device)
-        self.D = discriminator.to(self.device)
+        self.G = channels_last(generator.to(self.device))
+        self.D = channels_last(discriminator.to(self.device))
         self.aux_classifier = getattr(discriminator, "aux", None) is not None  # see _d_update / _g_update
         self.cycle_consistent = callable(getattr(generator, "cycle_loss", None))  # see _g_update
         self._check_cycle(config)

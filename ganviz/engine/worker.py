@@ -6,6 +6,9 @@ which builds the same seeded Trainer from the same picklable ``make_trainer`` an
 stopped or reset. Commands go to the worker through a pipe; the worker answers with snapshots, the latest
 only, and only while someone reads them. The worker holds one slot of the process-wide job cap.
 
+A worker runs at a lower OS priority (``GANVIZ_WORKER_NICE``, default 10): when the CPU is short, the server's
+page reruns for the people in the room go first, and training takes what is left.
+
 A worker that dies (killed, out of memory) turns into one sentence in ``snapshot().error``; the server is
 unharmed. A worker exits when its pipe closes, so it never outlives the server.
 """
@@ -29,6 +32,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from ganviz import settings
 from ganviz.engine import live
 from ganviz.engine.live import Snapshot
 from ganviz.engine.reattach import new_run_id
@@ -94,6 +98,7 @@ class WorkerSpec:
     publish_every_s: float
     max_steps: int | None
     threads: int | None  # torch CPU threads in the worker; None: the trainer's own choice (Trainer.cpu_threads)
+    nice: int = 0  # the worker's OS priority (nice value; never below the server's own)
 
 
 # ---------------------------------------------------------------------------------------------- the wire
@@ -323,9 +328,34 @@ class _Worker:
         self.next_publish = done + max(self.spec.publish_every_s, (done - now) / PUBLISH_SHARE)
 
 
+AUTOGROUP = "/proc/self/autogroup"
+
+
+def lower_priority(nice: int) -> None:
+    """This process at OS priority ``nice`` (or its current one if lower already: only root may raise it).
+
+    Linux with autogroup scheduling (the desktop default) shares the CPU fairly between sessions first and
+    applies nice values only within one; a worker therefore starts its own session (setsid) and gives that
+    session's group the same nice value, so it yields to the server and to everything else on the machine."""
+    if not hasattr(os, "setpriority"):  # not POSIX
+        return
+    if nice > os.getpriority(os.PRIO_PROCESS, 0):
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+    if nice > 0 and os.path.exists(AUTOGROUP):
+        try:
+            with open(AUTOGROUP) as f:  # "/autogroup-155 nice 0": the server's session, never undercut
+                nice = max(nice, int(f.read().split()[-1]))
+            os.setsid()
+            with open(AUTOGROUP, "w") as f:
+                f.write(str(nice))
+        except (OSError, ValueError, IndexError):  # the kernel's own choice stands
+            pass
+
+
 def _serve(conn, spec: WorkerSpec, updates: dict) -> None:
     """The worker process's entry point."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal is the server's to handle
+    lower_priority(spec.nice)
     out = _Outbox(conn)
     try:
         _Worker(conn, spec, updates, out).serve()
@@ -377,7 +407,7 @@ class WorkerRun:
                  threads: int | None = None):
         if mode not in ("gan", "d"):
             raise ValueError("mode must be 'gan' or 'd'")
-        self.spec = WorkerSpec(make_trainer, view, mode, publish_every_s, max_steps, threads)
+        self.spec = WorkerSpec(make_trainer, view, mode, publish_every_s, max_steps, threads, settings.worker_nice())
         self.mode, self.max_steps = mode, max_steps
         self.run_id = new_run_id()  # for the view's URL: a reload reattaches (ganviz.engine.reattach)
         self._lock = threading.RLock()  # guards everything below; pages of one session call from several threads
