@@ -177,11 +177,12 @@ def headless_images_steps_per_s(seconds: float, threads: int) -> float:
     import torch
 
     from ganviz import recipes
-    from ganviz.images import convnets, data
+    from ganviz.images.build import build_trainer
+    from ganviz.images.datasets import load_images
     torch.set_num_threads(threads)
-    images = data.load_images("mnist")
+    images = load_images("mnist")
     spec, config = recipes.build(recipes.resolve("digits_fast"), len(images.class_names))
-    trainer = convnets.build_trainer(images, spec, config)
+    trainer = build_trainer(images, spec, config)
     trainer.step()
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
