@@ -10,11 +10,13 @@ the server's auto_rerun requests (st.fragment(run_every)) by sending fragment re
 2. Students join in steps (N = 1, 10, 30 by default), spread round-robin over Generator, JSD, Saturation and
    Discriminator. Each one loops: set a random slider of its page (one drawn from that page's first run, on
    the slider's step grid) to a random value, time send -> script_finished, then think 2-6 s (as if reading).
+   Each student first waits a think time of its own (a class in its steady state); with --burst they all move
+   at the same instant instead (the lecturer says "now move σ"), which queues N reruns behind each other.
 3. During each phase a separate process samples GET /_stcore/health every 0.2 s (so the bench's own event
    loop does not inflate it), and /proc gives the server's and the workers' RSS (the workers are the
    server's descendant processes; their PSS is also given, forked workers share pages).
 
-    python bench/classroom.py [--students 1,10,30] [--seconds 25]
+    python bench/classroom.py [--students 1,10,30] [--seconds 25] [--burst]
 
 Prints a table and one RESULT line (JSON) for bench/RESULTS.md. Goals (issue 17): with 2 trainings and 30
 students, p95 theory rerun <= 300 ms and health p95 <= 50 ms.
@@ -168,7 +170,11 @@ class Client:
             self.states[s.id] = sorted(s.min + s.step * rng.randint(0, k) for _ in range(n))
         self.last_move = (s.label, self.states[s.id])
 
-    async def student(self, rng: random.Random, until: float) -> None:
+    async def student(self, rng: random.Random, until: float, burst: bool = False) -> None:
+        """Move a slider, wait for the rerun, think 2-6 s; start after a think time of its own (a class in its
+        steady state) unless ``burst`` (every student moves at the same instant, as when the lecturer says "now")."""
+        if not burst:
+            await asyncio.sleep(rng.uniform(2.0, 6.0))
         while time.perf_counter() < until:
             self.move_slider(rng)
             self.rerun_s.append(await self.rerun())
@@ -239,7 +245,8 @@ def rate(steps: list[tuple[float, int]], t0: float, t1: float) -> float | None:
     return (win[-1][1] - win[0][1]) / (win[-1][0] - win[0][0])
 
 
-async def bench(url: str, pid: int, counts: list[int], seconds: float, seed: int) -> list[dict]:
+async def bench(url: str, pid: int, counts: list[int], seconds: float, seed: int, burst: bool = False
+                ) -> list[dict]:
     ws_url = url.replace("http", "ws") + "/_stcore/stream"
     rng = random.Random(seed)
     warm = []
@@ -279,7 +286,7 @@ async def bench(url: str, pid: int, counts: list[int], seconds: float, seed: int
         c0 = (cpu_s([pid]), cpu_s(kids), time.process_time())
         t0 = time.perf_counter()
         until = t0 + seconds
-        tasks = [asyncio.create_task(c.student(random.Random(rng.random()), until)) for c in students]
+        tasks = [asyncio.create_task(c.student(random.Random(rng.random()), until, burst)) for c in students]
         mem = []
         while time.perf_counter() < until:
             await asyncio.sleep(1.0)
@@ -319,11 +326,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=25.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--label", default="after")
+    ap.add_argument("--burst", action="store_true", help="every student's first move at the same instant")
     args = ap.parse_args()
     counts = [int(n) for n in args.students.split(",")]
     proc, url = start(ROOT)
     try:
-        rows = asyncio.run(bench(url, proc.pid, counts, args.seconds, args.seed))
+        rows = asyncio.run(bench(url, proc.pid, counts, args.seconds, args.seed, args.burst))
         kids = descendants(proc.pid)
     finally:
         proc.terminate()
