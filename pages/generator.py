@@ -196,16 +196,20 @@ def draw_views(v: dict) -> None:
         key=f"{P}_fig_c")
 
 
-def draw_metrics(v: dict) -> None:
+def draw_metrics(v: dict, live: bool = False) -> None:
     m = st.columns(4)
     m[0].metric("KL(p_data ‖ p_g)", ui.fmt(v["kl"], ".4f"),
                 help="∞ when p_g = 0 somewhere p_data > 0 (p_g misses data).")
     m[1].metric("JSD(p_data ‖ p_g)", ui.fmt(v["jsd"], ".4f"), help="In nats; at most log 2 ≈ 0.6931.")
     m[2].metric("W1(p_data, p_g)", ui.fmt(v["w1"], ".4f"))
     m[3].metric("p_g mass in view", f"{100 * v['mass']:.2f} %")
-    with st.container():  # one slot for the notes that come and go: the live charts below keep their place
+    # One slot for the notes that come and go, so the charts below keep their place (no re-mount); while training
+    # live it keeps the height of a caption and a warning, so they do not move when a note comes or goes.
+    with st.container(key="gv_gen_live_notes" if live else None):
         if v.get("kl_reason"):
             st.caption(f"KL = ∞: {v['kl_reason']}")
+        elif live:  # the slot is never empty (an empty container is not drawn, and the charts below would move)
+            st.caption("KL, JSD and W1 from G's exact pushforward: the MLP's monotone pieces, each inverted.")
         if v["mass"] < 1 - 5e-5:
             exact = "KL, JSD and W1 above use all of p_g" if "kl_reason" in v else \
                 "the divergences use p_g renormalised on the plotted range"
@@ -237,6 +241,7 @@ if gen != "mlp":
     st.stop()
 
 # --------------------------------------------------------------------------------------------- live MLP
+st.html("<style>.st-key-gv_gen_live_notes { min-height: 6.5rem; }</style>")
 run, _ = ui.live_run(tl.generator_experiment(target, target_key, prior, seed, lr, n_hist=N_HIST), "generator", P,
                      extra=())  # the learning rate applies live, between two steps
 
@@ -245,7 +250,7 @@ def draw_live(snap) -> None:
     st.caption(ui.status_line(snap))
     if snap.view is None:
         return
-    draw_metrics(snap.view)
+    draw_metrics(snap.view, live=True)
     hist = snap.history
     curves = {}  # drawn (empty) before its first point, so the page does not move when the curves arrive
     if "jsd" in hist and len(hist["jsd"][0]):
