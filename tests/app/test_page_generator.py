@@ -88,6 +88,9 @@ def shown_equal_mlp_reference(at, target, prior, steps, seed=0):
     outside = [w.value for w in at.warning if "outside the plotted range" in w.value]
     assert bool(outside) == (ref["mass"] < 100 - 5e-3), (outside, ref["mass"])
     assert all(w.endswith("KL, JSD and W1 above use all of p_g.") for w in outside), outside
+    # the live notes slot always holds one caption: an empty slot is not drawn and the charts under it would move
+    notes = [c.value for c in at.caption if c.value.startswith(("KL = ∞:", "KL, JSD and W1 from G's exact"))]
+    assert len(notes) == 1, notes
     return max(errors.values())
 
 
