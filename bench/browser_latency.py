@@ -156,6 +156,16 @@ def slider_latency(browser, server: str, page_file: str, key: str | None, sample
             "server": statistics.median(server_ms) if server_ms else None}
 
 
+def trainer_steps_per_s(trainer, seconds: float) -> float:
+    """Steps per second of a bare Trainer over ``seconds``, after one warm-up step."""
+    trainer.step()
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        trainer.step()
+        n += 1
+    return n / (time.perf_counter() - t0)
+
+
 def headless_steps_per_s(seconds: float, threads: int) -> float:
     import torch
 
@@ -164,12 +174,7 @@ def headless_steps_per_s(seconds: float, threads: int) -> float:
     cfg = playground.PRESETS[playground.DEFAULT_PRESET][1]
     dataset = toy.DATASETS[cfg.dataset]()
     trainer = playground.build_trainer(cfg, dataset)
-    trainer.step()
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        trainer.step()
-        n += 1
-    return n / (time.perf_counter() - t0)
+    return trainer_steps_per_s(trainer, seconds)
 
 
 def headless_images_steps_per_s(seconds: float, threads: int) -> float:
@@ -183,12 +188,7 @@ def headless_images_steps_per_s(seconds: float, threads: int) -> float:
     images = load_images("mnist")
     spec, config = recipes.build(recipes.resolve("digits_fast"), len(images.class_names))
     trainer = build_trainer(images, spec, config)
-    trainer.step()
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        trainer.step()
-        n += 1
-    return n / (time.perf_counter() - t0)
+    return trainer_steps_per_s(trainer, seconds)
 
 
 def _play_window(page, seconds: float, key: str = "pg_toggle") -> tuple[int, int, float]:

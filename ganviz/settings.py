@@ -41,19 +41,24 @@ def _raw(name: str) -> str | None:
     return None if value is None or not value.strip() else value.strip()
 
 
-def _check_job_cap() -> tuple[int, str | None]:
-    default = 2 * (os.cpu_count() or 1)
-    raw = _raw("GANVIZ_JOB_CAP")
+def _whole_number(name: str, lo: int, hi: int, default: int, what: str) -> tuple[int, str | None]:
+    """The whole number in environment variable ``name`` if it lies in [lo, hi], else ``default`` and a sentence."""
+    raw = _raw(name)
     if raw is None:
         return default, None
     try:
         n = int(raw)
     except ValueError:
         n = None
-    if n is None or not 1 <= n <= MAX_JOB_CAP:
-        return default, (f"GANVIZ_JOB_CAP={raw[:20]!r} is not a whole number from 1 to {MAX_JOB_CAP:,} (how many "
-                         f"runs may train at once); using the default {default}.")
+    if n is None or not lo <= n <= hi:
+        return default, (f"{name}={raw[:20]!r} is not a whole number from {lo} to {hi:,} ({what}); using the "
+                         f"default {default}.")
     return n, None
+
+
+def _check_job_cap() -> tuple[int, str | None]:
+    return _whole_number("GANVIZ_JOB_CAP", 1, MAX_JOB_CAP, 2 * (os.cpu_count() or 1),
+                         "how many runs may train at once")
 
 
 def _check_folder(name: str) -> tuple[Path | None, str | None]:
@@ -91,18 +96,7 @@ def _check_reattach() -> tuple[float, str | None]:
 
 
 def _check_worker_nice() -> tuple[int, str | None]:
-    raw = _raw("GANVIZ_WORKER_NICE")
-    if raw is None:
-        return DEFAULT_WORKER_NICE, None
-    try:
-        n = int(raw)
-    except ValueError:
-        n = None
-    if n is None or not 0 <= n <= MAX_NICE:
-        return DEFAULT_WORKER_NICE, (f"GANVIZ_WORKER_NICE={raw[:20]!r} is not a whole number from 0 to {MAX_NICE} "
-                                     f"(the training workers' OS priority); using the default "
-                                     f"{DEFAULT_WORKER_NICE}.")
-    return n, None
+    return _whole_number("GANVIZ_WORKER_NICE", 0, MAX_NICE, DEFAULT_WORKER_NICE, "the training workers' OS priority")
 
 
 def _get(check):
