@@ -344,7 +344,8 @@ def lower_priority(nice: int) -> None:
     if nice > 0 and os.path.exists(AUTOGROUP):
         try:
             with open(AUTOGROUP) as f:  # "/autogroup-155 nice 0": the server's session, never undercut
-                nice = max(nice, int(f.read().split()[-1]))
+                words = f.read().split()  # nothing: the server is in the root group (nice 0)
+            nice = max(nice, int(words[-1]) if words else 0)
             os.setsid()
             with open(AUTOGROUP, "w") as f:
                 f.write(str(nice))
