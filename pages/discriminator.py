@@ -142,13 +142,13 @@ if st.session_state.get(f"{P}_fig1_on"):
     bar.empty()
     if result.error:
         st.error(result.error)
-    st.plotly_chart(pl.figure1_panels(result.x, result.p_data, result.panels), key=f"{P}_fig1")
+    ui.live_chart(pl.figure1_panels(result.x, result.p_data, result.panels), key=f"{P}_fig1")
     st.caption(" · ".join(f"**{p.label}** {ui.md_escape(p.caption)}" for p in result.panels))
     k1, k2, k3 = st.columns(3)
     k1.metric("W1(p_g, p_data) at the start", ui.fmt(result.w1[0] if len(result.w1) else None, ".3f"))
     k2.metric("W1(p_g, p_data) at the end", ui.fmt(result.final_w1, ".3f"))
     k3.metric("E_p_data |D − ½| at the end", ui.fmt(result.final_d_dev, ".3f"))
-    st.plotly_chart(pl.w1_figure(result.steps, result.w1), key=f"{P}_fig1_w1")
+    ui.live_chart(pl.w1_figure(result.steps, result.w1), key=f"{P}_fig1_w1")
     st.caption("W1 is computed exactly from p_g = G#p_z (change of variables over all preimages of the MLP G).")
 else:
     st.caption("Press the button: the experiment runs once per seed and is then cached.")

@@ -233,7 +233,8 @@ st.dataframe(pe.scores_frame(rows), hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.4g" if c.startswith("KID") else "%.3f")
                             for c in ("IS", "IS ±", "FID", "KID", "KID ±", "precision", "recall",
                                       "KL(classes‖uniform)")})
-chart_area.plotly_chart(pe.metric_bars(rows), key=f"{P}_bars", config={"displayModeBar": False})
+with chart_area:
+    ui.live_chart(pe.metric_bars(rows), key=f"{P}_bars", modebar=False)
 
 if pool is not None:
     st.subheader("The formulas, and what the degraded set does to each")
@@ -270,7 +271,7 @@ if pool is not None:
     left, right = st.columns([1.3, 1])
     with left:
         st.markdown("**Predicted classes** (mode dropping shows as empty bars; KL to uniform in the table)")
-        st.plotly_chart(pe.class_hist_figure(hists, class_names), key=f"{P}_hist", config={"displayModeBar": False})
+        ui.live_chart(pe.class_hist_figure(hists, class_names), key=f"{P}_hist", modebar=False)
     with right:
         for name, grid in grids.items():
             st.image(grid, caption=name, width="stretch", clamp=True)
@@ -295,8 +296,8 @@ if pool is not None:
         curves["degraded real"] = deg_curve
     c_fig, c_num = st.columns([2.2, 1])
     with c_fig:
-        st.plotly_chart(pe.fid_vs_n_figure({k: v for k, v in curves.items() if v is not None}), key=f"{P}_fidn",
-                        config={"displayModeBar": False})
+        ui.live_chart(pe.fid_vs_n_figure({k: v for k, v in curves.items() if v is not None}), key=f"{P}_fidn",
+                      modebar=False)
     with c_num:
         base_c = curves["real train"]
         if base_c is not None:

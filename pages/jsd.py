@@ -133,8 +133,8 @@ with ui.user_errors():
     opt = optimum(wd, wg, shift, scale)
     sw = sweep(wd, wg, scale)
 with c2:
-    st.plotly_chart(pt.d_figure(XS, opt["p"][S], opt["q"][S], height=290, uirevision="jsd-1",
-                                xrange=list(VIEW)), key=f"{P}_fig_1")
+    ui.live_chart(pt.d_figure(XS, opt["p"][S], opt["q"][S], height=290, uirevision="jsd-1",
+                              xrange=list(VIEW)), key=f"{P}_fig_1")
     left, right = opt["outside"]
     if max(left, right) >= OUT_OF_VIEW:
         side = " and ".join(f"{100 * v:.2g} % of its mass {w}" for v, w in (
@@ -153,8 +153,8 @@ with c1:
                "Left: the integral with D* plugged in. Right: JSD from its own formula. Goodfellow et al. 2014, "
                "Thm. 1.")
 with c2:
-    st.plotly_chart(pt.value_vs_jsd_figure(sw["shift"], sw["c"], sw["jsd"], current=shift, xtitle="shift of p_g",
-                                           height=250), key=f"{P}_fig_1b")
+    ui.live_chart(pt.value_vs_jsd_figure(sw["shift"], sw["c"], sw["jsd"], current=shift, xtitle="shift of p_g",
+                                         height=250), key=f"{P}_fig_1b")
 
 # ---------------------------------------------------------------------------------- 2. disjoint supports
 @st.fragment
@@ -169,12 +169,12 @@ def disjoint_section() -> None:
         pu, qu = u.pdf(XS), theory.Affine(u, theta).pdf(XS)
         curves = {"p_data = U(−1, 1)": (pu, {**pt.P_DATA_STYLE, "fill": "tozeroy"}),
                   f"p_g = U({theta - 1:g}, {theta + 1:g})": (qu, {**pt.P_G_STYLE, "fill": "tozeroy"})}
-        st.plotly_chart(pt.density_figure(XS, curves, height=220, uirevision="jsd-2b", yrange=(0, 0.7), crop=True),
-                        key=f"{P}_fig_2b")
+        ui.live_chart(pt.density_figure(XS, curves, height=220, uirevision="jsd-2b", yrange=(0, 0.7), crop=True),
+                      key=f"{P}_fig_2b")
     with c2:
         ds = disjoint_sweep()
-        st.plotly_chart(pt.jsd_w1_figure(ds["shift"], ds["jsd"], ds["w1"], current=theta, height=300),
-                        key=f"{P}_fig_2")
+        ui.live_chart(pt.jsd_w1_figure(ds["shift"], ds["jsd"], ds["w1"], current=theta, height=300),
+                      key=f"{P}_fig_2")
     exact = theory.uniform_divergences(-1.0, 1.0, theta - 1.0, theta + 1.0)
     m = st.columns(5)
     m[0].metric("JSD", ui.fmt(exact["jsd"], ".6f"), help="Closed form: min(θ, 2)/2 · log 2; exactly log 2 = "
@@ -206,8 +206,8 @@ def kl_section() -> None:
         fits = kl_fits(sep, wmode)
         (mf, sf, kf), (mr, sr, kr) = fits["forward"], fits["reverse"]
     with c2:
-        st.plotly_chart(pt.kl_fit_figure(XS, fits["p"][S], theory.Gaussian(mf, sf).pdf(XS),
-                                         theory.Gaussian(mr, sr).pdf(XS), height=300), key=f"{P}_fig_3")
+        ui.live_chart(pt.kl_fit_figure(XS, fits["p"][S], theory.Gaussian(mf, sf).pdf(XS),
+                                       theory.Gaussian(mr, sr).pdf(XS), height=300), key=f"{P}_fig_3")
     m = st.columns(4)
     m[0].metric("forward: μ, σ", f"{mf:.2f}, {sf:.2f}")
     m[1].metric("KL(p ‖ q_fwd)", ui.fmt(kf, ".4f"))
@@ -244,8 +244,8 @@ with c1:
     st.metric("gap to −log 4", f"{max(c_values[steps] + theory.LOG4, 0.0):.2e}",
               help="C(G) + log 4 = 2·JSD ≥ 0 (Thm. 1); 0 only at p_g = p_data.")
 with c2:
-    st.plotly_chart(pt.prop2_figure(p2["x"], p2["p"], p2["path"], steps, height=300), key=f"{P}_fig_4")
-    st.plotly_chart(pt.c_path_figure(c_values, steps, height=200), key=f"{P}_fig_4b")
+    ui.live_chart(pt.prop2_figure(p2["x"], p2["p"], p2["path"], steps, height=300), key=f"{P}_fig_4")
+    ui.live_chart(pt.c_path_figure(c_values, steps, height=200), key=f"{P}_fig_4b")
 ui.formula(r"\begin{aligned}\frac{\delta C}{\delta p_g(x)} &= \log\frac{p_g(x)}{p_{data}(x)+p_g(x)} = "
            r"\log(1-D^*(x))\\ p_g &\leftarrow \frac{1}{Z}\, p_g\, e^{-\eta\, \delta C/\delta p_g}\end{aligned}",
            "Exponentiated-gradient (mirror) descent keeps p_g a density; each step raises p_g where D* says "

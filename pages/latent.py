@@ -129,8 +129,8 @@ with tab_i:
                    f"{' (it is N(0, I/2))' if info.prior is None else ''} — a thin shell G never saw during training.")
     with f2:
         t = np.linspace(0, 1, steps)
-        st.plotly_chart(plots_latent.norms_figure(t, n_l, n_s, latent.prior_norm(d, info.prior)),
-                        key=f"{P}_norms_fig")
+        ui.live_chart(plots_latent.norms_figure(t, n_l, n_s, latent.prior_norm(d, info.prior)),
+                      key=f"{P}_norms_fig")
 
 # ----------------------------------------------------------------------------------------------- walk
 with tab_w:

@@ -79,7 +79,7 @@ figs = (
 for col, (key, title, fig) in zip(st.columns(3), figs, strict=True):
     with col:
         st.markdown(title)
-        st.plotly_chart(fig, key=f"{P}_{key}")
+        ui.live_chart(fig, key=f"{P}_{key}")
 rows = (
     (r"D(G(z)) = \sigma(a) = \frac{1}{1 + e^{-a}}", "D's output on a fake, from its logit a.",
      "D(G(z)) = σ(a)", ui.fmt(at.d[0], ".4g")),
@@ -156,7 +156,7 @@ if st.session_state.get(f"{P}_on"):
                           delta=f"{run.w1[-1] - run.w1[0]:+.3f} from {run.w1[0]:.3f}"
                           if math.isfinite(run.w1[-1] - run.w1[0]) else None,
                           delta_color="inverse")
-    st.plotly_chart(pl.saturation_runs_figure(runs), key=f"{P}_runs")
+    ui.live_chart(pl.saturation_runs_figure(runs), key=f"{P}_runs")
     st.caption("Left: the norm of G's parameter gradient at each iteration (log scale). Right: the exact "
                "Wasserstein-1 distance between p_g = G#p_z (change of variables) and p_data.")
 else:

@@ -181,7 +181,7 @@ else:
         f"VAE's {opt['vae_steps']:,} recorded steps vs {opt['gan_steps']:,} steps of a DCGAN on the same data "
         "(width 32, the same Trainer; the shipped GAN runs kept no per-step losses), each cut into 20 chunks.")
     vh = json.loads(vae.vae_path(dataset).with_suffix(".json").read_text())["history"]
-    st.plotly_chart(plots_vae.optimisation_figure(vh, result["gan_history"]), key=f"{P}_opt_fig")
+    ui.live_chart(plots_vae.optimisation_figure(vh, result["gan_history"]), key=f"{P}_opt_fig")
     st.download_button("Measured table (JSON)", json.dumps(result, indent=1), file_name="vae_vs_gan.json",
                        mime="application/json", key=f"{P}_dl_table")
 

@@ -8,8 +8,11 @@ mounted across reruns with the same key, and its script hands each new figure to
 ``div``, which diffs it in place (``uirevision`` keeps a zoom). The figure travels as plotly's JSON; it gets the
 app's chart theme (as st.plotly_chart's "streamlit" theme gives it) and the column's width.
 
-plotly.js is the copy the installed plotly package ships (``plotly/package_data/plotly.min.js``), served by
-Streamlit's component file route: the app makes no outside request.
+Every figure of the app goes through ``live_chart``, so a page loads one plotly.js: the project's copy of plotly.js's
+"cartesian" partial bundle (``ganviz/ui/static/plotly-cartesian.min.js``, plotly.js 4.1.1 as the installed plotly
+package uses, MIT licence beside it), which holds every trace type the app draws (scatter, bar, heatmap) in a third
+of the full bundle's 4.8 MB; a browser parses and compiles it in a third of the time (bench/seminar.py). It is
+served by Streamlit's component file route: the app makes no outside request.
 
 ``st.image`` in a live panel likewise points its ``img`` at a new file for each picture, and in Chromium the
 ``img`` has no picture (natural width 0) until that file has loaded: 1–2 frames per update, measured with
@@ -23,7 +26,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
@@ -32,9 +34,12 @@ from streamlit.components import v1 as components_v1
 
 #: The component's name; AppTest sees each chart as a "bidi_component" element of this name.
 NAME = "ganviz_live_chart"
-_LIB_NAME = "plotly_js"  # the v1 component that only serves plotly's package_data folder
-_LIB_DIR = Path(plotly.__file__).parent / "package_data"
-_LIB_FILE = "plotly.min.js"
+_LIB_NAME = "plotly_js"  # the v1 component that only serves the static folder
+_LIB_DIR = Path(__file__).parent / "static"
+_LIB_FILE = "plotly-cartesian.min.js"
+#: The trace types of that bundle (its README); tests check every figure of the app uses only these.
+TRACE_TYPES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour",
+                         "image", "pie", "scatter", "scatterternary", "violin"})
 
 #: The layout st.plotly_chart's "streamlit" theme gives a figure without a template in this app's light theme
 #: (read from Streamlit 1.67's PlotlyChart in Chromium); our figures set their own font sizes on top.
@@ -117,7 +122,7 @@ const draw = (Plotly, div) => {
   fig.layout.width = Math.max(div.clientWidth, 150);
   fig.layout.height = next.height;
   fig.layout.autosize = false;
-  Plotly.react(div, fig.data || [], fig.layout, CONFIG);
+  Plotly.react(div, fig.data || [], fig.layout, next.modebar ? CONFIG : {...CONFIG, displayModeBar: false});
 };
 
 export default function ({ parentElement, data }) {
@@ -154,7 +159,7 @@ _component = st.components.v2.component(
 
 
 def _lib_url() -> str:
-    """The URL of plotly.min.js: a v1 component whose folder is plotly's package_data (registered per server)."""
+    """The URL of the plotly.js bundle: a v1 component whose folder is ganviz/ui/static (registered per server)."""
     lib = components_v1.declare_component(_LIB_NAME, path=str(_LIB_DIR))
     base = st_config.get_option("server.baseUrlPath").strip("/")
     return f"{'/' + base if base else ''}/component/{lib.name}/{_LIB_FILE}"
@@ -165,12 +170,13 @@ def figure_json(fig: go.Figure) -> str:
     return pio.to_json(fig, validate=False)
 
 
-def live_chart(fig: go.Figure, key: str) -> None:
+def live_chart(fig: go.Figure, key: str, modebar: bool = True) -> None:
     """Draw ``fig`` in the chart element ``key``, updating the same plot in place on every rerun (a live panel's
-    refresh): no blank frame, no layout jump, the zoom kept through the figure's ``uirevision``."""
+    refresh, a slider's change): no blank frame, no layout jump, the zoom kept through the figure's
+    ``uirevision``. ``modebar=False`` hides plotly's tool bar (zoom, download)."""
     height = fig.layout.height or DEFAULT_HEIGHT
-    _component(key=key, data={"figure": figure_json(fig), "height": int(height), "lib": _lib_url()},
-               height=int(height))
+    _component(key=key, data={"figure": figure_json(fig), "height": int(height), "lib": _lib_url(),
+                              "modebar": modebar}, height=int(height))
 
 
 

@@ -1,10 +1,11 @@
 """ui.live_chart: live pages send their figures through the one persistent chart element (AppTest reads what was
 sent: AppTest does not run the element's JavaScript), with the data the page computed, under stable keys; the
-element's theme covers every colour placeholder of Streamlit's plotly template, and plotly.js is the installed
-package's own copy."""
+element's theme covers every colour placeholder of Streamlit's plotly template, and the shipped plotly.js bundle is
+the installed plotly's version and draws every trace type the app uses."""
 import base64
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import plotly.io as pio
@@ -56,10 +57,33 @@ def test_the_theme_maps_every_placeholder_of_streamlits_plotly_template():
     assert used and used <= set(lc.PLACEHOLDER_COLORS), sorted(used - set(lc.PLACEHOLDER_COLORS))
 
 
-def test_plotly_js_is_the_installed_packages_copy():
-    lib = lc._LIB_DIR / lc._LIB_FILE
-    assert lib.is_file() and lib.stat().st_size > 1_000_000
-    assert b"plotly.js v" in lib.read_bytes()[:2000]
+def test_the_plotly_bundle_is_the_installed_plotlys_version_with_the_apps_trace_types():
+    """The shipped bundle is the plotly.js version the installed plotly package was built against, and it registers
+    exactly the trace types charts.TRACE_TYPES lists (read from its text, not from the list)."""
+    import plotly
+
+    ours = (lc._LIB_DIR / lc._LIB_FILE).read_text(encoding="utf-8")
+    full = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8")[:2000]
+    version = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", full).group(1)
+    assert re.search(r"plotly\.js \(cartesian - minified\) v(\d+\.\d+\.\d+)", ours[:2000]).group(1) == version
+    assert set(re.findall(r'moduleType:"trace",name:"(\w+)"', ours)) == lc.TRACE_TYPES
+    assert (lc._LIB_DIR / "LICENSE-plotly.js.txt").read_text().startswith("MIT License")
+
+
+def test_every_figure_of_the_app_uses_a_trace_type_of_the_bundle():
+    """Every trace the plotting code builds (go.<Type>(…) or dict(type="…")) is one the bundle can draw; a trace type
+    outside it would draw nothing in the browser. Trace types are those the full plotly.js registers."""
+    import plotly
+
+    full = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
+    known = set(re.findall(r'moduleType:"trace",name:"(\w+)"', full))
+    root = Path(__file__).resolve().parents[2]
+    used = set()
+    for path in [*(root / "ganviz" / "plots").glob("*.py"), *(root / "pages").glob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        used |= {name.lower() for name in re.findall(r"\bgo\.([A-Z][a-z0-9]+)\(", text)} & known
+        used |= set(re.findall(r"\btype=\"(\w+)\"", text)) & known
+    assert {"scatter", "bar", "heatmap"} <= used <= lc.TRACE_TYPES, sorted(used - lc.TRACE_TYPES)
 
 
 def test_a_live_picture_is_sent_as_the_same_pixels():

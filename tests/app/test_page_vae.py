@@ -6,7 +6,7 @@ import pytest
 
 from ganviz.beyond import vae_gan
 from ganviz.images import pretrained
-from tests.apptest import metric_values, open_page
+from tests.apptest import live_keys, metric_values, open_page
 
 TABLE = json.loads((pretrained.MODELS_DIR / "vae_vs_gan.json").read_text())
 
@@ -31,7 +31,7 @@ def test_the_table_shows_the_measured_json(at):
     at.selectbox(key="vae_dataset").set_value("fashion-mnist").run()
     assert not at.exception
     assert _table(at)["VAE"][0] == format(TABLE["fashion-mnist"]["sets"]["vae"]["IS"], ".2f")
-    assert at.get("plotly_chart") and any(b.label == "Measured table (JSON)" for b in at.get("download_button"))
+    assert "vae_opt_fig" in live_keys(at) and any(b.label == "Measured table (JSON)" for b in at.get("download_button"))
 
 
 def test_every_preset_and_widget_keeps_the_page_working(at):
