@@ -172,20 +172,17 @@ def test_presets_tell_their_story():
     t, _ = run_preset("Saturating loss: D wins", 500)
     assert any(e.kind == "d_wins" for e in t.events)
     assert t.history.last("d_fake") < 0.01 and t.history.last("d_real") > 0.99
-    # the remedy presets' promises: test_preset_keeps_its_promise
-    t, _ = run_preset("Best disconnected latent (25k steps)", 2500)  # measured: 8 modes, 55 % HQ, reverse KL 0.007
-    assert t.history.last("modes_covered") == 8 and t.history.last("hq_fraction") > 0.3
-    assert t.history.last("reverse_kl") < 0.05
+    # the remedy presets' promises: test_preset_keeps_its_promise; the best preset's: test_best_preset_…
 
 
-def promise_metrics(name, dataset_name, seed):
-    """The preset's settings on ``dataset_name`` with ``seed``, trained for its promised steps, scored like the
-    bench (bench/mode_collapse.py run_one: 2,500 samples from evaluation noise seeded 10,000 + seed)."""
+def promise_metrics(name, dataset_name, seed, steps=None):
+    """The preset's settings on ``dataset_name`` with ``seed``, trained for its promised steps (or ``steps``), scored
+    like the bench (bench/mode_collapse.py run_one: 2,500 samples from evaluation noise seeded 10,000 + seed)."""
     torch.set_num_threads(1)
     cfg = replace(playground.PRESETS[name][1], dataset=dataset_name, seed=seed)
     dataset = toy.DATASETS[dataset_name]()
     t = playground.build_trainer(cfg, dataset, fixed_n=8, metric_every=0)
-    for _ in range(playground.PROMISES[name].steps):
+    for _ in range(steps or playground.PROMISES[name].steps):
         t.step()
     z = t.latent.sample(2500, torch.Generator().manual_seed(10_000 + seed))
     return toy.mode_metrics(t.generate(z).numpy(), dataset.centres, dataset.sigma)
@@ -248,19 +245,26 @@ def test_lr_decay_reaches_the_trainer_and_applies_live():
     assert playground.PlaygroundConfig(decay_start=5, decay_steps=9).nets_key() == cfg.nets_key()  # no reset
 
 
-def test_best_preset_is_the_benchmarks_best_ring_run():
-    """The "Best disconnected latent (25k steps)" preset is exactly bench/mode_collapse.py's "best" method on ring-8."""
-    import importlib.util
-    import sys
-    from pathlib import Path
-    spec = importlib.util.spec_from_file_location(
-        "mode_collapse", Path(__file__).resolve().parents[1] / "bench" / "mode_collapse.py")
-    bench = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # dataclasses look their module up
-    spec.loader.exec_module(bench)
-    method = bench.METHODS["best"]
-    start = int(method.decay_from * method.steps)
-    expected = replace(method.config("ring-8"), decay_start=start, decay_steps=method.steps - start)
-    assert playground.PRESETS["Best disconnected latent (25k steps)"][1] == expected
+def test_best_preset_is_the_measured_configuration():
+    """The best preset holds the settings whose 10-seed table bench/RESULTS.md gives (bench/mode_collapse.py's
+    best10k reads them from the preset): a mixture latent of K = 35 blobs, 3×128 leaky-ReLU nets, Adam 1e-3 with
+    β₁ = 0.5, batch 512, both learning rates decaying linearly from step 6,000 to ~0 at 10,000."""
+    expected = playground.PlaygroundConfig(
+        dataset="ring-8", z_dim=8, prior="mixture", mixture_k=35, hidden_layers=3, width=128,
+        activation="leaky_relu", loss="nonsaturating", lr_g=1e-3, lr_d=1e-3, beta1=0.5, batch_size=512,
+        decay_start=6_000, decay_steps=4_000)
+    assert playground.PRESETS[playground.BEST_PRESET][1] == expected
+    tc = expected.train_config()
+    assert tc.lr_factor(6_000) == pytest.approx(1.0) and tc.lr_factor(8_000) == pytest.approx(0.5, abs=1e-3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset_name", ["ring-8", "grid-25"])
+def test_best_preset_covers_every_mode_with_97_percent_high_quality(dataset_name):
+    """The best preset at step 10,000 on seed 3 (no setting was tuned on it): every mode and ≥ 97 % of 2,500 fresh
+    samples within 3σ of one (measured 10-seed worst: grid 97.4 %, ring 98.3 %)."""
+    m = promise_metrics(playground.BEST_PRESET, dataset_name, 3, steps=10_000)
+    assert m["modes_covered"] == m["n_modes"] and m["hq_fraction"] >= 0.97, m
 
 
 def test_mixture_prior_reaches_the_trainer_and_the_metrics():
