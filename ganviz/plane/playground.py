@@ -289,24 +289,25 @@ PRESETS: dict[str, tuple[str, PlaygroundConfig]] = {
     "PacGAN spreads the fakes (still blurry)": (
         "The vanilla game, but D judges m = 4 samples at once: L_D = −E log D(x₁, …, x₄) − E log(1 − D(G(z₁), …, "
         "G(z₄))), so a pack drawn from a collapsed G lacks the variety of a real pack and is easy to spot. Watch "
-        "the fakes leave the single mode and spread round the ring (reverse KL falls below 0.2) — "
-        "but \"High quality\" stays low: with these small SGD nets the packed D, reading 8 numbers at once, "
-        "does not resolve modes of width σ = 0.02 within 30 s. Packing fixes the spread, not the sharpness.",
+        "the fakes leave the single mode and spread round the ring (reverse KL falls below 0.2 on 7 of 10 seeds; "
+        "seeds 1, 4 and 8 stay collapsed) — but \"High quality\" stays low (≤ 13 % on the seeds that spread): "
+        "with these small SGD nets the packed D, reading 8 numbers at once, does not resolve modes of width "
+        "σ = 0.02 within 30 s. Packing fixes the spread, not the sharpness.",
         PlaygroundConfig(**_VANILLA, remedy="pacgan", remedy_param=4)),
     "Unrolled D: too slow for 30 s": (
         "The vanilla game, but G's loss is taken against D after 5 more D steps (first-order unrolling): "
         "L_G(θ_G, D_{θ_D^5}), so hopping to the mode D has not yet learned to reject no longer pays. Each G step "
-        "costs 6 D steps, so 30 s is only ~4,000 steps: on some seeds the rotation has stopped and the fakes "
-        "spread over the ring by then (reverse KL → 0.03), on others they still sit on one mode — and "
-        "\"High quality\" stays low on all. Let it run for minutes, or pick a faster remedy.",
+        "costs 6 D steps, so 30 s is only ~4,000 steps: on 8 of 10 seeds the rotation has stopped and the fakes "
+        "spread over the ring by then (reverse KL ≤ 0.09), on seeds 2 and 5 they still sit on one mode — and "
+        "\"High quality\" stays low on all (below 18 %). Let it run for minutes, or pick a faster remedy.",
         PlaygroundConfig(**_VANILLA, remedy="unrolled", remedy_param=5)),
     "WGAN-GP: still spreading after 30 s": (
         "A critic instead of a classifier: L_D = E D(G(z)) − E D(x) + λ E(‖∇D(x̂)‖ − 1)², L_G = −E D(G(z)) "
         "(λ = 10, k = 5 critic steps per G step, Adam 1e-4, β = (0, 0.9), Gulrajani et al. 2017). The critic's "
         "gradient points G toward every mode it misses: watch the fakes spread out toward all 8 modes "
         "(reverse KL falls) — but with 5 critic steps per G step, 30 s is only ~1,200 steps: the fakes are "
-        "still a blurry, uneven ring (seed 0: reverse KL 0.18, 0.5 % high quality); they even out over the "
-        "next minute.",
+        "still a blurry, uneven ring (reverse KL ≤ 0.2 on 6 of 10 seeds, below 6 % high quality on every seed); "
+        "they even out over the next minutes.",
         PlaygroundConfig(**_RING, remedy="wgan-gp", lr_g=1e-4, lr_d=1e-4, beta1=0.0, k=5)),
     LATENT_PRESET: (
         "The objective is unchanged; the noise is not: z comes from a mixture of K = 35 separated Gaussian "
@@ -378,7 +379,8 @@ PROMISES: dict[str, Promise] = {
     # every mode and ≥ 90 % HQ on all 10 seeds (0–9) on both datasets (grid 92.2–96.5 %; K = 35 was chosen among
     # 30 / 35 / 40 / 50 on grid seeds 2, 6, 9); bench/RESULTS.md
     LATENT_PRESET: Promise(steps=STEP_BUDGETS[LATENT_PRESET], min_hq=(("ring-8", 0.90), ("grid-25", 0.90))),
-    # spread (low reverse KL), not sharp: measured ring seeds 0 / 2: 5 / 6 modes, rKL 0.089 / 0.023, 16 / 3 % HQ
+    # spread (low reverse KL), not sharp: on 10 ring seeds (bench/RESULTS.md) 7 spread (rKL ≤ 0.105, 4–8 modes);
+    # seeds 1, 4 and 8 stay collapsed; seeds 0 / 2: 5 / 8 modes, rKL 0.029 / 0.006, 12.6 / 5.7 % HQ
     "PacGAN spreads the fakes (still blurry)": Promise(
         steps=STEP_BUDGETS["PacGAN spreads the fakes (still blurry)"], datasets=("ring-8",),
         min_modes=(("ring-8", 4),), max_rkl=(("ring-8", 0.2),)),
