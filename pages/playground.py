@@ -21,8 +21,8 @@ REFRESH_S = [0.25, 0.5, 1.0, 2.0, 5.0]  # seconds between redraws of the live vi
 LRS = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1]
 DATA_LABELS = {**{name: make().label for name, make in toy.DATASETS.items()}, "csv": "Your CSV of points (upload)"}
 Z_DIMS = [1, 2, 4, 8, 16, 64, 256]
-DECAY_STARTS = [0, 1_000, 2_000, 5_000, 10_000, 15_000, 20_000]  # 0: no decay
-DECAY_LENGTHS = [1_000, 2_000, 5_000, 10_000, 20_000]
+DECAY_STARTS = [0, 1_000, 2_000, 5_000, 6_000, 10_000, 15_000, 20_000]  # 0: no decay
+DECAY_LENGTHS = [1_000, 2_000, 4_000, 5_000, 10_000, 20_000]
 PRIOR_LABELS = {"normal": "Gaussian N(0, I)", "uniform": "uniform U(−1, 1)",
                 "mixture": "mixture of K Gaussians (a disconnected latent)"}
 MIXTURE_KS = [2, 5, 10, 20, 50, 100, 200]

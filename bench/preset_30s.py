@@ -1,0 +1,80 @@
+"""The steps the 2-D playground really runs in 30 s of Play, per remedy preset, with Chromium showing the page.
+
+For every preset with a 30-second step budget (ganviz.plane.playground.STEP_BUDGETS) and the best preset: open
+``/playground?pg_preset=<i>`` (the preset's link), press Play, read the step counter the page shows 30 s after the
+click, press Pause. The ratio is the steps run over the preset's budget (≥ 1: the budget is reached within 30 s, so
+the promise measured at that budget is what a lecturer sees after 30 s; < 1: the budget takes 30 s / ratio).
+
+    python bench/preset_30s.py [--seconds 30] [--presets all]
+
+Prints a table and one RESULT line (JSON) for bench/RESULTS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+from ganviz.plane.playground import BEST_PRESET, PRESETS, STEP_BUDGETS
+from tests.e2e.conftest import CHROMIUM, keyed, read_step, start_server, stop_server, wait_label, wait_ready, wait_step
+
+BEST_STEPS = 10_000  # the best preset's measured budget (bench/mode_collapse.py best10k)
+
+
+def steps_in(page, server: str, index: int, seconds: float) -> int:
+    """Open preset ``index`` by its link, press Play, return the step shown ``seconds`` after the click."""
+    page.goto(f"{server}/playground?pg_preset={index}")
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=90_000)
+    wait_ready(page, 90_000)
+    keyed(page, "pg_toggle").locator("button").first.click()
+    t0 = time.perf_counter()
+    wait_step(page, "s >= 1", timeout=60_000)
+    page.wait_for_timeout(max(0.0, seconds - (time.perf_counter() - t0)) * 1000)
+    step = read_step(page)
+    keyed(page, "pg_toggle").locator("button").first.click()
+    wait_label(page, "pg_toggle", "Play", 60_000)
+    return int(step or 0)
+
+
+def main(argv=None) -> list[dict]:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--presets", default="all", help="comma list of preset names, or all")
+    args = ap.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        print(f"skip: no Chromium at {CHROMIUM}")
+        return []
+    from playwright.sync_api import sync_playwright
+
+    budgets = {**STEP_BUDGETS, BEST_PRESET: BEST_STEPS}
+    names = list(budgets) if args.presets == "all" else args.presets.split(",")
+    proc, server = start_server()
+    rows = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                               "--disable-component-update", "--no-first-run"])
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            for name in names:
+                steps = steps_in(page, server, list(PRESETS).index(name), args.seconds)
+                rows.append({"preset": name, "steps": steps, "budget": budgets[name],
+                             "ratio": round(steps / budgets[name], 3),
+                             "seconds_to_budget": round(args.seconds * budgets[name] / max(steps, 1), 1)})
+                print(f"{name}: {steps:,} steps in {args.seconds:.0f} s (budget {budgets[name]:,})", flush=True)
+            browser.close()
+    finally:
+        stop_server(proc)
+    print(f"\nload average {os.getloadavg()[0]:.2f}")
+    print(f"| preset | steps in {args.seconds:.0f} s of Play (Chromium) | budget | steps / budget | s to the budget |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['preset']} | {r['steps']:,} | {r['budget']:,} | {r['ratio']:.2f} | {r['seconds_to_budget']} |")
+    print("RESULT " + json.dumps({"bench": "preset_30s", "seconds": args.seconds, "rows": rows}))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
