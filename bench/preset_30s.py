@@ -41,7 +41,7 @@ def steps_in(page, server: str, index: int, seconds: float) -> int:
 def main(argv=None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=30.0)
-    ap.add_argument("--presets", default="all", help="comma list of preset names, or all")
+    ap.add_argument("--presets", default="all", help="preset names separated by |, or all")
     args = ap.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"skip: no Chromium at {CHROMIUM}")
@@ -49,8 +49,8 @@ def main(argv=None) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     budgets = {**STEP_BUDGETS, BEST_PRESET: BEST_STEPS}
-    names = list(budgets) if args.presets == "all" else args.presets.split(",")
-    proc, server = start_server()
+    names = list(budgets) if args.presets == "all" else args.presets.split("|")
+    proc, server = start_server({"GANVIZ_REATTACH_S": "0"})  # each preset's page load ends the last one's run
     rows = []
     try:
         with sync_playwright() as pw:
