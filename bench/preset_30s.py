@@ -7,7 +7,7 @@ the promise measured at that budget is what a lecturer sees after 30 s; < 1: the
 
     python bench/preset_30s.py [--seconds 30] [--presets all]
 
-Prints a table and one RESULT line (JSON) for bench/RESULTS.md.
+Prints a table and one RESULT line (JSON) per preset for bench/run_all.py.
 """
 from __future__ import annotations
 
@@ -72,7 +72,10 @@ def main(argv=None) -> list[dict]:
     print("|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['preset']} | {r['steps']:,} | {r['budget']:,} | {r['ratio']:.2f} | {r['seconds_to_budget']} |")
-    print("RESULT " + json.dumps({"bench": "preset_30s", "seconds": args.seconds, "rows": rows}))
+    for r in rows:  # one line per preset, as bench/run_all.py reads them
+        print("RESULT " + json.dumps({"name": f"{r['preset']}: steps in {args.seconds:.0f} s / budget",
+                                      "figure": f"{r['steps']:,} of {r['budget']:,}", "ratio": r["ratio"],
+                                      "goal": ">= 1.0", "pass": r["ratio"] >= 1.0}))
     return rows
 
 
