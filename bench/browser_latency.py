@@ -35,6 +35,7 @@ from tests.e2e.conftest import (
     CHROMIUM,
     focus_slider,
     keyed,
+    launch_chromium,
     read_step,
     start_server,
     stop_server,
@@ -301,9 +302,7 @@ def main(argv=None) -> list[dict]:
     results = []
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                               "--disable-component-update", "--no-first-run"])
+            browser = launch_chromium(pw)
             rows = [slider_latency(browser, server, f, key, args.samples) for f, key in THEORY.items()
                     if f in available and "slider" in parts and f in args.pages.split(",")]
             live = (live_playground(browser, server, args.seconds, args.rounds, args.threads, proc.pid)

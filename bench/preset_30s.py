@@ -18,7 +18,17 @@ import time
 from pathlib import Path
 
 from ganviz.plane.playground import BEST_PRESET, PRESETS, STEP_BUDGETS
-from tests.e2e.conftest import CHROMIUM, keyed, read_step, start_server, stop_server, wait_label, wait_ready, wait_step
+from tests.e2e.conftest import (
+    CHROMIUM,
+    keyed,
+    launch_chromium,
+    read_step,
+    start_server,
+    stop_server,
+    wait_label,
+    wait_ready,
+    wait_step,
+)
 
 BEST_STEPS = 10_000  # the best preset's measured budget (bench/mode_collapse.py best10k)
 
@@ -54,9 +64,7 @@ def main(argv=None) -> list[dict]:
     rows = []
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                               "--disable-component-update", "--no-first-run"])
+            browser = launch_chromium(pw)
             page = browser.new_page(viewport={"width": 1280, "height": 720})
             for name in names:
                 steps = steps_in(page, server, list(PRESETS).index(name), args.seconds)

@@ -28,6 +28,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
 
 
+BENCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+              "--no-first-run"]
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium, headless, for the benchmarks (the tests get theirs from pytest-playwright below)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=BENCH_ARGS)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True,
