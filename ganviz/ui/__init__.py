@@ -17,6 +17,7 @@ from ganviz.engine.experiment import Experiment
 from ganviz.engine.live import Busy, LiveRun, RunSlot, Snapshot
 from ganviz.engine.reattach import REGISTRY
 from ganviz.plots import base as plots_base
+from ganviz.ui import charts
 from ganviz.ui.charts import live_chart, live_image  # noqa: F401  (pages call ui.live_chart)
 
 PRESENT = "present"  # the presenter view's toggle: its key and URL parameter (?present=1)
@@ -72,7 +73,7 @@ def presenter_toggle() -> None:
             st.query_params[PRESENT] = "1"
     elif PRESENT in st.query_params:
         del st.query_params[PRESENT]
-    st.html(_BASE_CSS + (_PRESENTER_CSS if presenting() else ""))
+    st.html(_BASE_CSS + (_PRESENTER_CSS if presenting() else "") + charts.preload_html(), unsafe_allow_javascript=True)
 
 
 def bind(key: str, options=None, multi: bool = False) -> dict:
