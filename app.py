@@ -11,6 +11,7 @@ from ganviz.sitemap import PAGES_DIR, available
 # A local favicon: a material icon would be fetched from an outside font host.
 st.set_page_config(page_title="ganviz — GANs, explained live", layout="wide",
                    page_icon=str(Path(ui.__file__).with_name("favicon.png")))
+ui.preload_charts()  # plotly.js starts loading before the page's script runs
 # Page computations are small: one intra-op thread each avoids oversubscribing the CPU when several sessions
 # run at once. Training threads pick their own count (ganviz.engine.device.cpu_threads_for).
 torch.set_num_threads(1)

@@ -104,9 +104,14 @@ def test_latent_figures_carry_the_values_they_are_given():
 
     from ganviz.plots import latent as plots_latent
     t = np.linspace(0, 1, 5)
-    fig = plots_latent.norms_figure(t, np.array([10, 8, 7, 8, 10.0]), np.full(5, 10.0), 9.97)
+    from tests.helpers import validated
+
+    fig = validated(plots_latent.norms_figure(t, np.array([10, 8, 7, 8, 10.0]), np.full(5, 10.0), 9.97))
     assert [tr.name for tr in fig.data] == ["lerp", "slerp"]
     assert list(fig.data[0].y) == [10, 8, 7, 8, 10] and fig.layout.height == 260
+    (line,) = fig.layout.shapes  # E‖z‖ across the whole width, labelled
+    assert (line.y0, line.y1, line.xref) == (9.97, 9.97, "x domain") and fig.layout.annotations[0].y == 9.97
+    assert fig.layout.yaxis.range == pytest.approx((0.8 * 7, 1.1 * 10))
     x = -torch.ones(10, 1, 28, 28)
     grid = plots_latent.numbered_grid(x, nrow=5, scale=2)
     assert grid.shape == ((2 * 30 + 2) * 2, (5 * 30 + 2) * 2, 3)

@@ -55,13 +55,6 @@ def with_fonts(layout: dict) -> dict:
     return _merge(f, layout)
 
 
-def style(fig: go.Figure) -> go.Figure:
-    """Apply the chart fonts to a figure built with plotly's own constructors (not live_figure)."""
-    fig.update_layout(with_fonts(fig.layout.to_plotly_json()))
-    fig.update_annotations(font_size=font_px())
-    return fig
-
-
 def live_figure(data: list[dict], layout: dict) -> go.Figure:
     """A go.Figure from trace dicts (each with its ``type``) and a layout dict, not validated (see above); its
     texts at the chart font size."""

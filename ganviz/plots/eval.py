@@ -8,9 +8,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from ganviz.plots.base import style
+from ganviz.plots.base import finite, font_px, live_figure
 from ganviz.scoring.metrics import Scores
 
 PALETTE = ("#7f7f7f", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
@@ -35,63 +34,78 @@ def scores_frame(rows: Sequence[tuple[str, Scores]]) -> pd.DataFrame:
                                                        "precision", "recall", "KL(classes‖uniform)"])
 
 
+def _bar_panels(cols: int, spacing: float = 0.05) -> dict:
+    """The layout of ``cols`` side-by-side panels as plotly's make_subplots(rows=1, cols=cols) lays them out: axis
+    k spans [k (w + spacing), k (w + spacing) + w] of the width, w = (1 − (cols − 1) spacing) / cols."""
+    w = (1 - (cols - 1) * spacing) / cols
+    out = {}
+    for k in range(cols):
+        n = "" if k == 0 else str(k + 1)
+        out[f"xaxis{n}"] = {"anchor": f"y{n}", "domain": [k * (w + spacing), k * (w + spacing) + w],
+                            "showticklabels": False}
+        out[f"yaxis{n}"] = {"anchor": f"x{n}", "domain": [0.0, 1.0]}
+    return out
+
+
 def metric_bars(rows: Sequence[tuple[str, Scores]], height: int = 320) -> go.Figure:
     """Five small bar charts (IS, FID, KID, precision, recall), one coloured bar per set, one shared legend."""
-    fig = make_subplots(rows=1, cols=len(METRICS), subplot_titles=[t for _, t, _ in METRICS],
-                        horizontal_spacing=0.05)
+    data = []
     for i, (name, s) in enumerate(rows):
         r = s.row()
         for c, (key, _, _) in enumerate(METRICS, start=1):
-            fig.add_trace(go.Bar(x=[name], y=[_clean(r[key])], name=name, legendgroup=name, showlegend=c == 1,
-                                 marker_color=PALETTE[i % len(PALETTE)],
-                                 hovertemplate=f"{name}: %{{y:.4g}}<extra></extra>"), row=1, col=c)
-    for c in range(1, len(METRICS) + 1):
-        fig.update_xaxes(showticklabels=False, row=1, col=c)
+            n = "" if c == 1 else str(c)
+            data.append({"type": "bar", "x": [name], "y": [_clean(r[key])], "name": name, "legendgroup": name,
+                         "showlegend": c == 1, "marker": {"color": PALETTE[i % len(PALETTE)]},
+                         "hovertemplate": f"{name}: %{{y:.4g}}<extra></extra>", "xaxis": f"x{n}", "yaxis": f"y{n}"})
+    layout = _bar_panels(len(METRICS))
     for c in (4, 5):
-        fig.update_yaxes(range=[0, 1.05], row=1, col=c)
-    fig.update_layout(height=height, margin=dict(l=30, r=10, t=40, b=10), uirevision="metric_bars",
-                      legend=dict(orientation="h", y=-0.05), bargap=0.15)
-    return style(fig)
+        layout[f"yaxis{c}"]["range"] = [0, 1.05]
+    w = (1 - (len(METRICS) - 1) * 0.05) / len(METRICS)
+    layout["annotations"] = [{"text": title, "x": k * (w + 0.05) + w / 2, "xref": "paper", "xanchor": "center",
+                              "y": 1.0, "yref": "paper", "yanchor": "bottom", "showarrow": False,
+                              "font": {"size": font_px()}} for k, (_, title, _) in enumerate(METRICS)]
+    return live_figure(data, {**layout, "height": height, "margin": dict(l=30, r=10, t=40, b=10),
+                              "uirevision": "metric_bars", "legend": dict(orientation="h", y=-0.05),
+                              "bargap": 0.15})
 
 
 def class_hist_figure(hists: dict[str, np.ndarray], class_names: Sequence[str], height: int = 280) -> go.Figure:
     """Share of samples per predicted class for each set (grouped bars); the dotted line is the uniform 1/C."""
-    fig = go.Figure()
-    for i, (name, q) in enumerate(hists.items()):
-        fig.add_trace(go.Bar(x=list(class_names), y=np.asarray(q, float), name=name,
-                             marker_color=PALETTE[i % len(PALETTE)]))
-    fig.add_hline(y=1 / len(class_names), line=dict(color="#444", dash="dot", width=1))
-    fig.update_layout(barmode="group", height=height, yaxis_title="share of samples",
-                      xaxis=dict(title="predicted class", type="category"), margin=dict(l=50, r=10, t=10, b=40),
-                      legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"),
-                      uirevision="class_hist")
-    return style(fig)
+    data = [{"type": "bar", "x": list(class_names), "y": finite(q), "name": name,
+             "marker": {"color": PALETTE[i % len(PALETTE)]}} for i, (name, q) in enumerate(hists.items())]
+    uniform = 1 / len(class_names)
+    return live_figure(data, {
+        "barmode": "group", "height": height, "yaxis": {"title": {"text": "share of samples"}},
+        "xaxis": {"title": {"text": "predicted class"}, "type": "category"},
+        "shapes": [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": uniform, "y1": uniform,
+                    "line": {"color": "#444", "dash": "dot", "width": 1}}],
+        "margin": dict(l=50, r=10, t=10, b=40),
+        "legend": dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"), "uirevision": "class_hist"})
 
 
 def fid_vs_n_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float, float]], height: int = 320) -> go.Figure:
     """FID_N against 1/N (markers) with the least-squares line FID∞ + slope/N extended to 1/N = 0 (Chong & Forsyth
     2020); ``curves`` maps a set's name to (N values, FID_N values, FID∞, slope)."""
-    fig = go.Figure()
+    data = []
     all_n = []
     for i, (name, (ns, fids, inf, slope)) in enumerate(curves.items()):
         color = PALETTE[(i + 1) % len(PALETTE)]
         x = 1.0 / np.asarray(ns, float)
         all_n.extend(int(n) for n in ns)
-        fig.add_trace(go.Scatter(x=x, y=[_clean(f) for f in fids], mode="markers", name=f"{name}: FID_N",
-                                 marker=dict(color=color, size=8), customdata=np.asarray(ns),
-                                 hovertemplate="N = %{customdata}: FID %{y:.3f}<extra></extra>"))
         xl = np.linspace(0, x.max(), 20)
-        fig.add_trace(go.Scatter(x=xl, y=inf + slope * xl, mode="lines", name=f"{name}: fit, FID∞ = {inf:.3f}",
-                                 line=dict(color=color, dash="dash")))
-        fig.add_trace(go.Scatter(x=[0], y=[inf], mode="markers", showlegend=False,
-                                 marker=dict(color=color, size=11, symbol="star"),
-                                 hovertemplate=f"FID∞ = {inf:.3f}<extra></extra>"))
+        data += [{"type": "scatter", "x": x, "y": [_clean(f) for f in fids], "mode": "markers",
+                  "name": f"{name}: FID_N", "marker": {"color": color, "size": 8},
+                  "customdata": np.asarray(ns), "hovertemplate": "N = %{customdata}: FID %{y:.3f}<extra></extra>"},
+                 {"type": "scatter", "x": xl, "y": finite(inf + slope * xl), "mode": "lines",
+                  "name": f"{name}: fit, FID∞ = {inf:.3f}", "line": {"color": color, "dash": "dash"}},
+                 {"type": "scatter", "x": [0], "y": [_clean(inf)], "mode": "markers", "showlegend": False,
+                  "marker": {"color": color, "size": 11, "symbol": "star"},
+                  "hovertemplate": f"FID∞ = {inf:.3f}<extra></extra>"}]
     lo, hi = (min(all_n), max(all_n)) if all_n else (1, 1)
     ticks = [n for n in (200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000) if lo <= n <= hi]
-    fig.update_layout(height=height, xaxis_title="1 / N  (ticks labelled with N, the number of samples)",
-                      yaxis_title="FID_N",
-                      margin=dict(l=50, r=10, t=10, b=45), legend=dict(orientation="h", y=1.15),
-                      uirevision="fid_vs_n",
-                      xaxis=dict(rangemode="tozero", tickvals=[0] + [1 / n for n in ticks],
-                                 ticktext=["N = ∞"] + [f"{n // 1000}k" if n >= 1000 else str(n) for n in ticks]))
-    return style(fig)
+    return live_figure(data, {
+        "height": height, "yaxis": {"title": {"text": "FID_N"}},
+        "xaxis": {"title": {"text": "1 / N  (ticks labelled with N, the number of samples)"}, "rangemode": "tozero",
+                  "tickvals": [0] + [1 / n for n in ticks],
+                  "ticktext": ["N = ∞"] + [f"{n // 1000}k" if n >= 1000 else str(n) for n in ticks]},
+        "margin": dict(l=50, r=10, t=10, b=45), "legend": dict(orientation="h", y=1.15), "uirevision": "fid_vs_n"})

@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ganviz.images.tensors import make_grid, to_uint8
-from ganviz.plots.base import style
+from ganviz.plots.base import finite, font_px, live_figure
 from ganviz.plots.images import upscale
 
 __all__ = ["norms_figure", "numbered_grid", "strip", "picture"]
@@ -16,18 +16,22 @@ LERP_COLOR, SLERP_COLOR = "#d62728", "#1f77b4"
 def norms_figure(t: np.ndarray, norms_lerp: np.ndarray, norms_slerp: np.ndarray, expected: float,
                  height: int = 260) -> go.Figure:
     """‖z‖ along the lerp and slerp paths against t, with E‖z‖ of N(0, I) (the shell G was trained on) dashed."""
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=t, y=norms_lerp, mode="lines+markers", name="lerp", line=dict(color=LERP_COLOR)))
-    fig.add_trace(go.Scatter(x=t, y=norms_slerp, mode="lines+markers", name="slerp", line=dict(color=SLERP_COLOR)))
-    fig.add_hline(y=expected, line=dict(dash="dash", color="#555"), annotation_text="E‖z‖ for z ~ N(0, I)",
-                  annotation_position="bottom right")
+    data = [{"type": "scatter", "x": t, "y": finite(norms_lerp), "mode": "lines+markers", "name": "lerp",
+             "line": {"color": LERP_COLOR}},
+            {"type": "scatter", "x": t, "y": finite(norms_slerp), "mode": "lines+markers", "name": "slerp",
+             "line": {"color": SLERP_COLOR}}]
     low = min(float(np.min(norms_lerp)), float(np.min(norms_slerp)), expected)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="norms",
-                      xaxis_title="t (position on the path)", yaxis_title="‖z‖",
-                      yaxis_range=[0.8 * low,
-                                   1.1 * max(float(np.max(norms_slerp)), float(np.max(norms_lerp)), expected)],
-                      legend=dict(orientation="h", y=1.12, x=0), title=None)
-    return style(fig)
+    high = max(float(np.max(norms_slerp)), float(np.max(norms_lerp)), expected)
+    return live_figure(data, {
+        "height": height, "margin": dict(l=10, r=10, t=30, b=10), "uirevision": "norms",
+        "xaxis": {"title": {"text": "t (position on the path)"}},
+        "yaxis": {"title": {"text": "‖z‖"}, "range": [0.8 * low, 1.1 * high]},
+        "shapes": [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": expected,
+                    "y1": expected, "line": {"dash": "dash", "color": "#555"}}],
+        "annotations": [{"text": "E‖z‖ for z ~ N(0, I)", "xref": "x domain", "x": 1, "xanchor": "right",
+                         "yref": "y", "y": expected, "yanchor": "top", "showarrow": False,
+                         "font": {"size": font_px()}}],
+        "legend": dict(orientation="h", y=1.12, x=0)})
 
 
 def strip(images, scale: int = 3) -> np.ndarray:

@@ -73,7 +73,14 @@ def presenter_toggle() -> None:
             st.query_params[PRESENT] = "1"
     elif PRESENT in st.query_params:
         del st.query_params[PRESENT]
-    st.html(_BASE_CSS + (_PRESENTER_CSS if presenting() else "") + charts.preload_html(), unsafe_allow_javascript=True)
+    st.html(_BASE_CSS + (_PRESENTER_CSS if presenting() else ""))  # style only: Streamlit gives it no space
+
+
+def preload_charts() -> None:
+    """Start loading plotly.js as the first element of every page (app.py), hidden: its script runs as soon as
+    the browser draws the page's first elements, so the bundle's fetch and evaluation overlap the page's script
+    and the rest of the first render instead of following them (charts.preload_html)."""
+    st.html(charts.preload_html(), unsafe_allow_javascript=True)
 
 
 def bind(key: str, options=None, multi: bool = False) -> dict:
