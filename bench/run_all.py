@@ -31,7 +31,7 @@ QUICK = {
     "soak.py": ["--minutes", "0.25"],
     "browser_latency.py": ["--quick"],
     "first_picture.py": ["--repeats", "1", "--limit", "60"],
-    "preset_30s.py": ["--seconds", "5", "--presets", "Disconnected latent: every mode in 40 s"],
+    "preset_30s.py": ["--seconds", "5", "--presets", "Disconnected latent: every mode in ~30 s"],
 }
 
 

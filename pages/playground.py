@@ -25,7 +25,8 @@ DECAY_STARTS = [0, 1_000, 2_000, 5_000, 6_000, 10_000, 15_000, 20_000]  # 0: no 
 DECAY_LENGTHS = [1_000, 2_000, 4_000, 5_000, 10_000, 20_000]
 PRIOR_LABELS = {"normal": "Gaussian N(0, I)", "uniform": "uniform U(−1, 1)",
                 "mixture": "mixture of K Gaussians (a disconnected latent)"}
-MIXTURE_KS = [2, 5, 10, 20, 50, 100, 200]
+# every preset's K among the choices (a select_slider would move a value it lacks to another one)
+MIXTURE_KS = sorted({2, 5, 10, 20, 50, 100, 200} | {cfg.mixture_k for _, cfg in playground.PRESETS.values()})
 VIEWS = {"heatmap": "D's output", "manifold": "G's manifold", "real": "real points", "fake": "fake points",
          "arrows": "G's gradient arrows"}
 LOSS_LATEX = {
@@ -80,7 +81,7 @@ ui.page_header(
     "every loss, the mode-collapse remedies and the mode metrics of the papers (VEEGAN, PacGAN).",
 )
 
-ui.preset_bar(P, PRESETS, {}, "Presets (then press Play):")
+story = ui.preset_bar(P, PRESETS, {}, "Presets (then press Play):")
 
 # ---------------------------------------------------------------------------------------------- settings
 with st.container(key="gv_settings_pg"), st.expander("Settings: data, game, networks, seed", expanded=False,
@@ -162,7 +163,8 @@ if cfg.effective_batch != batch:
                f"({cfg.effective_batch // cfg.pack} packs).")
 
 
-run, _ = ui.live_run(playground.live_experiment(cfg, dataset, data_key), "playground", P)
+pause_at = playground.preset_pause(story, cfg)  # a remedy preset's step budget: what its caption describes
+run, _ = ui.live_run(playground.live_experiment(cfg, dataset, data_key), "playground", P, pause_at=pause_at)
 prob = cfg.effective_loss in losses.PROBABILISTIC
 views = st.session_state[f"{P}_views"]  # its widget sits under the picture
 
@@ -182,7 +184,9 @@ def draw(snap) -> None:
                 snap.view, dataset.extent, prob_output=prob, show=tuple(views), centres=dataset.centres,
                 sigma=dataset.sigma, uirevision=f"pg-{data_key}"), key=f"{P}_fig")
     with right:
-        st.caption(ui.status_line(snap))  # beside the picture, not a row above it
+        st.caption(ui.status_line(snap) + ("" if pause_at is None else  # beside the picture, not a row above it
+                   f" · Play pauses at step {pause_at:,}, the preset's budget" if snap.step < pause_at else
+                   f" · the preset's budget ({pause_at:,} steps) reached: Play trains on"))
         m1, m2 = st.columns(2)
         critic = "" if prob else "critic "
         m1.metric("Step", f"{snap.step:,}")

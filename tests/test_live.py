@@ -115,6 +115,21 @@ def test_view_is_computed_in_snapshot_and_max_steps_pauses():
     assert snap.view == pytest.approx(run.trainer.generate().mean().item())
 
 
+def test_play_with_pause_at_stops_there_once_and_play_trains_on():
+    run = LiveRun(toy_trainer, publish_every_s=0.05)
+    run.start(pause_at=30)
+    assert wait_for(lambda: not run.alive())
+    assert run.trainer.step_count == 30 and run.snapshot().step == 30 and run.snapshot().state == "paused"
+    run.start()  # no stop now: past 30
+    assert wait_for(lambda: run.trainer.step_count > 50)
+    run.pause()
+    assert wait_for(lambda: not run.alive())
+    s = run.trainer.step_count
+    run.start(pause_at=s + 10)
+    assert wait_for(lambda: not run.alive())
+    assert run.trainer.step_count == s + 10
+
+
 def test_run_slot_replaces_run_when_nets_change():
     slot = RunSlot()
     a = slot.get(("mlp", 16), lambda: LiveRun(toy_trainer))

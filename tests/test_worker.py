@@ -123,6 +123,26 @@ def test_start_pause_resume_stop_and_reset_reproduces():
         run.start()
 
 
+def test_play_with_pause_at_stops_there_once_and_play_trains_on():
+    """start(pause_at=n): the run pauses at exactly step n, with the numbers of n headless steps; Play again
+    (no pause_at) trains past it; a Pause in between forgets the stop."""
+    run = WorkerRun(toy_trainer, publish_every_s=0.05)
+    run.start(pause_at=40)
+    assert wait_for(lambda: run.snapshot().state == "paused", timeout=30)
+    snap = run.snapshot()
+    assert snap.step == 40
+    np.testing.assert_array_equal(snap.history["loss_d"][1], headless(40).history.arrays()["loss_d"][1])
+    run.start()
+    assert wait_for(lambda: run.snapshot().step > 60, timeout=30)
+    run.pause()
+    s = run.with_trainer(operator.attrgetter("step_count"))
+    run.start(pause_at=s + 25)
+    run.pause()  # before it got there: the stop is forgotten
+    run.start()
+    assert wait_for(lambda: run.snapshot().step > s + 60, timeout=30)
+    run.stop()
+
+
 def test_live_update_before_and_during_the_worker():
     run = WorkerRun(toy_trainer, mode="d")
     g0 = g_params(run._local)

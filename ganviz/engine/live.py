@@ -108,17 +108,20 @@ class LiveRun:
         self._last_publish = 0.0
         self._rate = (time.perf_counter(), 0)
         self._steps_per_s = 0.0
+        self._pause_at: int | None = None  # Play's one-shot stop (start(pause_at=…))
         self.trainer = make_trainer()
         self._snapshot = self._build_snapshot()
 
     # ---- controls ----------------------------------------------------------------------------
-    def start(self) -> None:
-        """Play (or resume). Raises Busy when the process-wide cap is reached."""
+    def start(self, pause_at: int | None = None) -> None:
+        """Play (or resume); with ``pause_at``, the run pauses once at that step (Play again trains on). Raises
+        Busy when the process-wide cap is reached."""
         with self._lock:
             if self._state == "stopped":
                 raise RuntimeError("This run was stopped; reset it to train again.")
             self._ensure_thread()  # first: on Busy the run stays as it was (not "running" without a thread)
             self._running, self._error = True, None
+            self._pause_at = None if pause_at is None else int(pause_at)
             self._state = "running"
         self._want_publish()
 
@@ -128,6 +131,7 @@ class LiveRun:
         with self._lock:
             self._running = False
             self._pending = 0
+            self._pause_at = None
             if self._state == "running":
                 self._state = "paused"
         self._want_publish()
@@ -279,6 +283,11 @@ class LiveRun:
                 if self.max_steps is not None and self.trainer.step_count >= self.max_steps:
                     with self._lock:
                         self._running, self._pending = False, 0
+                        if self._state == "running":
+                            self._state = "paused"
+                if self._pause_at is not None and self.trainer.step_count >= self._pause_at:
+                    with self._lock:
+                        self._running, self._pause_at = False, None
                         if self._state == "running":
                             self._state = "paused"
                 if self._wanted and time.perf_counter() - self._last_publish >= self.publish_every_s:

@@ -234,6 +234,7 @@ class _Worker:
             self.trainer.update(**updates)
         torch.set_num_threads(spec.threads or self.trainer.cpu_threads or 1)
         self.running, self.pending, self.commands = False, 0, deque()
+        self.pause_at: int | None = None  # Play's one-shot stop (start(pause_at=…))
         self.state, self.error, self.seq = "paused", None, 0
         self.wanted = True  # the server asked for a snapshot since the last one
         self.next_publish, self.rate, self.steps_per_s = 0.0, (time.perf_counter(), 0), 0.0
@@ -270,8 +271,9 @@ class _Worker:
             return
         if kind == "start":
             self.running, self.state, self.error = True, "running", None
+            self.pause_at = msg[1] if len(msg) > 1 else None
         elif kind == "pause":
-            self.running, self.pending = False, 0
+            self.running, self.pending, self.pause_at = False, 0, None
             self.state = "paused"
         elif kind == "step":
             self.pending += msg[1]
@@ -305,6 +307,8 @@ class _Worker:
             return
         if self.spec.max_steps is not None and t.step_count >= self.spec.max_steps:
             self.running, self.pending = False, 0
+        if self.pause_at is not None and t.step_count >= self.pause_at:
+            self.running, self.pause_at = False, None
         if not self.busy():
             if self.state == "running":
                 self.state = "paused"
@@ -425,9 +429,10 @@ class WorkerRun:
         _runs.add(self)
 
     # ---- controls ----------------------------------------------------------------------------
-    def start(self) -> None:
-        """Play (or resume). Raises live.Busy when the process-wide cap is reached."""
-        self._send(("start",))
+    def start(self, pause_at: int | None = None) -> None:
+        """Play (or resume); with ``pause_at``, the run pauses once at that step (Play again trains on). Raises
+        live.Busy when the process-wide cap is reached."""
+        self._send(("start",) if pause_at is None else ("start", int(pause_at)))
 
     resume = start
 

@@ -6,7 +6,7 @@ LiveRun's worker thread. :class:`ModeMetricFn` records the mode metrics of ganvi
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -265,7 +265,7 @@ _RING = dict(dataset="ring-8", z_dim=2, hidden_layers=2, width=128, activation="
 # The 2014 recipe (SGD + momentum) on small nets: collapses onto one or two modes and hops between them.
 _VANILLA = dict(dataset="ring-8", z_dim=2, hidden_layers=2, width=32, activation="relu", batch_size=64,
                 optimizer="sgd", lr_g=2e-3, lr_d=2e-3, loss="nonsaturating")
-LATENT_PRESET = "Disconnected latent: every mode in 40 s"
+LATENT_PRESET = "Disconnected latent: every mode in ~30 s"
 BEST_PRESET = "Best config: every mode, ≥ 97 % in 10k steps"
 # A disconnected latent (mixture of K = 35 blobs), 3×128 leaky-ReLU nets, Adam 1e-3, decay over steps 2k–7k
 _MIXTURE = dict(dataset="ring-8", z_dim=8, prior="mixture", mixture_k=35, hidden_layers=3, width=128,
@@ -292,7 +292,9 @@ PRESETS: dict[str, tuple[str, PlaygroundConfig]] = {
         "the fakes leave the single mode and spread round the ring (reverse KL falls below 0.2 on 7 of 10 seeds; "
         "seeds 1, 4 and 8 stay collapsed) — but \"High quality\" stays low (≤ 13 % on the seeds that spread): "
         "with these small SGD nets the packed D, reading 8 numbers at once, does not resolve modes of width "
-        "σ = 0.02 within 30 s. Packing fixes the spread, not the sharpness.",
+        "σ = 0.02 within 30 s. Packing fixes the spread, not the sharpness. Play pauses at step 14,000 (~15 s); "
+        "train on and this small SGD game loses the ring again: by step 26,000 the fakes sit off every mode on 8 "
+        "of 10 seeds.",
         PlaygroundConfig(**_VANILLA, remedy="pacgan", remedy_param=4)),
     "Unrolled D: too slow for 30 s": (
         "The vanilla game, but G's loss is taken against D after 5 more D steps (first-order unrolling): "
@@ -315,7 +317,8 @@ PRESETS: dict[str, tuple[str, PlaygroundConfig]] = {
         "with N(0, I) it must leave fakes on bridges between the modes; with a disconnected p_z it can send "
         "each blob to one mode. Adam at 1e-3 moves the blobs onto the modes in the first ~2,000 steps; both "
         "learning rates then decay linearly to ~0 by step 7,000 and the fakes settle into the modes. Watch "
-        "\"Modes covered\" reach 8/8 and \"High quality\" pass 90 % by step 7,500 (~40 s on a 2-core laptop); "
+        "\"Modes covered\" reach 8/8 and \"High quality\" pass 90 % by step 7,500 (27–29 s of Play on a 2-core "
+        "laptop, up to ~40 s on a slower one); "
         "on grid-25 (switch Data) every mode too, at ~92–97 % high quality. Switch the prior to Gaussian and the "
         "bridges come back.",
         PlaygroundConfig(**_MIXTURE)),
@@ -323,16 +326,17 @@ PRESETS: dict[str, tuple[str, PlaygroundConfig]] = {
         "The most accurate setting measured: the disconnected latent (K = 35 blobs) with batch 512, both "
         "learning rates decaying linearly to ~0 from step 6,000 to 10,000. Each blob lands on one mode, so no "
         "fakes sit on bridges: every mode and at least 97 % of the samples within 3σ at step 10,000 on every one "
-        "of 10 seeds, ring-8 and grid-25 (switch Data), ahead of the published PacGAN rows; ~1.5 min of Play on a "
-        "2-core laptop. Watch \"High quality\" climb once the decay starts at step 6,000. Switch the prior to "
-        "Gaussian to see the bridges come back.",
+        "of 10 seeds, ring-8 and grid-25 (switch Data), ahead of the published PacGAN rows; Play pauses there, "
+        "after about a minute on a 2-core laptop (~1.5 min on a slower one). Watch \"High quality\" climb once the "
+        "decay starts at step 6,000. Switch the prior to Gaussian to see the bridges come back.",
         PlaygroundConfig(**{**_MIXTURE, "batch_size": 512, "decay_start": 6_000, "decay_steps": 4_000})),
 }
 DEFAULT_PRESET = "Healthy NS-GAN"
 
-#: In-app / headless training speed of the playground with Chromium showing the page on the 2-core box: the
-#: latent preset runs 5,438 steps in 30 s of Play (bench/preset_30s.py) against 265 headless steps/s
-#: (bench/mode_collapse.py --speed), both on a quiet box; bench/RESULTS.md.
+#: In-app / headless training speed of the playground with Chromium showing the page on a 2-core box: the
+#: latent preset ran 5,438 steps in 30 s of Play (bench/preset_30s.py) against 265 headless steps/s
+#: (bench/mode_collapse.py --speed), both on a quiet box (the slowest ratio measured; another 2-core box: 7,721 and
+#: 8,234 steps in 30 s against 302 steps/s, 0.85–0.91); bench/RESULTS.md.
 IN_APP_RATIO = 0.68
 BUDGET_S = 30.0  # what a lecturer waits after Play
 
@@ -369,15 +373,31 @@ class Promise:
 
 
 #: The remedy presets' step budgets. Set from headless steps per CPU-second × 0.86 × BUDGET_S in an earlier round;
-#: counted in the app with Chromium attached (bench/preset_30s.py, bench/RESULTS.md), 30 s of Play run 2.2× /
-#: 1.4× / 1.3× the budgets of PacGAN / unrolling / WGAN-GP, but only 0.72× the latent preset's: its 7,500 steps
-#: take ~40 s.
+#: counted in the app with Chromium attached (bench/preset_30s.py, bench/RESULTS.md), 30 s of Play run 1.3–2.2× the
+#: budgets of PacGAN / unrolling / WGAN-GP on the two 2-core boxes measured, and 1.03–1.10× the latent preset's
+#: 7,500 steps on one (27–29 s), 0.72× on the other (41 s).
 STEP_BUDGETS: dict[str, int] = {
     "PacGAN spreads the fakes (still blurry)": 14_000,
     "Unrolled D: too slow for 30 s": 4_000,
     "WGAN-GP: still spreading after 30 s": 1_200,
     LATENT_PRESET: 7_500,
 }
+#: The best preset's measured budget (bench/mode_collapse.py best10k).
+BEST_STEPS = 10_000
+#: Where Play pauses for a remedy preset left as it is: its step budget, so the picture at the pause is the one its
+#: caption and the 10-seed tables of bench/RESULTS.md describe, whatever the machine's speed (Play again trains on).
+PAUSE_AT: dict[str, int] = {**STEP_BUDGETS, BEST_PRESET: BEST_STEPS}
+
+
+def preset_pause(name: str | None, cfg: PlaygroundConfig) -> int | None:
+    """The step where Play pauses (PAUSE_AT) when ``cfg`` is preset ``name``'s settings on any Data and seed (its
+    promise covers ring-8 and grid-25 on every seed); None once a setting has changed, or for other presets."""
+    if name not in PAUSE_AT:
+        return None
+    preset = PRESETS[name][1]
+    return PAUSE_AT[name] if replace(cfg, dataset=preset.dataset, seed=preset.seed) == preset else None
+
+
 #: The promises measured on seeds that did not tune them (preset name -> Promise); bench/RESULTS.md has the table.
 PROMISES: dict[str, Promise] = {
     # every mode and ≥ 90 % HQ on all 10 seeds (0–9) on both datasets (grid 92.2–96.5 %; K = 35 was chosen among

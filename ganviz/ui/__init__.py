@@ -345,8 +345,11 @@ def session_run(page_key: str, nets_key, factory: Callable[[], LiveRun], reattac
     return run
 
 
-def _act(run: LiveRun, action: str, key_prefix: str) -> None:
+def _act(run: LiveRun, action: str, key_prefix: str, pause_at: int | None = None) -> None:
     try:
+        if action == "play" and pause_at is not None and run.snapshot().step < pause_at:
+            run.start(pause_at=pause_at)
+            return
         {"play": run.start, "pause": run.pause, "step": run.step, "step_d": run.step_d,
          "step_g": run.step_g, "stop": run.stop, "reset": run.reset}[action]()
         st.session_state.pop(f"{key_prefix}_busy", None)
@@ -355,9 +358,10 @@ def _act(run: LiveRun, action: str, key_prefix: str) -> None:
 
 
 def run_controls(run: LiveRun, key_prefix: str, extra: tuple[str, ...] = ("step_d", "step_g"),
-                 labels: dict | None = None) -> Snapshot:
+                 labels: dict | None = None, pause_at: int | None = None) -> Snapshot:
     """Play/Pause, Step, the ``extra`` buttons ("step_d", "step_g", "stop"), Reset; returns the snapshot.
-    Stop ends the run for good (its thread and job slot are freed); Reset starts it again from its seed."""
+    Stop ends the run for good (its thread and job slot are freed); Reset starts it again from its seed.
+    ``pause_at``: Play from below that step pauses there once (a preset's step budget); Play again trains on."""
     labels = {"step": "Step", "step_d": "Step D", "step_g": "Step G", "stop": "Stop", **(labels or {})}
     running = run.state == "running"
     stopped = run.state == "stopped"
@@ -368,7 +372,7 @@ def run_controls(run: LiveRun, key_prefix: str, extra: tuple[str, ...] = ("step_
             if name == "toggle":
                 st.button("Pause" if running else "Play", key=f"{key_prefix}_toggle", type="primary", disabled=stopped,
                           icon=":material/pause:" if running else ":material/play_arrow:",
-                          on_click=_act, args=(run, "pause" if running else "play", key_prefix),
+                          on_click=_act, args=(run, "pause" if running else "play", key_prefix, pause_at),
                           width="stretch")
             else:
                 st.button(labels.get(name, name.title()), key=f"{key_prefix}_{name}",
@@ -384,7 +388,8 @@ def run_controls(run: LiveRun, key_prefix: str, extra: tuple[str, ...] = ("step_
 
 
 def live_run(exp: Experiment, page_key: str, key_prefix: str, extra: tuple[str, ...] = ("step_d", "step_g"),
-             labels: dict | None = None, reattach: bool = True) -> tuple[LiveRun, Snapshot]:
+             labels: dict | None = None, reattach: bool = True,
+             pause_at: int | None = None) -> tuple[LiveRun, Snapshot]:
     """The one call of a page with a live run: this session's run of ``exp`` (:func:`session_run`: a new
     ``exp.key`` starts a new run), ``exp.live`` applied to it where it differs from the run's settings (between two
     steps, no new nets), then the controls (:func:`run_controls`, at this point of the page). Returns the run (for
@@ -393,7 +398,7 @@ def live_run(exp: Experiment, page_key: str, key_prefix: str, extra: tuple[str, 
     changes = exp.changes(run.snapshot().config)
     if changes:
         run.update(**changes)
-    return run, run_controls(run, key_prefix, extra, labels)
+    return run, run_controls(run, key_prefix, extra, labels, pause_at)
 
 
 def live_panel(run: LiveRun, draw: Callable[[Snapshot], None], every: float = 0.5) -> None:

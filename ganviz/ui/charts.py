@@ -129,6 +129,18 @@ const draw = (Plotly, div) => {
   Plotly.react(div, fig.data || [], fig.layout, next.modebar ? CONFIG : {...CONFIG, displayModeBar: false});
 };
 
+// Charts on the screen are drawn first and kept up to date; one off the screen (below the fold, in a closed
+// expander or another tab) gets its first drawing when the browser is idle, and is redrawn only once it comes into
+// view (with its latest figure): the first render shows the picture sooner, and a live run redraws only what can
+// be seen.
+const onScreen = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    e.target.__gvVisible = e.isIntersecting;
+    if (e.isIntersecting && e.target.__gvPlotly) draw(e.target.__gvPlotly, e.target);
+  }
+});
+const whenIdle = window.requestIdleCallback || ((fn) => setTimeout(fn, 200));
+
 export default function ({ parentElement, data }) {
   let div = parentElement.querySelector(":scope > .gv-live-chart");
   if (!div) {
@@ -137,10 +149,13 @@ export default function ({ parentElement, data }) {
     div.style.width = "100%";
     parentElement.appendChild(div);
   }
+  onScreen.observe(div);  // again after a remount (observing twice is a no-op)
   div.style.height = data.height + "px";  // the chart's height is kept before plotly.js has drawn: no jump
   div.__gvNext = data;  // only the latest figure is drawn
   loadPlotly(data.lib).then((Plotly) => {
-    draw(Plotly, div);
+    div.__gvPlotly = Plotly;
+    if (div.__gvVisible) draw(Plotly, div);
+    else if (!div._fullLayout) whenIdle(() => { if (!div._fullLayout && div.isConnected) draw(Plotly, div); });
     if (!div.__gvResize) {
       let width = div.clientWidth;
       div.__gvResize = new ResizeObserver(() => {
@@ -152,7 +167,7 @@ export default function ({ parentElement, data }) {
       div.__gvResize.observe(div);
     }
   });
-  return () => { if (div.__gvResize) div.__gvResize.disconnect(); };
+  return () => { onScreen.unobserve(div); if (div.__gvResize) div.__gvResize.disconnect(); };
 }
 """
 

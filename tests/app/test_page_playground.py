@@ -58,8 +58,30 @@ def test_every_preset_applies_its_settings_and_story(at):
         assert at.selectbox(key="pg_remedy").value == cfg.remedy
         assert at.select_slider(key="pg_lr_g").value == cfg.lr_g and at.slider(key="pg_k").value == cfg.k
         assert at.select_slider(key="pg_decay_from").value == (cfg.decay_start if cfg.decay_steps else 0)
+        assert at.select_slider(key="pg_mixture_k").value == cfg.mixture_k, name
         assert any(story in c.value.replace("\\", "") for c in at.caption), name  # shown Markdown-escaped
     assert step(at)["Step"] == "1"  # the last preset trains
+
+
+def pause_note(at) -> str:
+    return " ".join(c.value for c in at.caption if "the preset's budget" in c.value)
+
+
+def test_remedy_presets_pause_at_their_step_budget_on_any_data_until_a_setting_changes(at):
+    """Each remedy preset (and the best one) tells where Play pauses: its step budget, on ring-8 or grid-25 alike;
+    the other presets, and a remedy preset once a setting changed, pause nowhere."""
+    for index, name in enumerate(playground.PRESETS):
+        at.button(key=f"pg_preset_{index}").click().run()
+        budget = {**playground.STEP_BUDGETS, playground.BEST_PRESET: 10_000}.get(name)
+        if budget is None:
+            assert pause_note(at) == "", name
+            continue
+        assert f"Play pauses at step {budget:,}, the preset's budget" in pause_note(at), name
+        at.selectbox(key="pg_dataset").set_value("grid-25").run()
+        assert f"Play pauses at step {budget:,}" in pause_note(at), name
+        width = at.select_slider(key="pg_width")
+        width.set_value(64 if width.value != 64 else 32).run()
+        assert pause_note(at) == "", name
 
 
 def test_loss_and_lr_change_live_and_keep_the_step(at):

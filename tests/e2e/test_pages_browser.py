@@ -82,12 +82,20 @@ def open_page(page, server, page_file: str, spec: PageSpec) -> None:
                 has_text=spec.settings).first.click()
         if spec.slider:
             keyed(page, spec.slider).first.wait_for(timeout=spec.timeout)
-    if spec.figures:
-        page.wait_for_selector('[data-testid="stMain"] .js-plotly-plot', timeout=spec.timeout)
+    if spec.figures:  # charts are drawn once on the screen (ui.live_chart): the first one is brought into view
+        show_first_chart(page, spec.timeout)
     if spec.ready:
         keyed(page, spec.ready).first.wait_for(timeout=spec.timeout)
     wait_ready(page, spec.timeout)
     assert_no_exception(page)
+
+
+def show_first_chart(page, timeout: float) -> None:
+    """Scroll the page's first chart into view and wait until plotly.js has drawn it."""
+    chart = page.locator('[data-testid="stMain"] .gv-live-chart').first
+    chart.wait_for(state="attached", timeout=timeout)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_selector('[data-testid="stMain"] .js-plotly-plot', timeout=timeout)
 
 
 def move_main_slider(page, page_file: str, spec: PageSpec) -> None:
@@ -104,6 +112,8 @@ def move_main_slider(page, page_file: str, spec: PageSpec) -> None:
         if slider_value(thumb) != value:
             break
     assert slider_value(thumb) != value, f"{page_file}: the slider did not move"
+    if spec.figures:  # back to the picture (the slider may sit in the settings above it)
+        page.locator('[data-testid="stMain"] .gv-live-chart').first.scroll_into_view_if_needed()
     wait_changed(page, before, spec.timeout)
     wait_ready(page, spec.timeout)
     assert_no_exception(page)
@@ -123,6 +133,8 @@ def play_and_pause(page, page_file: str, spec: PageSpec, shot) -> None:
 
     click_key(page, toggle)
     wait_label(page, toggle, "Pause")
+    if spec.figure:  # watched as a person does: charts off the screen are not redrawn (ui.live_chart)
+        keyed(page, spec.figure).first.scroll_into_view_if_needed()
     running = wait_step(page, f"s >= {s0} + 3", timeout=45_000)   # the fragment redraws the counter
     wait_changed(page, shown, 20_000)                               # ... and the figures / sample grid
     later = wait_step(page, f"s > {running}", timeout=20_000)       # still moving a moment later
