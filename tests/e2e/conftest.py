@@ -71,7 +71,9 @@ def start_server(env_extra: dict | None = None):
 
 @pytest.fixture(scope="session")
 def server():
-    proc, url = start_server()
+    # one server for every browser test: the paused runs of earlier tests wait out their reattach grace period in
+    # worker processes, so the job cap is raised lest a later page's Play meet "every slot is busy"
+    proc, url = start_server({"GANVIZ_JOB_CAP": "16"})
     yield url
     proc.terminate()
     try:
