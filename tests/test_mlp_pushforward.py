@@ -77,8 +77,14 @@ class MLPRef:
             if s[k] == 0:
                 out.append(self.zg[k])
             elif s[k + 1] != 0:
-                out.append(optimize.brentq(lambda t: self.g(t)[0] - x, self.zg[k], self.zg[k + 1], xtol=1e-15,
-                                           rtol=1e-15))
+                f = lambda t: self.g(t)[0] - x  # noqa: E731
+                fa, fb = f(self.zg[k]), f(self.zg[k + 1])
+                if np.sign(fa) == np.sign(fb) or fa == 0 or fb == 0:
+                    # g recomputed at one point rounds differently from the grid's batched g: the sign change is
+                    # within rounding of a grid point, which is then the root to machine precision
+                    out.append(self.zg[k] if abs(fa) <= abs(fb) else self.zg[k + 1])
+                else:
+                    out.append(optimize.brentq(f, self.zg[k], self.zg[k + 1], xtol=1e-15, rtol=1e-15))
         return np.array(sorted(out))
 
     def pdf(self, x):
