@@ -34,16 +34,19 @@ def scores_frame(rows: Sequence[tuple[str, Scores]]) -> pd.DataFrame:
                                                        "precision", "recall", "KL(classes‖uniform)"])
 
 
-def _bar_panels(cols: int, spacing: float = 0.05) -> dict:
-    """The layout of ``cols`` side-by-side panels as plotly's make_subplots(rows=1, cols=cols) lays them out: axis
-    k spans [k (w + spacing), k (w + spacing) + w] of the width, w = (1 − (cols − 1) spacing) / cols."""
-    w = (1 - (cols - 1) * spacing) / cols
-    out = {}
-    for k in range(cols):
-        n = "" if k == 0 else str(k + 1)
-        out[f"xaxis{n}"] = {"anchor": f"y{n}", "domain": [k * (w + spacing), k * (w + spacing) + w],
-                            "showticklabels": False}
+def _bar_panels(titles: Sequence[str], spacing: float = 0.05) -> dict:
+    """The layout of side-by-side panels titled ``titles``, as plotly's make_subplots(rows=1, cols=C) lays them out:
+    axis k spans [k (w + spacing), k (w + spacing) + w] of the width, w = (1 − (C − 1) spacing) / C, its title
+    centred above it."""
+    w = (1 - (len(titles) - 1) * spacing) / len(titles)
+    out = {"annotations": []}
+    for k, title in enumerate(titles):
+        n, left = ("" if k == 0 else str(k + 1)), k * (w + spacing)
+        out[f"xaxis{n}"] = {"anchor": f"y{n}", "domain": [left, left + w], "showticklabels": False}
         out[f"yaxis{n}"] = {"anchor": f"x{n}", "domain": [0.0, 1.0]}
+        out["annotations"].append({"text": title, "x": left + w / 2, "xref": "paper", "xanchor": "center", "y": 1.0,
+                                   "yref": "paper", "yanchor": "bottom", "showarrow": False,
+                                   "font": {"size": font_px()}})
     return out
 
 
@@ -57,13 +60,9 @@ def metric_bars(rows: Sequence[tuple[str, Scores]], height: int = 320) -> go.Fig
             data.append({"type": "bar", "x": [name], "y": [_clean(r[key])], "name": name, "legendgroup": name,
                          "showlegend": c == 1, "marker": {"color": PALETTE[i % len(PALETTE)]},
                          "hovertemplate": f"{name}: %{{y:.4g}}<extra></extra>", "xaxis": f"x{n}", "yaxis": f"y{n}"})
-    layout = _bar_panels(len(METRICS))
+    layout = _bar_panels([title for _, title, _ in METRICS])
     for c in (4, 5):
         layout[f"yaxis{c}"]["range"] = [0, 1.05]
-    w = (1 - (len(METRICS) - 1) * 0.05) / len(METRICS)
-    layout["annotations"] = [{"text": title, "x": k * (w + 0.05) + w / 2, "xref": "paper", "xanchor": "center",
-                              "y": 1.0, "yref": "paper", "yanchor": "bottom", "showarrow": False,
-                              "font": {"size": font_px()}} for k, (_, title, _) in enumerate(METRICS)]
     return live_figure(data, {**layout, "height": height, "margin": dict(l=30, r=10, t=40, b=10),
                               "uirevision": "metric_bars", "legend": dict(orientation="h", y=-0.05),
                               "bargap": 0.15})
