@@ -131,7 +131,7 @@ class LiveRun:
         with self._lock:
             self._running = False
             self._pending = 0
-            self._pause_at = None
+            self._pause_at = None  # no stale stop for later Steps
             if self._state == "running":
                 self._state = "paused"
         self._want_publish()

@@ -273,7 +273,7 @@ class _Worker:
             self.running, self.state, self.error = True, "running", None
             self.pause_at = msg[1] if len(msg) > 1 else None
         elif kind == "pause":
-            self.running, self.pending, self.pause_at = False, 0, None
+            self.running, self.pending, self.pause_at = False, 0, None  # no stale stop for later Steps
             self.state = "paused"
         elif kind == "step":
             self.pending += msg[1]

@@ -349,9 +349,9 @@ def _act(run: LiveRun, action: str, key_prefix: str, pause_at: int | None = None
     try:
         if action == "play" and pause_at is not None and run.snapshot().step < pause_at:
             run.start(pause_at=pause_at)
-            return
-        {"play": run.start, "pause": run.pause, "step": run.step, "step_d": run.step_d,
-         "step_g": run.step_g, "stop": run.stop, "reset": run.reset}[action]()
+        else:
+            {"play": run.start, "pause": run.pause, "step": run.step, "step_d": run.step_d,
+             "step_g": run.step_g, "stop": run.stop, "reset": run.reset}[action]()
         st.session_state.pop(f"{key_prefix}_busy", None)
     except Busy as err:
         st.session_state[f"{key_prefix}_busy"] = str(err)
