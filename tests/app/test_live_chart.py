@@ -65,7 +65,7 @@ def test_the_plotly_bundle_is_the_installed_plotlys_version_with_the_apps_trace_
     ours = (lc._LIB_DIR / lc._LIB_FILE).read_text(encoding="utf-8")
     full = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8")[:2000]
     version = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", full).group(1)
-    assert re.search(r"plotly\.js \(cartesian - minified\) v(\d+\.\d+\.\d+)", ours[:2000]).group(1) == version
+    assert re.search(r"plotly\.js \(ganviz: [a-z, ]+ - minified\) v(\d+\.\d+\.\d+)", ours[:2000]).group(1) == version
     assert set(re.findall(r'moduleType:"trace",name:"(\w+)"', ours)) == lc.TRACE_TYPES
     assert (lc._LIB_DIR / "LICENSE-plotly.js.txt").read_text().startswith("MIT License")
 

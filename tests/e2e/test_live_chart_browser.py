@@ -52,4 +52,4 @@ def test_the_playground_picture_is_one_node_redrawn_in_place_during_a_run(page, 
     host = urlparse(server).netloc
     assert all(urlparse(u).netloc == host for u in requests if u.startswith("http")), \
         [u for u in requests if urlparse(u).netloc != host][:5]
-    assert any(urlparse(u).path.endswith("/plotly-cartesian.min.js") for u in requests)
+    assert any(urlparse(u).path.endswith("/plotly-ganviz.min.js") for u in requests)
