@@ -12,7 +12,7 @@ Every figure of the app goes through ``live_chart``, so a page loads one plotly.
 plotly.js (``ganviz/ui/static/plotly-ganviz.min.js``, plotly.js 4.1.1 as the installed plotly package uses, MIT
 licence beside it) with only the trace types the app draws (scatter, bar, heatmap), made by
 ``scripts/plotly_bundle`` the way plotly.js builds its own bundles (esbuild, one IIFE). Chromium loads and runs it
-in about a third of the time its "cartesian" partial bundle takes, and in a fifth of the full bundle's
+in about a third of the time its "cartesian" partial bundle takes and a ninth of the full bundle's
 (bench/plotly_load.py), and it draws every figure of the app to the same SVG. It is served by Streamlit's component
 file route: the app makes no outside request.
 
