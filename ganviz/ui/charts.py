@@ -9,12 +9,14 @@ mounted across reruns with the same key, and its script hands each new figure to
 app's chart theme (as st.plotly_chart's "streamlit" theme gives it) and the column's width.
 
 Every figure of the app goes through ``live_chart``, so a page loads one plotly.js: the project's own build of
-plotly.js (``ganviz/ui/static/plotly-ganviz.min.js``, plotly.js 4.1.1 as the installed plotly package uses, MIT
+plotly.js (``static/plotly-ganviz.min.js``, plotly.js 4.1.1 as the installed plotly package uses, MIT
 licence beside it) with only the trace types the app draws (scatter, bar, heatmap), made by
 ``scripts/plotly_bundle`` the way plotly.js builds its own bundles (esbuild, one IIFE). Chromium loads and runs it
 in about a third of the time its "cartesian" partial bundle takes and a ninth of the full bundle's
-(bench/plotly_load.py), and it draws every figure of the app to the same SVG. It is served by Streamlit's component
-file route: the app makes no outside request.
+(bench/plotly_load.py), and it draws every figure of the app to the same SVG. Streamlit's static file route
+serves it (``server.enableStaticServing`` in .streamlit/config.toml) with a validator, so a browser that has seen the
+app revalidates its copy and keeps the compiled code instead of downloading and compiling it again for every tab
+(the component file route sends neither a validator nor a lifetime); the app makes no outside request.
 
 ``st.image`` in a live panel likewise points its ``img`` at a new file for each picture, and in Chromium the
 ``img`` has no picture (natural width 0) until that file has loaded: 1–2 frames per update, measured with
@@ -36,8 +38,8 @@ from streamlit.components import v1 as components_v1
 
 #: The component's name; AppTest sees each chart as a "bidi_component" element of this name.
 NAME = "ganviz_live_chart"
-_LIB_NAME = "plotly_js"  # the v1 component that only serves the static folder
-_LIB_DIR = Path(__file__).parent / "static"
+_LIB_NAME = "plotly_js"  # a v1 component serving the static folder where static file serving is off
+_LIB_DIR = Path(__file__).resolve().parents[2] / "static"  # the app's static folder, beside app.py
 _LIB_FILE = "plotly-ganviz.min.js"
 #: The trace types of that bundle (scripts/plotly_bundle/index.js); tests check every figure of the app uses only these.
 TRACE_TYPES = frozenset({"bar", "heatmap", "scatter"})
@@ -119,6 +121,19 @@ const themed = (text) => {
   return fig;
 };
 
+// plotly.js lays a new plot out twice when its axes' labels, legend or colour bar need more room than the layout's
+// margins (the second pass with the grown margins: a third of a first drawing's time). A chart keeps the margins
+// its first drawing ended with, per chart, size and layout, in the browser's storage: the next time the same view
+// opens (a reload, a prepared link, the page again) they are its starting margins and the first drawing is one pass.
+// Margins only grow from the starting ones, so nothing is cut; a stale entry leaves at most a little more room.
+const MARGINS = "ganviz-margins:";
+const marginKey = (next, fig) => MARGINS + [next.key, fig.layout.width, fig.layout.height,
+  Object.keys(fig.layout).sort().join(","), (fig.data || []).length].join("|");
+const recall = (key) => { try { return JSON.parse(localStorage.getItem(key)); } catch (e) { return null; } };
+const remember = (key, size) => {
+  try { localStorage.setItem(key, JSON.stringify({l: size.l, r: size.r, t: size.t, b: size.b})); } catch (e) {}
+};
+
 const draw = (Plotly, div) => {
   const next = div.__gvNext;
   if (!next) return;
@@ -127,7 +142,11 @@ const draw = (Plotly, div) => {
   fig.layout.width = Math.max(div.clientWidth, 150);
   fig.layout.height = next.height;
   fig.layout.autosize = false;
+  const first = !div._fullLayout, key = marginKey(next, fig);
+  if (first) div.__gvMargin = recall(key);
+  if (div.__gvMargin) fig.layout.margin = {...(fig.layout.margin || {}), ...div.__gvMargin};
   Plotly.react(div, fig.data || [], fig.layout, next.modebar ? CONFIG : {...CONFIG, displayModeBar: false});
+  if (first && div._fullLayout && div._fullLayout._size) remember(key, div._fullLayout._size);
 };
 
 // Charts on the screen are drawn first and kept up to date; one off the screen (below the fold, in a closed
@@ -179,10 +198,14 @@ _component = st.components.v2.component(
 
 
 def _lib_url() -> str:
-    """The URL of the plotly.js bundle: a v1 component whose folder is ganviz/ui/static (registered per server)."""
-    lib = components_v1.declare_component(_LIB_NAME, path=str(_LIB_DIR))
+    """The URL of the plotly.js bundle: Streamlit's static file route (/app/static/), or, where the operator has
+    turned static file serving off, a v1 component whose folder is the static folder (registered per server)."""
     base = st_config.get_option("server.baseUrlPath").strip("/")
-    return f"{'/' + base if base else ''}/component/{lib.name}/{_LIB_FILE}"
+    prefix = "/" + base if base else ""
+    if st_config.get_option("server.enableStaticServing"):
+        return f"{prefix}/app/static/{_LIB_FILE}"
+    lib = components_v1.declare_component(_LIB_NAME, path=str(_LIB_DIR))
+    return f"{prefix}/component/{lib.name}/{_LIB_FILE}"
 
 
 def preload_html() -> str:
@@ -209,7 +232,7 @@ def live_chart(fig: go.Figure, key: str, modebar: bool = True) -> None:
     ``uirevision``. ``modebar=False`` hides plotly's tool bar (zoom, download)."""
     height = fig.layout.height or DEFAULT_HEIGHT
     _component(key=key, data={"figure": figure_json(fig), "height": int(height), "lib": _lib_url(),
-                              "modebar": modebar}, height=int(height))
+                              "modebar": modebar, "key": key}, height=int(height))
 
 
 

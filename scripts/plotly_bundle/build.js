@@ -1,5 +1,5 @@
 // Bundles index.js as plotly.js's own build does (esbuild, IIFE exposing window.Plotly, CSS inlined, ES2016),
-// minified, licences kept at the end; writes ../../ganviz/ui/static/plotly-ganviz.min.js.
+// minified, licences kept at the end; writes ../../static/plotly-ganviz.min.js (the app's static folder).
 const path = require('path');
 const esbuild = require('esbuild');
 const { environmentPlugin } = require('esbuild-plugin-environment');
@@ -8,7 +8,7 @@ const version = require('plotly.js/package.json').version;
 
 esbuild.build({
     entryPoints: [path.join(__dirname, 'index.js')],
-    outfile: path.join(__dirname, '..', '..', 'ganviz', 'ui', 'static', 'plotly-ganviz.min.js'),
+    outfile: path.join(__dirname, '..', '..', 'static', 'plotly-ganviz.min.js'),
     format: 'iife',
     globalName: 'Plotly',
     bundle: true,

@@ -53,3 +53,22 @@ def test_the_playground_picture_is_one_node_redrawn_in_place_during_a_run(page, 
     assert all(urlparse(u).netloc == host for u in requests if u.startswith("http")), \
         [u for u in requests if urlparse(u).netloc != host][:5]
     assert any(urlparse(u).path.endswith("/plotly-ganviz.min.js") for u in requests)
+
+
+def test_a_second_tab_keeps_the_browsers_copy_of_plotly_js(page, server):
+    """plotly.js comes from the static file route with a validator: a second tab of the same browser gets it from
+    its cache (revalidated: headers only, or not asked at all), so the code compiled from it is kept too. The
+    component file route answered every tab with the whole 1.2 MB again."""
+    body_of = ("() => performance.getEntriesByType('resource').filter(e => e.name.endsWith('/plotly-ganviz.min.js'))"
+               ".map(e => [e.transferSize, e.encodedBodySize])")
+    sizes = []
+    for tab in (page, page.context.new_page()):
+        tab.goto(f"{server}/generator")
+        tab.wait_for_selector("[data-testid='stMain'] .js-plotly-plot", timeout=TIMEOUT)
+        wait_ready(tab, TIMEOUT)
+        assert_no_exception(tab)
+        sizes.append(tab.evaluate(body_of))
+    (first_transfer, body), = sizes[0]
+    (second_transfer, second_body), = sizes[1]
+    assert first_transfer > body > 300_000  # the first visit downloads it (gzip)
+    assert second_body == body and second_transfer < 2_000, sizes  # the second: from the cache
