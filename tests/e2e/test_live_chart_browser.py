@@ -58,17 +58,24 @@ def test_the_playground_picture_is_one_node_redrawn_in_place_during_a_run(page, 
 def test_a_second_tab_keeps_the_browsers_copy_of_plotly_js(page, server):
     """plotly.js comes from the static file route with a validator: a second tab of the same browser gets it from
     its cache (revalidated: headers only, or not asked at all), so the code compiled from it is kept too. The
-    component file route answered every tab with the whole 1.2 MB again."""
+    component file route answered every tab with the whole 1.2 MB again. Its charts are laid out as in the first."""
     body_of = ("() => performance.getEntriesByType('resource').filter(e => e.name.endsWith('/plotly-ganviz.min.js'))"
                ".map(e => [e.transferSize, e.encodedBodySize])")
-    sizes = []
+    margins_js = ("() => Array.from(document.querySelectorAll('[data-testid=\"stMain\"] .js-plotly-plot'))"
+                  ".map(d => ['l', 'r', 't', 'b'].map(k => Math.round(d._fullLayout._size[k])))")
+    sizes, margins = [], []
     for tab in (page, page.context.new_page()):
         tab.goto(f"{server}/generator")
         tab.wait_for_selector("[data-testid='stMain'] .js-plotly-plot", timeout=TIMEOUT)
         wait_ready(tab, TIMEOUT)
         assert_no_exception(tab)
         sizes.append(tab.evaluate(body_of))
+        margins.append(tab.evaluate(margins_js))
     (first_transfer, body), = sizes[0]
     (second_transfer, second_body), = sizes[1]
     assert first_transfer > body > 300_000  # the first visit downloads it (gzip)
     assert second_body == body and second_transfer < 2_000, sizes  # the second: from the cache
+    # the second tab's charts start from the margins the first tab's ended with (stored per chart in the browser):
+    # the same layout, in one pass
+    assert tab.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('ganviz-margins:')).length") >= 1
+    assert margins[0] and margins[1] == margins[0], margins
