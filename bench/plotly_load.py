@@ -98,7 +98,7 @@ def measure(browser, url: str, name: str, fig: dict, tabs: int) -> dict:
         page.close()
     ctx.close()
     return {"cold_load_ms": round(cold), "warm_load_ms": round(statistics.median(loads)),
-            "first_draw_ms": round(statistics.median(draws)), "size_kb": None}
+            "first_draw_ms": round(statistics.median(draws))}
 
 
 def main() -> None:
@@ -119,8 +119,7 @@ def main() -> None:
                 for key in bundles:
                     row = measure(browser, url, f"{key}.js", fig, args.tabs)
                     old = rows.get(key)
-                    rows[key] = row if old is None else {k: min(v, old[k]) if v is not None else None
-                                                         for k, v in row.items()}
+                    rows[key] = row if old is None else {k: min(v, old[k]) for k, v in row.items()}
             browser.close()
     finally:
         server.shutdown()

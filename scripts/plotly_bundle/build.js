@@ -17,7 +17,6 @@ esbuild.build({
     banner: { js: `/** plotly.js (ganviz: scatter, bar, heatmap - minified) v${version} | MIT licence (LICENSE-plotly.js.txt) */` },
     footer: { js: 'window.Plotly = Plotly;' },
     plugins: [InlineCSSPlugin(), environmentPlugin({ NODE_DEBUG: false })],
-    alias: { stream: 'stream-browserify' },
     define: { global: 'window', 'define.amd': 'false' },
     target: 'es2016',
     logLevel: 'warning'
