@@ -68,6 +68,9 @@ def test_a_second_tab_keeps_the_browsers_copy_of_plotly_js(page, server):
         tab.goto(f"{server}/generator")
         tab.wait_for_selector("[data-testid='stMain'] .js-plotly-plot", timeout=TIMEOUT)
         wait_ready(tab, TIMEOUT)
+        # a chart off the screen gets its first drawing when the browser is idle: wait until every chart is drawn
+        tab.wait_for_function("() => Array.from(document.querySelectorAll('[data-testid=\"stMain\"] .gv-live-chart'))"
+                              ".every(d => d._fullLayout)", timeout=TIMEOUT)
         assert_no_exception(tab)
         sizes.append(tab.evaluate(body_of))
         margins.append(tab.evaluate(margins_js))
