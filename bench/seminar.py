@@ -9,7 +9,9 @@ opens the page's URL in a fresh tab at 1280×720 (and 1920×1080 for the offset)
   in a new browser);
 - new tab, warm cache (s): the page's URL opened in a new tab of a browser that has visited every page of the
   app before (its HTTP and compiled-code caches hold Streamlit's and plotly's scripts: the lecturer's real
-  situation when opening a prepared link), to the title, first figure and an idle script;
+  situation when opening a prepared link), to the title, first figure and an idle script, median of ``--tabs``
+  rounds over all pages (3); *whole*: until the part of the page below its fold (ui.fold: drawn once the
+  browser has drawn the first screen) has arrived too;
 - in-app navigation (s): the same page reached by its sidebar link from the previous page in one tab (how a
   lecturer moves through the app), from the click to its title, first figure and an idle script;
 - browser boot (s), fresh / warm: from the navigation to DOMContentLoaded (Streamlit's scripts fetched, parsed
@@ -31,6 +33,7 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -117,10 +120,15 @@ def pages_of(root: Path) -> list[str]:
     return out.stdout.split()
 
 
+WHOLE_JS = "() => !document.querySelector('.gv-fold-pending')"  # the rest below the fold has arrived (ui.fold)
+
+
 def wait_idle(page, timeout=120_000):
+    """Idle with the whole page drawn (the part below the fold too)."""
     for _ in range(2):
         page.wait_for_function(IDLE_JS, timeout=timeout)
         page.wait_for_timeout(300)
+    page.wait_for_function(WHOLE_JS, timeout=timeout)
     page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
@@ -129,11 +137,12 @@ FIGURE = ('[data-testid="stMain"] .js-plotly-plot, [data-testid="stMain"] [data-
 
 
 def rendered(page, page_file: str, t0: float) -> float:
-    """Seconds from ``t0`` until the page's title, first figure and an idle script."""
+    """Seconds from ``t0`` until the page's title, first figure and an idle script — on a page with a fold
+    (ui.fold), the first screen's script: its run ends with the note at the fold, and the rest follows."""
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=120_000)
     if page_file not in TEXT_PAGES:
         page.wait_for_selector(FIGURE, timeout=120_000)
-    page.wait_for_function(IDLE_JS, timeout=120_000)
+    page.wait_for_function(f"() => document.querySelector('.gv-fold-pending') || ({IDLE_JS})()", timeout=120_000)
     return time.perf_counter() - t0
 
 
@@ -196,9 +205,11 @@ def measure(browser, url: str, page_file: str) -> dict:
     return row
 
 
-def new_tabs(browser, url: str, files: list[str]) -> dict[str, tuple[float | None, float | None]]:
+def new_tabs(browser, url: str, files: list[str], rounds: int = 1
+             ) -> dict[str, tuple[float | None, float | None, float | None]]:
     """A browser that has visited the app: one context opens every page once in a new tab (filling its HTTP and
-    code caches), then each page's URL again in a new tab. Seconds to the first render, and to DOMContentLoaded."""
+    code caches), then each page's URL again in a new tab, ``rounds`` times over all pages. Median seconds to the
+    first render, to DOMContentLoaded, and to the whole page (the part below the fold, ui.fold, arrived)."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 720})
     for f in files:  # the lecturer's preparation: every page seen once
         page = ctx.new_page()
@@ -206,19 +217,23 @@ def new_tabs(browser, url: str, files: list[str]) -> dict[str, tuple[float | Non
         rendered(page, f, time.perf_counter())
         wait_idle(page)
         page.close()
-    out = {}
-    for f in files:
-        page = ctx.new_page()
-        t0 = time.perf_counter()
-        try:
-            page.goto(target_of(url, f))
-            out[f] = (round(rendered(page, f, t0), 2), round(page.evaluate(BOOT_JS), 2))
-            wait_idle(page)
-        except Exception:  # a page that never renders is a result too
-            out[f] = (None, None)
-        page.close()
+    seen: dict[str, list[tuple[float, float, float]]] = {f: [] for f in files}
+    for _ in range(rounds):
+        for f in files:
+            page = ctx.new_page()
+            t0 = time.perf_counter()
+            try:
+                page.goto(target_of(url, f))
+                first = rendered(page, f, t0)
+                page.wait_for_function(WHOLE_JS, timeout=120_000)
+                seen[f].append((first, page.evaluate(BOOT_JS), time.perf_counter() - t0))
+                wait_idle(page)
+            except Exception:  # a page that never renders is a result too
+                pass
+            page.close()
     ctx.close()
-    return out
+    return {f: tuple(round(statistics.median(col), 2) for col in zip(*runs, strict=True)) if len(runs) == rounds
+            else (None, None, None) for f, runs in seen.items()}
 
 
 def load_average() -> str:
@@ -229,6 +244,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", default=str(ROOT))
     ap.add_argument("--label", default="after")
+    ap.add_argument("--tabs", type=int, default=3, help="rounds of new tabs over all pages (medians)")
     args = ap.parse_args()
     root = Path(args.root).resolve()
     from playwright.sync_api import sync_playwright
@@ -251,13 +267,13 @@ def main() -> None:
                 except Exception as err:  # a page that never renders is a result too
                     rows.append({"page": f, "error": str(err).splitlines()[0][:120]})
             loads.append(load_average())
-            tabs = new_tabs(browser, url, files)
+            tabs = new_tabs(browser, url, files, args.tabs)
             loads.append(load_average())
             nav = navigate(browser, url, files)
             loads.append(load_average())
             for r in rows:
                 r["nav_render_s"] = nav.get(r["page"])
-                r["tab_render_s"], r["tab_boot_s"] = tabs.get(r["page"], (None, None))
+                r["tab_render_s"], r["tab_boot_s"], r["tab_whole_s"] = tabs.get(r["page"], (None, None, None))
             browser.close()
     finally:
         proc.terminate()
@@ -266,14 +282,14 @@ def main() -> None:
     def fig(f, *keys):
         return "/".join("—" if f is None else str(f[k]) for k in keys)
 
-    print(f"{'page':16} {'fresh s':>7} {'boot':>5} {'tab s':>6} {'boot':>5} {'nav s':>6} "
+    print(f"{'page':16} {'fresh s':>7} {'boot':>5} {'tab s':>6} {'boot':>5} {'whole':>5} {'nav s':>6} "
           f"{'@720 top/mid':>13} {'@1080 top/bot':>13} {'katex':>5} {'wide':>4} {'cut':>3}")
     for r in rows:
         if "error" in r:
             print(f"{r['page']:16} error: {r['error']}")
             continue
         print(f"{r['page'][:-3]:16} {r['first_render_s']:7.2f} {r['boot_s']:5.2f} {str(r['tab_render_s']):>6} "
-              f"{str(r['tab_boot_s']):>5} {str(r['nav_render_s']):>6} "
+              f"{str(r['tab_boot_s']):>5} {str(r['tab_whole_s']):>5} {str(r['nav_render_s']):>6} "
               f"{fig(r['fig_720'], 'top', 'middle'):>13} {fig(r['fig_1080'], 'top', 'bottom'):>13} "
               f"{r['katexErrors']:5d} {r['clipped']:4d} {r['cut']:3d}  {'; '.join(r['labels'][:4])}")
     print("load average (1/5/15 min) at start, after fresh, after new-tab, after nav: " + " | ".join(loads))

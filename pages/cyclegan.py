@@ -104,6 +104,7 @@ def draw(snap) -> None:
 
 
 ui.live_panel(run, draw, every=1.0)
+ui.fold(P)
 
 ui.formula(r"\begin{aligned} \mathcal{L} &= \mathcal{L}_{\text{LSGAN}}(G, D_Y) + \mathcal{L}_{\text{LSGAN}}(F, D_X) \\ "
            r"&\quad + \lambda\,\big(\mathbb{E}_x\|F(G(x)) - x\|_1 + \mathbb{E}_y\|G(F(y)) - y\|_1\big) \end{aligned}",

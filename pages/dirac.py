@@ -154,6 +154,8 @@ panel()
 st.download_button("Download the iterates (CSV)", dirac.trajectory_csv(cfg, traj), file_name="dirac_gan_iterates.csv",
                    mime="text/csv", key=f"{P}_download")
 
+ui.fold(P)
+
 st.subheader("The equilibrium's eigenvalues, in closed form")
 e1, e2 = st.columns(2)
 with e1:

@@ -121,6 +121,7 @@ def draw(snap) -> None:
 with main:
     run, _ = ui.live_run(exp.live_experiment(), "discriminator", P, extra=())
     ui.live_panel(run, draw)
+ui.fold(P)
 
 st.divider()
 st.header("Goodfellow et al. 2014, Figure 1 — replayed by a real 1-D GAN")

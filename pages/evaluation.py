@@ -227,14 +227,15 @@ if not rows:
     st.info("Nothing to evaluate yet: no real training images and no GAN on this machine.")
     st.stop()
 
-# ---- numbers
-st.subheader("Scores against the real test reference")
-st.dataframe(pe.scores_frame(rows), hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="%.4g" if c.startswith("KID") else "%.3f")
-                            for c in ("IS", "IS ±", "FID", "KID", "KID ±", "precision", "recall",
-                                      "KL(classes‖uniform)")})
 with chart_area:
     ui.live_chart(pe.metric_bars(rows), key=f"{P}_bars", modebar=False)
+ui.fold(P)
+
+# ---- numbers
+st.subheader("Scores against the real test reference")
+frame = pe.scores_frame(rows)
+st.table(frame.style.format({c: "{:.4g}" if c.startswith("KID") else "{:.3f}" for c in frame.columns
+                             if c not in ("set", "N")} | {"N": "{:,}"}, na_rep="—"), hide_index=True)
 
 if pool is not None:
     st.subheader("The formulas, and what the degraded set does to each")

@@ -187,6 +187,11 @@ def draw_views(v: dict) -> None:
                   "G* = F_data⁻¹∘F_z (for comparison)": (v["g_star"], {**pt.P_DATA_STYLE, "width": 2})}
         ui.live_chart(pt.map_curve_figure(v["z_curve"], curves, uirevision=f"gen-b-{target_key}"),
                       key=f"{P}_fig_b")
+
+
+def draw_density(v: dict) -> None:
+    """(c): p_g over the histogram of G's samples, and p_data."""
+    x = v["x"]
     st.markdown(f"**(c) p_g exact, over a histogram of {v['g_samples'].size:,} samples G(z), and p_data**")
     ui.live_chart(pt.density_figure(
         x, {"p_data": (v["p_data"], pt.P_DATA_STYLE), "p_g (change of variables)": (v["p_g"], pt.P_G_STYLE)},
@@ -237,6 +242,8 @@ if gen != "mlp":
         views = static_views(target, target_key, gen, a, b, f, prior, seed)
     draw_metrics(views)
     draw_views(views)
+    ui.fold(P)
+    draw_density(views)
     draw_formulas()
     st.stop()
 
@@ -260,7 +267,9 @@ def draw_live(snap) -> None:
     ui.live_chart(pt.density_figure(None, curves, height=220, xtitle="step", ytitle="divergence",
                                     uirevision=f"gen-h-{target_key}"), key=f"{P}_fig_h")
     draw_views(snap.view)
+    draw_density(snap.view)
 
 
 ui.live_panel(run, draw_live)
+ui.fold(P)
 draw_formulas()

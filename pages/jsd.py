@@ -145,6 +145,7 @@ m[0].metric("V(G, D*) by integration", ui.fmt(opt["c"], ".6f"))
 m[1].metric("−log 4 + 2·JSD", ui.fmt(-theory.LOG4 + 2 * opt["jsd"], ".6f"))
 m[2].metric("|difference|", f"{abs(opt['c'] - (-theory.LOG4 + 2 * opt['jsd'])):.1e}")
 m[3].metric("JSD(p_data ‖ p_g)", ui.fmt(opt["jsd"], ".6f"), help="In nats; log 2 ≈ 0.693147 is its maximum.")
+ui.fold(P)
 c1, c2 = st.columns([1.2, 2.2])
 with c1:
     ui.formula(r"\begin{aligned}V(G,D^*) = \int & p_{data}\log\tfrac{p_{data}}{p_{data}+p_g} \\"

@@ -233,6 +233,7 @@ refresh = v2.select_slider("Redraw every (s)", REFRESH_S, **ui.bind(f"{P}_refres
                            help="While training: a shorter period animates more smoothly, a longer one leaves "
                                 "more of the CPU to the trainer (on a 2-core machine, 1 s keeps ~0.9× the "
                                 "headless speed). The curves below redraw at most every 2 s.")
+ui.fold(P)
 modes = st.container()  # slow motion and the comparison (drawn at the end of this script), under the picture
 
 f1, f2 = st.columns(2)

@@ -98,6 +98,7 @@ for latex, caption, label, value in rows:
     with left:
         ui.formula(latex, caption)
     right.metric(label, value)
+ui.fold(P)
 
 ui.note("LSGAN (Mao et al. 2017) ½(a − 1)² has slope a − 1 and WGAN (Arjovsky et al. 2017) −a has slope −1: "
            "both read D's raw score a (no sigmoid), so neither saturates.")

@@ -225,6 +225,7 @@ with right:
             st.warning(f"Step {e.step:,}: {e.message}", icon=":material/warning:")
 
     ui.live_panel(run, draw, every=1.0)
+    ui.fold(P)
     if spec.num_classes:
         ui.formula(r"\min_G \max_D\; \mathbb{E}_{(x,y)\sim p_{\text{data}}}[\log D(x,y)] + "
                    r"\mathbb{E}_{z\sim \mathcal{N}(0,I),\,y}[\log(1 - D(G(z,y),y))]",

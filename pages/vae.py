@@ -163,6 +163,8 @@ d1.download_button("PNG of the VAE samples", plots_images.png_bytes(pics["vae_sa
 d2.download_button("PNG of the DCGAN samples", plots_images.png_bytes(pics["gan_samples"]),
                    file_name=f"dcgan_{dataset}_seed{seed}.png", mime="image/png", key=f"{P}_dl_gan")
 
+ui.fold(P)
+
 # ------------------------------------------------------------------------------------------------- table
 st.subheader("The table, measured")
 result = table().get(dataset)

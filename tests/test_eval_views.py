@@ -148,7 +148,7 @@ def test_the_page_shows_the_default_view_without_computing_and_its_numbers_are_t
         at = open_page("pages/evaluation.py", timeout=180)
         at.run()
     assert not at.exception and not at.error
-    df = at.dataframe[0].value
+    df = at.table[0].value
     base = store[V.degraded_key(ev, pd, (), 0.0, 0.0, CFG["n"], V.DEFAULT_SEED, CFG["kid"])][0]
     row = df[df["set"] == "real train (baseline)"].iloc[0]
     assert row["FID"] == pytest.approx(base.fid, rel=1e-9) and row["IS"] == pytest.approx(base.is_mean, rel=1e-9)

@@ -26,7 +26,7 @@ def values(at):
 
 
 def baseline(at):
-    df = at.dataframe[0].value
+    df = at.table[0].value
     row = df[df["set"] == "real train (baseline)"].iloc[0]
     return {"IS": row["IS"], "FID": row["FID"], "precision": row["precision"], "recall": row["recall"]}
 
@@ -44,7 +44,7 @@ def test_clean_set_equals_baseline_then_mode_dropping_lowers_is_and_recall():
     assert dropped["recall"] < clean["recall"] - 0.2          # half of the real manifold is not covered
     assert dropped["precision"] > clean["precision"] - 0.1    # every sample is still a real digit
     assert dropped["FID"] > clean["FID"]
-    df = at.dataframe[0].value
+    df = at.table[0].value
     kl = df[df["set"] == "degraded real"]["KL(classes‖uniform)"].iloc[0]
     assert kl > 0.5  # half the classes empty: KL(q‖U) ≈ log 2 ≈ 0.69
 
@@ -95,7 +95,7 @@ def test_saved_run_folder_gets_its_own_row(tmp_path, monkeypatch):
     monkeypatch.setattr(pretrained, "RUNS_DIR", tmp_path)  # the app's runs/ folder: runs are named inside it
     at.text_input(key="eval_run_path").input("run").run()
     assert not at.exception and not at.error
-    df = at.dataframe[0].value
+    df = at.table[0].value
     mine = df[df["set"] == "your run"].iloc[0]
     base = df[df["set"] == "real train (baseline)"].iloc[0]
     assert mine["FID"] > 10 * base["FID"] and mine["precision"] < base["precision"]  # an untrained G

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from ganviz.ui.first_screen import PENDING_CLASS
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GANVIZ_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -93,14 +95,17 @@ def shot():
 
 
 def wait_ready(page, timeout: float = 30_000) -> None:
-    """Wait until the app has rendered and is not running a script."""
+    """Wait until the app has rendered the whole page (the rest below the fold too, ui.fold) and is not running
+    a script."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     for _ in range(2):  # idle twice, 300 ms apart (a rerun can start just after the first look)
         page.wait_for_function(_IDLE_JS, timeout=timeout)
         page.wait_for_timeout(300)
+    page.wait_for_function(_WHOLE_JS, timeout=timeout)
     page.wait_for_function(_IDLE_JS, timeout=timeout)
 
 
+_WHOLE_JS = f"() => !document.querySelector('.{PENDING_CLASS}')"
 # Streamlit 1.6x shows [data-testid="stStatusWidgetRunningIcon"] (aria-label "Running...") while a script runs.
 _IDLE_JS = ("() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
             " && !(document.querySelector('[data-testid=\"stStatusWidget\"]')"

@@ -1,0 +1,64 @@
+"""The first screen first. A page calls :func:`fold` where its first screen ends (title, main figure, the
+settings that define the view, Play/Step). On the page's first visit in a browser session the script stops
+there; once the browser has drawn that screen it asks for the rest (the secondary figures, formula cards,
+longer explanations), which the next run adds below. Later reruns of the page draw it whole at once.
+
+In Chromium on a 2-core CPU every element costs the browser 5–25 ms to mount (markdown, KaTeX, widgets, a data
+grid ~200 ms) and the main figure is drawn only after everything sent with it is mounted: what sits below the fold
+delayed the picture. A client without a browser (AppTest, a script) gets the whole page in one run."""
+from __future__ import annotations
+
+import streamlit as st
+
+WHOLE = "_gv_whole_"  # session_state key prefix: the page has been drawn whole in this session
+PENDING_CLASS = "gv-fold-pending"  # the note shown until the rest has arrived (the browser tests wait for it)
+
+# The rest is asked for when every chart on the screen is drawn and the browser is idle, at the latest 1.5 s
+# after the note is mounted (a chart that cannot draw, a background tab whose animation frames are paused).
+_JS = """
+export default function ({ parentElement, setTriggerValue }) {
+  let asked = false, timer = 0;
+  const ask = () => { if (!asked) { asked = true; clearTimeout(timer); setTriggerValue("ready", true); } };
+  const onScreen = (d) => { const r = d.getBoundingClientRect();
+                            return r.height > 0 && r.bottom > 0 && r.top < window.innerHeight; };
+  const idle = window.requestIdleCallback || ((fn) => setTimeout(fn, 50));
+  const t0 = performance.now();
+  const check = () => {
+    if (asked || !parentElement.isConnected) return;
+    const charts = Array.from(document.querySelectorAll('[data-testid="stMain"] .gv-live-chart')).filter(onScreen);
+    if (charts.every((d) => d._fullLayout)) idle(ask, {timeout: 300});
+    else timer = setTimeout(check, 40);
+  };
+  timer = setTimeout(check, 0);
+  const latest = setTimeout(ask, 1500);
+  return () => { clearTimeout(timer); clearTimeout(latest); };
+}
+"""
+
+_component = st.components.v2.component(
+    "gv_fold", html=f'<p class="{PENDING_CLASS}" style="margin:0;color:#888;font-size:0.9rem">'
+                    "The rest of this page follows…</p>", js=_JS, isolate_styles=False)
+
+
+def from_browser() -> bool:
+    """True when the session's client is a browser (it sent a User-Agent with its connection): only a browser
+    can say when it has drawn the first screen."""
+    try:
+        return bool(st.context.headers.get("User-Agent"))
+    except Exception:  # outside a streamlit run
+        return False
+
+
+def fold(page_key: str) -> None:
+    """End of the first screen. On the page's first run in a browser session: show a one-line note, stop the
+    script, and rerun with the rest once the browser has drawn what is above (see the module docstring)."""
+    flag = WHOLE + page_key
+    if st.session_state.get(flag) or not from_browser():
+        st.session_state[flag] = True
+        return
+
+    def whole() -> None:
+        st.session_state[flag] = True
+
+    _component(key=f"gv_fold_{page_key}", on_ready_change=whole, height=24)
+    st.stop()

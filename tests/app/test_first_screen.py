@@ -1,0 +1,78 @@
+"""ui.fold, the first screen first: on a page's first run in a browser session the script stops where the page
+calls ui.fold (its charts above drawn, a one-line note); once the browser asks for the rest the next run draws
+the whole page, the same page as one drawn whole at once. A client without a browser (AppTest here) always gets
+the whole page in one run. The browser's own request is tested in tests/e2e/test_first_screen_browser.py."""
+import json
+import re
+
+import pytest
+
+from ganviz import sitemap
+from ganviz.ui import first_screen
+from tests.apptest import ROOT, metric_values, open_page
+
+FOLDED = [f for pages in sitemap.available().values() for f, *_ in pages
+          if "ui.fold(P)" in (ROOT / "pages" / f).read_text()]
+
+
+def shown(at) -> dict:
+    """What the page shows, element by element: charts' figures, metrics, text, widgets' values."""
+    from ganviz.ui.charts import NAME
+
+    return {"charts": [json.loads(el.proto.json)["figure"] for el in at.get("bidi_component")
+                       if el.proto.component_name == NAME],
+            "pictures": [json.loads(el.proto.json)["png"] for el in at.get("bidi_component")
+                         if el.proto.component_name == f"{NAME}_image"]
+            + [el.proto.ByteSize() for el in at.get("image")],
+            "metrics": metric_values(at),
+            "text": [el.value for kind in ("markdown", "caption", "latex", "subheader", "header", "warning")
+                     for el in at.get(kind)],
+            "widgets": {k: at.session_state[k] for k in at.session_state if re.match(r"^[a-z]+_", str(k))
+                        and not str(k).startswith(("gv_", "_"))}}
+
+
+def fold_keys(at) -> list[str]:
+    return [el.proto.id.split("-", 2)[-1] for el in at.get("bidi_component") if el.proto.component_name == "gv_fold"]
+
+
+def test_every_figure_page_folds():
+    """Every page with a figure below its first screen calls ui.fold (home, the lecture list and the one-screen
+    Pretrained page need not)."""
+    assert set(FOLDED) >= {"generator.py", "discriminator.py", "jsd.py", "saturation.py", "playground.py",
+                           "train_images.py", "evaluation.py", "vae.py", "dirac.py", "cyclegan.py"}, FOLDED
+
+
+@pytest.mark.parametrize("page_file", FOLDED)
+def test_the_first_run_stops_at_the_fold_and_the_next_draws_the_whole_page(page_file, monkeypatch):
+    whole_at_once = open_page(f"pages/{page_file}", timeout=180).run()
+    assert not whole_at_once.exception and not fold_keys(whole_at_once)  # no browser: the whole page, no note
+    expected = shown(whole_at_once)
+
+    monkeypatch.setattr(first_screen, "from_browser", lambda: True)
+    at = open_page(f"pages/{page_file}", timeout=180).run()
+    assert not at.exception
+    (key,) = fold_keys(at)  # the note at the fold, waiting for the browser
+    first = shown(at)
+    n, m = len(first["charts"]), len(first["pictures"])
+    assert n + m >= 1  # the first screen has its picture: the same charts and images as the page drawn whole
+    assert first["charts"] == expected["charts"][:n] and first["pictures"] == expected["pictures"][:m]
+    assert len(first["text"]) < len(expected["text"]) or n < len(expected["charts"])  # something waits below
+    assert all(expected["metrics"].get(k) == v for k, v in first["metrics"].items())
+
+    at.session_state[first_screen.WHOLE + key.removeprefix("gv_fold_")] = True  # what the browser's request sets
+    at.run()
+    assert not at.exception and not fold_keys(at)
+    assert shown(at) == expected
+    at.run()  # and it stays whole
+    assert not fold_keys(at) and shown(at) == expected
+
+
+def test_the_browser_check_reads_the_connections_user_agent(monkeypatch):
+    class Context:
+        headers = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/140"}
+
+    monkeypatch.setattr(first_screen.st, "context", Context())
+    assert first_screen.from_browser()
+    Context.headers = {}
+    assert not first_screen.from_browser()
+
