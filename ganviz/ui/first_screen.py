@@ -54,7 +54,6 @@ def fold(page_key: str) -> None:
     script, and rerun with the rest once the browser has drawn what is above (see the module docstring)."""
     flag = WHOLE + page_key
     if st.session_state.get(flag) or not from_browser():
-        st.session_state[flag] = True
         return
 
     def whole() -> None:
