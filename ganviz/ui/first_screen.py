@@ -22,7 +22,6 @@ export default function ({ parentElement, setTriggerValue }) {
   const onScreen = (d) => { const r = d.getBoundingClientRect();
                             return r.height > 0 && r.bottom > 0 && r.top < window.innerHeight; };
   const idle = window.requestIdleCallback || ((fn) => setTimeout(fn, 50));
-  const t0 = performance.now();
   const check = () => {
     if (asked || !parentElement.isConnected) return;
     const charts = Array.from(document.querySelectorAll('[data-testid="stMain"] .gv-live-chart')).filter(onScreen);

@@ -75,4 +75,3 @@ def test_the_browser_check_reads_the_connections_user_agent(monkeypatch):
     assert first_screen.from_browser()
     Context.headers = {}
     assert not first_screen.from_browser()
-

@@ -3,17 +3,18 @@ what lies below the fold waits (a one-line note says so); once the browser has d
 rest, which arrives without a reload, and a link's settings below the fold are kept."""
 from __future__ import annotations
 
+from ganviz.ui.first_screen import PENDING_CLASS
 from tests.e2e.conftest import SLIDER, assert_no_exception, keyed, slider_value, wait_ready
 
 TIMEOUT = 120_000
 
 # At the moment the page's first chart is drawn: is the note there, and is a heading from below the fold there?
-WATCH_JS = """([heading]) => {
+WATCH_JS = """([heading, note]) => {
   window.__gvFirst = null;
   new MutationObserver(() => {
     if (window.__gvFirst || !document.querySelector('[data-testid="stMain"] .js-plotly-plot')) return;
     const text = document.querySelector('[data-testid="stMain"]').innerText;
-    window.__gvFirst = {note: !!document.querySelector('.gv-fold-pending'), below: text.includes(heading)};
+    window.__gvFirst = {note: !!document.querySelector('.' + note), below: text.includes(heading)};
   }).observe(document, {subtree: true, childList: true});
 }"""
 
@@ -21,7 +22,7 @@ WATCH_JS = """([heading]) => {
 def test_a_link_draws_its_picture_first_and_the_rest_follows(page, server):
     page.set_viewport_size({"width": 1280, "height": 720})
     heading = "Scores against the real test reference"  # Evaluating GANs: the table under the chart
-    page.add_init_script(f"({WATCH_JS})({[heading]!r})")
+    page.add_init_script(f"({WATCH_JS})({[heading, PENDING_CLASS]!r})")
     page.goto(f"{server}/evaluation")
     page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot", timeout=TIMEOUT)
     wait_ready(page, TIMEOUT)
