@@ -84,11 +84,9 @@ def z_of(seed: int) -> torch.Tensor:
     return pretrained.sample_z(1, d, seed, prior=info.prior)[0]
 
 
-# bound to the URL and to the presets: a preset opens the tab that shows its result
-tab_i, tab_w, tab_v, tab_s = st.tabs(TABS, key=f"{P}_tab", bind="query-params", default=TABS[0])
-
 # ------------------------------------------------------------------------------------------ interpolation
-with tab_i:
+def interpolation() -> None:
+    """lerp vs slerp between two seeds, with ‖z‖ along both paths (White 2016)."""
     pictures = st.container()
     c1, c2, c3 = st.container(key="gv_settings_lt_interp").columns(3)
     with c1:
@@ -132,8 +130,10 @@ with tab_i:
         ui.live_chart(plots_latent.norms_figure(t, n_l, n_s, latent.prior_norm(d, info.prior)),
                       key=f"{P}_norms_fig")
 
+
 # ----------------------------------------------------------------------------------------------- walk
-with tab_w:
+def walk() -> None:
+    """z + α·u along one random unit direction u."""
     pictures = st.container()
     c1, c2, c3 = st.container(key="gv_settings_lt_walk").columns(3)
     with c1:
@@ -156,8 +156,10 @@ with tab_w:
                "Small steps change the picture smoothly (no memorised jumps, Radford et al. §6.1); far out, ‖z‖ "
                "leaves the training shell and the images degrade.")
 
+
 # ----------------------------------------------------------------------------------- vector arithmetic
-with tab_v:
+def arithmetic() -> None:
+    """Radford et al. 2016 §6.3: Y = mean(z_A) − mean(z_B) + mean(z_C), against the same sum on pixels."""
     c1, c2 = st.columns([1, 2.5])
     with c1:
         grid_seed = seed_box("Seed of the exemplar grid", "grid_seed")
@@ -203,8 +205,10 @@ with tab_v:
                       help="With 3 exemplars each, Ā − B̄ + C̄ has per-coordinate variance 3·(1/3) = 1, "
                            "so Y lands near the shell.")
 
+
 # ---------------------------------------------------------------------------------------- style vs class
-with tab_s:
+def style_vs_class() -> None:
+    """One z per row across every class y of a conditional G."""
     if not info.conditional:
         st.info("Pick a class-conditional generator (e.g. “Conditional DCGAN · MNIST”) to hold z fixed while the "
                 "class changes.")
@@ -222,3 +226,16 @@ with tab_s:
                  caption="Each row: one z; each column: one class y = " + ", ".join(info.class_names))
         ui.note("What to notice: along a row the class changes but the style (slant, thickness, width) stays — "
                    "the conditional G has separated “what” (y) from “how” (z).")
+
+
+# bound to the URL and to the presets: a preset opens the tab that shows its result. The open tab is drawn
+# first and the page folds after it (ui.fold): the other tabs follow once the browser has drawn it.
+tabs = dict(zip(TABS, zip(st.tabs(TABS, key=f"{P}_tab", bind="query-params", default=TABS[0]),
+                          (interpolation, walk, arithmetic, style_vs_class), strict=True), strict=True))
+open_tab = st.session_state.get(f"{P}_tab")
+for i, name in enumerate(sorted(TABS, key=lambda t: t != open_tab)):
+    tab, body = tabs[name]
+    with tab:
+        body()
+    if i == 0:
+        ui.fold(P)

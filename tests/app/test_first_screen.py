@@ -37,9 +37,9 @@ def fold_keys(at) -> list[str]:
 
 def test_every_figure_page_folds():
     """Every page with a figure below its first screen calls ui.fold (home, the lecture list and the one-screen
-    Pretrained page need not)."""
+    Pretrained page need not); Latent space folds after its open tab."""
     assert set(FOLDED) >= {"generator.py", "discriminator.py", "jsd.py", "saturation.py", "playground.py",
-                           "train_images.py", "evaluation.py", "vae.py", "dirac.py", "cyclegan.py"}, FOLDED
+                           "train_images.py", "latent.py", "evaluation.py", "vae.py", "dirac.py", "cyclegan.py"}, FOLDED
 
 
 @pytest.mark.parametrize("page_file", FOLDED)
@@ -75,3 +75,24 @@ def test_the_browser_check_reads_the_connections_user_agent(monkeypatch):
     assert first_screen.from_browser()
     Context.headers = {}
     assert not first_screen.from_browser()
+
+
+@pytest.mark.parametrize("preset, tab", [(0, 0), (2, 2), (3, 3)])
+def test_latent_space_draws_its_open_tab_first(preset, tab, monkeypatch):
+    """A link to a Latent space preset opens its tab, and that tab is what the first screen draws: the other
+    tabs are empty until the rest arrives, then hold what the page drawn whole holds."""
+    whole = open_page("pages/latent.py", timeout=180)
+    whole.query_params["lt_preset"] = str(preset)
+    whole.run()
+    monkeypatch.setattr(first_screen, "from_browser", lambda: True)
+    at = open_page("pages/latent.py", timeout=180)
+    at.query_params["lt_preset"] = str(preset)
+    at.run()
+    assert not at.exception and not whole.exception and fold_keys(at) == ["gv_fold_lt"]
+    assert [len(t.children) > 0 for t in at.tabs] == [i == tab for i in range(4)]
+    assert at.tabs[tab].label == whole.session_state["lt_tab"] == at.session_state["lt_tab"]
+    at.session_state[first_screen.WHOLE + "lt"] = True
+    at.run()
+    assert not at.exception and not fold_keys(at)
+    assert [len(t.children) for t in at.tabs] == [len(t.children) for t in whole.tabs]
+    assert shown(at) == shown(whole)
