@@ -12,6 +12,7 @@ from ganviz.plots import toy as plots_toy
 P = "cg"
 LAMBDAS = [0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0]
 LRS = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3]
+DIRECTIONS = ["X → Y → X", "Y → X → Y"]  # the translation figure's two tabs
 
 
 def widget_values(cfg: cg.CycleConfig) -> dict:
@@ -67,13 +68,17 @@ def draw(snap) -> None:
     left, right = st.columns([1.8, 1])
     with left:
         if snap.view is not None:
-            tab_x, tab_y = st.tabs(["X → Y → X", "Y → X → Y"])
-            with tab_x:
-                ui.live_chart(plots.translation_figure(snap.view, "x", half, uirevision=f"cg-{cfg.pair}-x"),
-                              key=f"{P}_fig")
-            with tab_y:
-                ui.live_chart(plots.translation_figure(snap.view, "y", half, uirevision=f"cg-{cfg.pair}-y"),
-                              key=f"{P}_fig_y")
+            # only the open tab's figure is drawn (a switch reruns the panel): each holds ~1,700 points
+            tab_x, tab_y = st.tabs(DIRECTIONS, key=f"{P}_direction", on_change="rerun", bind="query-params",
+                                   default=DIRECTIONS[0])
+            if tab_x.open:
+                with tab_x:
+                    ui.live_chart(plots.translation_figure(snap.view, "x", half, uirevision=f"cg-{cfg.pair}-x"),
+                                  key=f"{P}_fig")
+            if tab_y.open:
+                with tab_y:
+                    ui.live_chart(plots.translation_figure(snap.view, "y", half, uirevision=f"cg-{cfg.pair}-y"),
+                                  key=f"{P}_fig_y")
     with right:
         st.caption(ui.status_line(snap))  # beside the picture, not a row above it
         m1, m2 = st.columns(2)

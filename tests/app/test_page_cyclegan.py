@@ -32,7 +32,7 @@ def test_page_shows_the_objective_the_maps_and_measured_numbers(at):
     assert m["Step"] == "0" and m["λ"] == "10"
     assert m["Modes of Y covered by G(x)"].endswith("/ 8") and m["Distinct targets of X's modes"].endswith("/ 8")
     assert r"\lambda" in " ".join(x.value for x in at.latex)
-    assert len(live_figures(at)) == 4
+    assert len(live_figures(at)) == 3  # the open tab's translation figure, the cycle error and the losses
     # the cycle error at initialisation is the core's on the same fixed samples and the same seeded nets
     cfg = cg.CycleConfig()
     want = cg.CycleMetricFn(*cfg.domains, n=1000, seed=cfg.seed)(cg.build_trainer(cfg, metric_every=0))
@@ -87,3 +87,23 @@ def test_sliders_and_pairs_swept(at):
         assert ("Modes of Y covered by G(x)" in m) == y.has_modes, pair
     at.number_input(key="cg_seed").set_value(7).run()
     assert clean(at)["Step"] == "0"
+
+
+def names_of(fig: dict) -> set[str]:
+    return {t.get("name") for t in fig["data"] if t.get("name")}
+
+
+def test_only_the_open_direction_is_drawn_and_a_link_opens_it():
+    """The X → Y → X tab by default; a link naming Y → X → Y opens that tab, and only its figure is sent."""
+    x_names = {"domain X", "domain Y", "x → G(x)", "x → F(G(x)) (cycle error)", "x", "G(x)", "F(G(x))"}
+    y_names = {"domain Y", "domain X", "y → F(y)", "y → G(F(y)) (cycle error)", "y", "F(y)", "G(F(y))"}
+    at = open_page(PAGE).run()
+    assert [len(t.children) > 0 for t in at.tabs] == [True, False]
+    assert names_of(live_figures(at)[0]) == x_names
+    url = open_page(PAGE)
+    url.query_params["cg_direction"] = "Y → X → Y"
+    url.run()
+    assert not url.exception and [len(t.children) > 0 for t in url.tabs] == [False, True]
+    figs = live_figures(url)
+    assert len(figs) == 3 and names_of(figs[0]) == y_names and not any(names_of(f) & {"G(x)"} for f in figs)
+    assert metric_values(url) == metric_values(at)  # the same run, seen from the other side

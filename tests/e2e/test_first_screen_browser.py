@@ -43,3 +43,22 @@ def test_a_links_setting_below_the_fold_is_kept(page, server):
     thumb = keyed(page, "jsd_sep").locator(SLIDER).first
     assert float(slider_value(thumb)) == 3.5
     assert "jsd_sep=3.5" in page.url
+
+
+def test_cyclegan_draws_the_open_direction_and_a_click_draws_the_other(page, server):
+    """Only the open tab's translation figure is sent; clicking the other tab draws its figure (the live panel
+    reruns) and the URL then names it, so a reload opens the same direction."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{server}/cyclegan")
+    keyed(page, "cg_fig").locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT)
+    wait_ready(page, TIMEOUT)
+    assert keyed(page, "cg_fig_y").count() == 0
+    page.get_by_role("tab", name="Y → X → Y").click()
+    keyed(page, "cg_fig_y").locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT)
+    wait_ready(page, TIMEOUT)
+    assert_no_exception(page)
+    assert "F(y)" in keyed(page, "cg_fig_y").inner_text() and keyed(page, "cg_fig").count() == 0
+    assert "cg_direction=" in page.url
+    page.reload()
+    keyed(page, "cg_fig_y").locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT)
+    assert keyed(page, "cg_fig").count() == 0
