@@ -60,7 +60,7 @@ def widget_values(cfg: playground.PlaygroundConfig) -> dict:
 PRESETS = {name: (story, widget_values(cfg)) for name, (story, cfg) in playground.PRESETS.items()}
 ui.init_state(P, PRESETS[playground.DEFAULT_PRESET][1])
 st.session_state.setdefault(f"{P}_story", playground.DEFAULT_PRESET)
-ui.init_state(P, {"views": list(VIEWS), "refresh": 1.0})
+ui.init_state(P, {"views": list(VIEWS), "refresh": 1.0, "seed": 0})  # the seed: ui.seed_input's default
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -84,60 +84,69 @@ ui.page_header(
 story = ui.preset_bar(P, PRESETS, {}, "Presets (then press Play):")
 
 # ---------------------------------------------------------------------------------------------- settings
-with st.container(key="gv_settings_pg"), st.expander("Settings: data, game, networks, seed", expanded=False,
-                                                     icon=":material/tune:"):
+def settings_widgets() -> None:
+    """The settings panel's widgets; the page reads their values from st.session_state (a keyed widget's)."""
+    ss = st.session_state
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown("**Data and noise**")
-        data_name = st.selectbox("Data", list(DATA_LABELS), format_func=DATA_LABELS.get,
-                                 **ui.bind(f"{P}_dataset", DATA_LABELS))
-        upload = None
-        if data_name == "csv":
-            upload = st.file_uploader(f"CSV with two numeric columns x, y (≤ {toy.MAX_CSV_ROWS:,} rows, "
-                                      f"≤ {toy.MAX_CSV_BYTES // 2**20} MB; one header line allowed)",
-                                      type=["csv", "txt"], key=f"{P}_csv")
-        z_dim = st.select_slider("Noise dimension", Z_DIMS, **ui.bind(f"{P}_z_dim"),
-                                 help="1 or 2 show G's manifold exactly; higher shows a slice (z₁, z₂, rest 0).")
-        prior = st.radio("Noise prior p_z", list(PRIOR_LABELS), **ui.bind(f"{P}_prior", PRIOR_LABELS),
-                         format_func=PRIOR_LABELS.get,
-                         help="A continuous G maps a connected noise space onto a connected set: between separated "
-                              "modes it must draw bridges. With K well-separated blobs in z it can send each blob "
-                              "to one mode.")
-        mixture_k = st.select_slider("Mixture components K", MIXTURE_KS, **ui.bind(f"{P}_mixture_k"),
-                                     disabled=prior != "mixture",
-                                     help=f"Centres μₖ ~ N(0, I) drawn from the seed; each blob "
-                                          f"N(μₖ, {MIXTURE_SD:g}² I).")
-        seed = ui.seed_input(key=f"{P}_seed")
+        st.selectbox("Data", list(DATA_LABELS), format_func=DATA_LABELS.get, **ui.bind(f"{P}_dataset", DATA_LABELS))
+        if ss[f"{P}_dataset"] == "csv":
+            st.file_uploader(f"CSV with two numeric columns x, y (≤ {toy.MAX_CSV_ROWS:,} rows, "
+                             f"≤ {toy.MAX_CSV_BYTES // 2**20} MB; one header line allowed)", type=["csv", "txt"],
+                             key=f"{P}_csv")
+        st.select_slider("Noise dimension", Z_DIMS, **ui.bind(f"{P}_z_dim"),
+                         help="1 or 2 show G's manifold exactly; higher shows a slice (z₁, z₂, rest 0).")
+        st.radio("Noise prior p_z", list(PRIOR_LABELS), **ui.bind(f"{P}_prior", PRIOR_LABELS),
+                 format_func=PRIOR_LABELS.get,
+                 help="A continuous G maps a connected noise space onto a connected set: between separated modes it "
+                      "must draw bridges. With K well-separated blobs in z it can send each blob to one mode.")
+        st.select_slider("Mixture components K", MIXTURE_KS, **ui.bind(f"{P}_mixture_k"),
+                         disabled=ss[f"{P}_prior"] != "mixture",
+                         help=f"Centres μₖ ~ N(0, I) drawn from the seed; each blob N(μₖ, {MIXTURE_SD:g}² I).")
+        ui.seed_input(key=f"{P}_seed")
     with c2:
         st.markdown("**Game**")
-        loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get,
-                            **ui.bind(f"{P}_loss", losses.LOSSES))
-        optimizer = st.selectbox("Optimizer", OPTIMIZERS, **ui.bind(f"{P}_opt", OPTIMIZERS),
-                                 format_func={"adam": "Adam", "sgd": "SGD + momentum 0.9", "rmsprop": "RMSprop"}.get)
-        lr_g = st.select_slider("Learning rate of G", LRS, **ui.bind(f"{P}_lr_g"), format_func=lambda v: f"{v:g}")
-        lr_d = st.select_slider("Learning rate of D", LRS, **ui.bind(f"{P}_lr_d"), format_func=lambda v: f"{v:g}")
-        beta1 = st.select_slider("Adam β₁", [0.0, 0.5, 0.9], **ui.bind(f"{P}_beta1"))
-        k = st.slider("k: D steps per G step", 1, 10, **ui.bind(f"{P}_k"))
-        batch = st.select_slider("Batch size m", [16, 32, 64, 128, 256, 512, 1024], **ui.bind(f"{P}_batch"))
-        decay_from = st.select_slider("Decay both learning rates from step", DECAY_STARTS, **ui.bind(f"{P}_decay_from"),
-                                      format_func=lambda v: "never" if v == 0 else f"{v:,}",
-                                      help="Linear decay to ~0 (0.1 % of the rate): the fakes settle onto the modes.")
-        decay_len = st.select_slider("… reaching ~0 after (steps)", DECAY_LENGTHS, **ui.bind(f"{P}_decay_len"),
-                                     format_func=lambda v: f"{v:,}", disabled=decay_from == 0)
+        st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get, **ui.bind(f"{P}_loss", losses.LOSSES))
+        st.selectbox("Optimizer", OPTIMIZERS, **ui.bind(f"{P}_opt", OPTIMIZERS),
+                     format_func={"adam": "Adam", "sgd": "SGD + momentum 0.9", "rmsprop": "RMSprop"}.get)
+        st.select_slider("Learning rate of G", LRS, **ui.bind(f"{P}_lr_g"), format_func=lambda v: f"{v:g}")
+        st.select_slider("Learning rate of D", LRS, **ui.bind(f"{P}_lr_d"), format_func=lambda v: f"{v:g}")
+        st.select_slider("Adam β₁", [0.0, 0.5, 0.9], **ui.bind(f"{P}_beta1"))
+        st.slider("k: D steps per G step", 1, 10, **ui.bind(f"{P}_k"))
+        st.select_slider("Batch size m", [16, 32, 64, 128, 256, 512, 1024], **ui.bind(f"{P}_batch"))
+        st.select_slider("Decay both learning rates from step", DECAY_STARTS, **ui.bind(f"{P}_decay_from"),
+                         format_func=lambda v: "never" if v == 0 else f"{v:,}",
+                         help="Linear decay to ~0 (0.1 % of the rate): the fakes settle onto the modes.")
+        st.select_slider("… reaching ~0 after (steps)", DECAY_LENGTHS, **ui.bind(f"{P}_decay_len"),
+                         format_func=lambda v: f"{v:,}", disabled=ss[f"{P}_decay_from"] == 0)
     with c3:
         st.markdown("**Networks and remedy**")
-        layers = st.slider("Hidden layers (G and D)", 1, 4, **ui.bind(f"{P}_layers"))
-        width = st.select_slider("Width", [8, 16, 32, 64, 128, 256, 512], **ui.bind(f"{P}_width"))
-        act = st.selectbox("Activation", playground.ACTIVATIONS, **ui.bind(f"{P}_act", playground.ACTIVATIONS))
-        remedy = st.selectbox("Mode-collapse remedy", list(playground.REMEDIES),
-                              format_func=playground.REMEDIES.get, **ui.bind(f"{P}_remedy", playground.REMEDIES))
-        param = 0
-        if remedy == "pacgan":
-            param = st.slider("Packing degree m", 2, 4, **ui.bind(f"{P}_pack"))
-        elif remedy == "unrolled":
-            param = st.slider("Unrolling steps k", 1, 10, **ui.bind(f"{P}_unroll"))
-        elif remedy == "wgan-gp":
+        st.slider("Hidden layers (G and D)", 1, 4, **ui.bind(f"{P}_layers"))
+        st.select_slider("Width", [8, 16, 32, 64, 128, 256, 512], **ui.bind(f"{P}_width"))
+        st.selectbox("Activation", playground.ACTIVATIONS, **ui.bind(f"{P}_act", playground.ACTIVATIONS))
+        st.selectbox("Mode-collapse remedy", list(playground.REMEDIES), format_func=playground.REMEDIES.get,
+                     **ui.bind(f"{P}_remedy", playground.REMEDIES))
+        if ss[f"{P}_remedy"] == "pacgan":
+            st.slider("Packing degree m", 2, 4, **ui.bind(f"{P}_pack"))
+        elif ss[f"{P}_remedy"] == "unrolled":
+            st.slider("Unrolling steps k", 1, 10, **ui.bind(f"{P}_unroll"))
+        elif ss[f"{P}_remedy"] == "wgan-gp":
             st.caption("WGAN-GP replaces the loss above by the critic loss with gradient penalty λ = 10.")
+
+
+settings_panel = st.container(key="gv_settings_pg").expander("Settings: data, game, networks, seed", expanded=False,
+                                                              icon=":material/tune:")
+if not ui.settings_later(P):  # a link's first run: the picture first, the panel's widgets with the rest
+    with settings_panel:
+        settings_widgets()
+v = {name: st.session_state[f"{P}_{name}"] for name in [*PRESETS[playground.DEFAULT_PRESET][1], "seed"]}
+data_name, z_dim, prior, mixture_k, seed = v["dataset"], v["z_dim"], v["prior"], v["mixture_k"], v["seed"]
+loss, optimizer, lr_g, lr_d, beta1, k, batch = v["loss"], v["opt"], v["lr_g"], v["lr_d"], v["beta1"], v["k"], v["batch"]
+layers, width, act, remedy, decay_from, decay_len = (v["layers"], v["width"], v["act"], v["remedy"], v["decay_from"],
+                                                     v["decay_len"])
+param = v["pack"] if remedy == "pacgan" else v["unroll"] if remedy == "unrolled" else 0
+upload = st.session_state.get(f"{P}_csv") if data_name == "csv" else None
 
 dataset = None
 if data_name == "csv":

@@ -48,6 +48,23 @@ def from_browser() -> bool:
         return False
 
 
+# query parameters that set no widget: the presenter view, a live run to take back, the guided lecture's stop, and
+# a preset (``<prefix>_preset``, applied to the session's state before any widget is drawn)
+NOT_WIDGETS = ("present", "run", "tour", "lecture")
+
+
+def settings_later(page_key: str) -> bool:
+    """True when the page's settings panel (collapsed, above the picture) may be filled on the next run: this run
+    is the page's first in a browser session (it stops at the fold) and the URL sets none of its widgets, so every
+    setting is the session's value — the page default or a linked preset's — and the widgets, drawn with the rest,
+    show exactly the values the picture was made with. A panel's ~20 widgets cost the browser ~0.5 s before the
+    picture (Chromium, 2 cores). The page reads its settings from st.session_state in both cases (a keyed
+    widget returns its session value), so each needs a default there (ui.init_state)."""
+    if st.session_state.get(WHOLE + page_key) or not from_browser():
+        return False
+    return all(k in NOT_WIDGETS or k.endswith("_preset") for k in st.query_params)
+
+
 def fold(page_key: str) -> None:
     """End of the first screen. On the page's first run in a browser session: show a one-line note, stop the
     script, and rerun with the rest once the browser has drawn what is above (see the module docstring)."""

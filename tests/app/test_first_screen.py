@@ -96,3 +96,63 @@ def test_latent_space_draws_its_open_tab_first(preset, tab, monkeypatch):
     assert not at.exception and not fold_keys(at)
     assert [len(t.children) for t in at.tabs] == [len(t.children) for t in whole.tabs]
     assert shown(at) == shown(whole)
+
+
+def test_the_settings_wait_only_when_the_url_sets_no_widget(monkeypatch):
+    """settings_later: only on a page's first run in a browser, and only when every query parameter is one that
+    sets no widget (presenter view, a run to take back, a lecture stop, a preset)."""
+    class Session(dict):
+        pass
+
+    state, params = Session(), {}
+    monkeypatch.setattr(first_screen.st, "session_state", state)
+    monkeypatch.setattr(first_screen.st, "query_params", params)
+    monkeypatch.setattr(first_screen, "from_browser", lambda: True)
+    assert first_screen.settings_later("pg")
+    params.update(present="1", run="abc", tour="2", lecture="intro", pg_preset="3")
+    assert first_screen.settings_later("pg")
+    params["pg_width"] = "64"
+    assert not first_screen.settings_later("pg")  # the widget must be drawn to read the link's value
+    del params["pg_width"]
+    state[first_screen.WHOLE + "pg"] = True
+    assert not first_screen.settings_later("pg")  # later runs draw the panel with the page
+    state.clear()
+    monkeypatch.setattr(first_screen, "from_browser", lambda: False)
+    assert not first_screen.settings_later("pg")  # no fold without a browser: the whole page at once
+
+
+def widget_keys(at) -> set[str]:
+    return {w.key for kind in ("slider", "select_slider", "selectbox", "radio", "number_input")
+            for w in at.get(kind) if w.key}
+
+
+@pytest.mark.parametrize("params, waits", [({}, True), ({"pg_preset": "1"}, True),
+                                           ({"pg_width": "64", "pg_layers": "3"}, False)])
+def test_the_playgrounds_first_screen_is_the_same_picture_with_or_without_its_settings(params, waits, monkeypatch):
+    """With no widget in the link the settings panel is empty on the first screen, and the picture, the numbers
+    and (once the rest arrives) every widget's value are those of the page drawn whole; a link that sets widgets
+    gets them drawn at once, and its values are in the picture."""
+    whole = open_page("pages/playground.py", timeout=180)
+    for k, v in params.items():
+        whole.query_params[k] = v
+    whole.run()
+    monkeypatch.setattr(first_screen, "from_browser", lambda: True)
+    at = open_page("pages/playground.py", timeout=180)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception and not whole.exception and fold_keys(at) == ["gv_fold_pg"]
+    assert ("pg_width" in widget_keys(at)) is not waits and "pg_width" in widget_keys(whole)
+    first, expected = shown(at), shown(whole)
+    assert first["charts"][0] == expected["charts"][0] and first["metrics"] == {
+        k: v for k, v in expected["metrics"].items() if k in first["metrics"]}
+    if "pg_width" in params:
+        assert whole.session_state["pg_width"] == 64 and at.session_state["pg_width"] == 64
+    at.session_state[first_screen.WHOLE + "pg"] = True
+    at.run()
+    got, want = shown(at), shown(whole)
+    assert "pg_width" in widget_keys(at)
+    assert all(got[k] == want[k] for k in ("charts", "pictures", "metrics", "widgets"))
+    # the text too, but for the preset's caption: the page drawn whole in one run compares the preset with the
+    # settings before the link's widgets are drawn (it says so on its next run); the two-run page says it at once
+    assert got["text"] == want["text"] if waits else "settings changed since" in " ".join(got["text"])
