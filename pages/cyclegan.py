@@ -22,7 +22,7 @@ def widget_values(cfg: cg.CycleConfig) -> dict:
 
 
 PRESETS = {name: (story, widget_values(cfg)) for name, (story, cfg) in cg.PRESETS.items()}
-ui.init_state(P, PRESETS[cg.DEFAULT_PRESET][1])
+ui.init_state(P, {**PRESETS[cg.DEFAULT_PRESET][1], "seed": 0})  # the seed: ui.seed_input's default
 st.session_state.setdefault(f"{P}_story", cg.DEFAULT_PRESET)
 
 ui.page_header(
@@ -37,21 +37,30 @@ ui.page_header(
 )
 ui.preset_bar(P, PRESETS, {}, "Presets (one click, then press Play):")
 
-with st.container(key="gv_settings_cg").expander("Settings: domains, λ, nets, seed", expanded=False,
-                                                icon=":material/tune:"):
+def settings_widgets() -> None:
+    """The settings panel's widgets; the page reads their values from st.session_state (a keyed widget's)."""
     c1, c2, c3 = st.columns(3)
     with c1:
-        pair = st.selectbox("Domains X → Y", list(cg.PAIRS), **ui.bind(f"{P}_pair", cg.PAIRS))
-        lam = st.select_slider("Cycle-consistency weight λ", LAMBDAS, **ui.bind(f"{P}_lambda"),
-                               help="0: two independent GANs. The paper uses 10. Applied live.")
+        st.selectbox("Domains X → Y", list(cg.PAIRS), **ui.bind(f"{P}_pair", cg.PAIRS))
+        st.select_slider("Cycle-consistency weight λ", LAMBDAS, **ui.bind(f"{P}_lambda"),
+                         help="0: two independent GANs. The paper uses 10. Applied live.")
     with c2:
-        lr = st.select_slider("Adam learning rate (all four nets)", LRS, **ui.bind(f"{P}_lr"),
-                              format_func=lambda v: f"{v:g}")
-        batch = st.select_slider("Batch size", [32, 64, 128, 256, 512], **ui.bind(f"{P}_batch"))
+        st.select_slider("Adam learning rate (all four nets)", LRS, **ui.bind(f"{P}_lr"),
+                         format_func=lambda v: f"{v:g}")
+        st.select_slider("Batch size", [32, 64, 128, 256, 512], **ui.bind(f"{P}_batch"))
     with c3:
-        width = st.select_slider("Width", [16, 32, 64, 128], **ui.bind(f"{P}_width"))
-        layers = st.slider("Hidden layers (each net)", 1, 3, **ui.bind(f"{P}_layers"))
-        seed = ui.seed_input(key=f"{P}_seed")
+        st.select_slider("Width", [16, 32, 64, 128], **ui.bind(f"{P}_width"))
+        st.slider("Hidden layers (each net)", 1, 3, **ui.bind(f"{P}_layers"))
+        ui.seed_input(key=f"{P}_seed")
+
+
+settings_panel = st.container(key="gv_settings_cg").expander("Settings: domains, λ, nets, seed", expanded=False,
+                                                             icon=":material/tune:")
+if not ui.settings_later(P):  # a link's first run: the picture first, the panel's widgets with the rest
+    with settings_panel:
+        settings_widgets()
+pair, lam, lr, batch, width, layers, seed = (
+    st.session_state[f"{P}_{k}"] for k in ("pair", "lambda", "lr", "batch", "width", "layers", "seed"))
 
 with ui.user_errors():
     cfg = cg.CycleConfig(pair=pair, cycle_weight=lam, width=width, hidden_layers=layers, lr=lr, batch_size=batch,

@@ -54,29 +54,38 @@ ui.page_header(
 )
 ui.preset_bar(P, PRESETS, DEFAULTS, "Presets (one click, then press Play):")
 
-with st.container(key="gv_settings_dirac").expander("Settings: loss, steps, remedies", expanded=False,
-                                                   icon=":material/tune:"):
+def settings_widgets() -> None:
+    """The settings panel's widgets; the page reads their values from st.session_state (a keyed widget's)."""
     c1, c2, c3 = st.columns(3)
     with c1:
         loss = st.selectbox("Loss", list(dirac.LOSSES), format_func=dirac.LOSSES.get,
                             **ui.bind(f"{P}_loss", dirac.LOSSES))
         method = st.radio("Method", list(dirac.METHODS), format_func=dirac.METHODS.get,
                           **ui.bind(f"{P}_method", dirac.METHODS))
-        lr = st.select_slider("Step size h (learning rate of both)", LRS, **ui.bind(f"{P}_lr"))
-        d_steps = st.slider("D steps per G step n_d", 1, 20, **ui.bind(f"{P}_d_steps"),
-                            disabled=method != "alternating",
-                            help="Alternating descent only: D takes n_d steps, then G one step.")
+        st.select_slider("Step size h (learning rate of both)", LRS, **ui.bind(f"{P}_lr"))
+        st.slider("D steps per G step n_d", 1, 20, **ui.bind(f"{P}_d_steps"), disabled=method != "alternating",
+                  help="Alternating descent only: D takes n_d steps, then G one step.")
     with c2:
         r1 = st.checkbox("R1 penalty (γ/2)·ψ² on D (real data)", **ui.bind(f"{P}_r1"))
-        gamma = st.select_slider("Penalty weight γ (R1, and WGAN-GP's penalty)", GAMMAS, **ui.bind(f"{P}_gamma"),
-                                 disabled=not (r1 or loss == "wgan-gp"))
-        noise = st.select_slider("Instance noise σ (on real and fake samples)", NOISES, **ui.bind(f"{P}_noise"),
-                                 help="The field is the expectation over the noise (Gauss–Hermite quadrature).")
+        st.select_slider("Penalty weight γ (R1, and WGAN-GP's penalty)", GAMMAS, **ui.bind(f"{P}_gamma"),
+                         disabled=not (r1 or loss == "wgan-gp"))
+        st.select_slider("Instance noise σ (on real and fake samples)", NOISES, **ui.bind(f"{P}_noise"),
+                         help="The field is the expectation over the noise (Gauss–Hermite quadrature).")
     with c3:
-        steps = st.select_slider("Iterations", STEPS, **ui.bind(f"{P}_steps"), format_func=lambda v: f"{v:,}")
-        theta0 = st.slider("Start θ₀", -2.0, 2.0, step=0.1, **ui.bind(f"{P}_theta0"))
-        psi0 = st.slider("Start ψ₀", -2.0, 2.0, step=0.1, **ui.bind(f"{P}_psi0"))
+        st.select_slider("Iterations", STEPS, **ui.bind(f"{P}_steps"), format_func=lambda v: f"{v:,}")
+        st.slider("Start θ₀", -2.0, 2.0, step=0.1, **ui.bind(f"{P}_theta0"))
+        st.slider("Start ψ₀", -2.0, 2.0, step=0.1, **ui.bind(f"{P}_psi0"))
         st.caption("No randomness: the same settings always give the same iterates.")
+
+
+settings_panel = st.container(key="gv_settings_dirac").expander("Settings: loss, steps, remedies", expanded=False,
+                                                                icon=":material/tune:")
+if not ui.settings_later(P):  # a link's first run: the picture first, the panel's widgets with the rest
+    with settings_panel:
+        settings_widgets()
+loss, method, lr, d_steps, r1, gamma, noise, steps, theta0, psi0 = (
+    st.session_state[f"{P}_{k}"] for k in ("loss", "method", "lr", "d_steps", "r1", "gamma", "noise", "steps", "theta0",
+                                           "psi0"))
 
 with ui.user_errors():
     cfg = dirac.DiracConfig(loss=loss, method=method, r1=r1, gamma=gamma, noise=noise, lr=lr, d_steps=d_steps,
