@@ -47,6 +47,7 @@ PRESETS = {
 
 
 ui.init_state(P, DEFAULTS)
+ui.init_state(P, {"seed": 0})  # ui.seed_input's default (presets keep the seed)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -96,22 +97,22 @@ ui.page_header(
 ui.preset_bar(P, PRESETS, DEFAULTS)
 
 # ----------------------------------------------------------------------------------------------- settings
-with st.container(key="gv_settings_gen"), st.expander("Settings", expanded=False, icon=":material/tune:"):
+def settings_widgets() -> None:
+    """The settings panel's widgets; the page reads their values from st.session_state (a keyed widget's)."""
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown("**Noise and target p_data**")
-        prior = st.radio("Noise prior p_z", list(PRIORS), format_func=PRIORS.get, horizontal=True,
-                         **ui.bind(f"{P}_prior", PRIORS))
+        st.radio("Noise prior p_z", list(PRIORS), format_func=PRIORS.get, horizontal=True,
+                 **ui.bind(f"{P}_prior", PRIORS))
         target_kind = st.selectbox("Target p_data", list(TARGETS), format_func=TARGETS.get,
                                    **ui.bind(f"{P}_target", TARGETS))
-        seed = ui.seed_input(key=f"{P}_seed")
+        ui.seed_input(key=f"{P}_seed")
     with c2:
         st.markdown(f"**{TARGETS[target_kind]}**")
-        upload = None
         if target_kind == "gaussian":
-            mu = st.slider("Mean μ", -4.0, 4.0, step=0.1, **ui.bind(f"{P}_mu"))
-            sigma = st.slider("σ", 0.0, 3.0, step=0.05, **ui.bind(f"{P}_sigma"),
-                              help=f"σ = 0 is raised to {theory.SIGMA_MIN:g}, the narrowest the grid resolves.")
+            st.slider("Mean μ", -4.0, 4.0, step=0.1, **ui.bind(f"{P}_mu"))
+            st.slider("σ", 0.0, 3.0, step=0.05, **ui.bind(f"{P}_sigma"),
+                      help=f"σ = 0 is raised to {theory.SIGMA_MIN:g}, the narrowest the grid resolves.")
         elif target_kind == "mixture":
             k = st.radio("Components", [2, 3], horizontal=True, **ui.bind(f"{P}_k", [2, 3]))
             comp_cols = st.columns(k)
@@ -120,29 +121,38 @@ with st.container(key="gv_settings_gen"), st.expander("Settings", expanded=False
                 cc.slider(f"μ{i + 1}", -5.0, 5.0, step=0.1, key=f"{P}_m{i}")
                 cc.slider(f"σ{i + 1}", 0.0, 2.0, step=0.05, key=f"{P}_s{i}")
         elif target_kind == "uniform":
-            ua = st.slider("a", -5.0, 5.0, step=0.1, **ui.bind(f"{P}_ua"))
-            ub = st.slider("b", -5.0, 5.0, step=0.1, **ui.bind(f"{P}_ub"))
+            st.slider("a", -5.0, 5.0, step=0.1, **ui.bind(f"{P}_ua"))
+            st.slider("b", -5.0, 5.0, step=0.1, **ui.bind(f"{P}_ub"))
         elif target_kind == "skewed":
-            alpha = st.slider("Skewness α", -10.0, 10.0, step=0.5, **ui.bind(f"{P}_alpha"))
+            st.slider("Skewness α", -10.0, 10.0, step=0.5, **ui.bind(f"{P}_alpha"))
         else:
-            upload = st.file_uploader(f"CSV of 1-D samples: one number per line, first column used, one header "
-                                      f"line allowed (only the first {MAX_CSV_MB} MB and 1,000,000 rows are read)",
-                                      type=["csv", "txt"], key=f"{P}_csv")
+            st.file_uploader(f"CSV of 1-D samples: one number per line, first column used, one header "
+                             f"line allowed (only the first {MAX_CSV_MB} MB and 1,000,000 rows are read)",
+                             type=["csv", "txt"], key=f"{P}_csv")
             st.radio("KDE bandwidth", ["scott", "silverman"], horizontal=True,
                      **ui.bind(f"{P}_bw", ["scott", "silverman"]))
     with c3:
         st.markdown("**Generator G**")
-        gen = st.selectbox("Generator", list(GENERATORS), format_func=GENERATORS.get, **ui.bind(f"{P}_gen", GENERATORS))
-        f = st.session_state[f"{P}_f"]
+        gen = st.selectbox("Generator", list(GENERATORS), format_func=GENERATORS.get,
+                           **ui.bind(f"{P}_gen", GENERATORS))
         if gen == "nonmono":
-            f = st.selectbox("f(z)", list(theory.EXAMPLE_MAPS), **ui.bind(f"{P}_f", theory.EXAMPLE_MAPS))
+            st.selectbox("f(z)", list(theory.EXAMPLE_MAPS), **ui.bind(f"{P}_f", theory.EXAMPLE_MAPS))
         if gen in ("affine", "nonmono"):
-            a = st.slider("a (scale)", -3.0, 3.0, step=0.05, **ui.bind(f"{P}_a"))
-            b = st.slider("b (shift)", -5.0, 5.0, step=0.1, **ui.bind(f"{P}_b"))
+            st.slider("a (scale)", -3.0, 3.0, step=0.05, **ui.bind(f"{P}_a"))
+            st.slider("b (shift)", -5.0, 5.0, step=0.1, **ui.bind(f"{P}_b"))
         if gen == "mlp":
-            lr = st.select_slider("Learning rate (G and D, Adam β = (0.5, 0.999))", LRS, **ui.bind(f"{P}_lr"),
-                                  format_func=lambda v: f"{v:g}")
-        a, b = st.session_state[f"{P}_a"], st.session_state[f"{P}_b"]
+            st.select_slider("Learning rate (G and D, Adam β = (0.5, 0.999))", LRS, **ui.bind(f"{P}_lr"),
+                             format_func=lambda v: f"{v:g}")
+
+
+settings_panel = st.container(key="gv_settings_gen").expander("Settings", expanded=False, icon=":material/tune:")
+if not ui.settings_later(P):  # a link's first run: the picture first, the panel's widgets with the rest
+    with settings_panel:
+        settings_widgets()
+prior, target_kind, seed, gen, f, a, b, lr, mu, sigma, ua, ub, alpha = (
+    st.session_state[f"{P}_{k}"] for k in ("prior", "target", "seed", "gen", "f", "a", "b", "lr", "mu", "sigma", "ua",
+                                           "ub", "alpha"))
+upload = st.session_state.get(f"{P}_csv") if target_kind == "csv" else None
 
 # ------------------------------------------------------------------------------------------------- target
 with ui.user_errors():
