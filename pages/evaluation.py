@@ -115,20 +115,30 @@ presets_area = st.container()
 chart_area = st.container()
 settings_area = st.container(key="gv_settings_eval").expander("Settings: dataset, sample size N, KID subsets, seed",
                                                               expanded=False, icon=":material/tune:")
-top = settings_area.columns([1.2, 1, 1, 1])
-with top[0]:
-    dataset = st.radio("Dataset", datasets, horizontal=True, **ui.bind(f"{P}_dataset", datasets),
-                       format_func=lambda d: TITLES.get(d, d))
-with top[1]:
-    n = st.select_slider("Samples per set N", [1000, 2000, 5000], **ui.bind(f"{P}_n"),
-                         help="Every row uses the same N: FID depends on N (see the FID∞ section).")
-with top[2]:
-    kid_subsets = st.select_slider("KID subsets", [10, 20, 50, 100], **ui.bind(f"{P}_kid"),
-                                   help="100 subsets of ≤ 1,000 samples is the standard (Bińkowski et al. 2018); "
-                                        "fewer is faster and noisier.")
-with top[3]:
-    seed = ui.seed_input(key=f"{P}_seed")
 
+
+def settings_widgets() -> None:
+    """The panel's widgets; the page reads their values from st.session_state (a keyed widget's)."""
+    top = st.columns([1.2, 1, 1, 1])
+    with top[0]:
+        st.radio("Dataset", datasets, horizontal=True, **ui.bind(f"{P}_dataset", datasets),
+                 format_func=lambda d: TITLES.get(d, d))
+    with top[1]:
+        st.select_slider("Samples per set N", [1000, 2000, 5000], **ui.bind(f"{P}_n"),
+                         help="Every row uses the same N: FID depends on N (see the FID∞ section).")
+    with top[2]:
+        st.select_slider("KID subsets", [10, 20, 50, 100], **ui.bind(f"{P}_kid"),
+                         help="100 subsets of ≤ 1,000 samples is the standard (Bińkowski et al. 2018); fewer is "
+                              "faster and noisier.")
+    with top[3]:
+        ui.seed_input(key=f"{P}_seed")
+
+
+ui.init_state(P, {"dataset": datasets[0], "seed": 0})  # the first shipped classifier's dataset
+if not ui.settings_later(P):  # a link's first run: the chart first, the panel's widgets with the rest
+    with settings_area:
+        settings_widgets()
+dataset, n, kid_subsets, seed = (st.session_state[f"{P}_{k}"] for k in ("dataset", "n", "kid", "seed"))
 clf, ref = load_eval(dataset)
 pool = real_pool(dataset)
 class_names = clf.config.get("class_names") or [str(i) for i in range(10)]

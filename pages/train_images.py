@@ -46,9 +46,11 @@ PRESETS = {  # each starts from DEFAULTS (the measured 3-minute preset)
         recipes.to_widgets("minimax_stall")),
 }
 QUALITY_DATASETS = ("mnist", "fashion-mnist")  # datasets with a shipped evaluation classifier (models/)
+CUDA = resolve_device("auto").type == "cuda"  # bf16 autocast and torch.compile need a CUDA device
 GRID_MAX_PX = 640  # the live grid fills its column up to this width, so it is whole on a 1080-px screen
 
 ui.init_state(P, {**DEFAULTS, "quality_every": 0})
+ui.init_state(P, {"seed": 0, "amp": False, "compile": False})  # widgets the presets leave alone
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the evaluation classifier…")
@@ -70,11 +72,8 @@ ui.preset_bar(P, PRESETS, DEFAULTS)
 st.html(f"<style>.st-key-gv_ti_grid {{ max-width: {GRID_MAX_PX}px; }}</style>")
 
 # ---------------------------------------------------------------------------------------------- settings
-# the live view first; the settings one click away, in a collapsed panel above it
-left = st.container(key="gv_settings_ti").expander("Settings: data, networks, training, seed", expanded=False,
-                                                   icon=":material/tune:")
-right = st.container()
-with left:
+def data_widgets():
+    """The panel's data rows: the dataset or an upload, and the full set's download; returns the images."""
     st.subheader("Data")
     dataset = st.selectbox("Dataset", list(DATASET_LABELS), format_func=DATASET_LABELS.get,
                            **ui.bind(f"{P}_dataset", DATASET_LABELS))
@@ -102,76 +101,106 @@ with left:
                          "already here stay available.")
             except ValueError:
                 st.error("The downloaded files did not pass their md5 check and were discarded; try again later.")
-    if images is None:
-        st.info("Choose a dataset or upload your images to start.")
-        st.stop()
+    return images
+
+
+def model_widgets(images) -> None:
+    """The panel's other widgets; the page reads their values from st.session_state (a keyed widget's)."""
+    ss = st.session_state
     st.caption(f"**Source:** {images.source}")
 
     st.subheader("Model")
-    model = st.radio("Networks", ["dcgan", "mlp"], **ui.bind(f"{P}_model", ["dcgan", "mlp"]), horizontal=True,
-                     format_func={"dcgan": "DCGAN (convolutional)", "mlp": "MLP (fully connected)"}.get)
-    if model == "dcgan":
-        width = st.select_slider("DCGAN width (base channels)", [16, 32, 48, 64], **ui.bind(f"{P}_width"),
-                                 help="64 is the DCGAN of Radford et al. 2016 scaled to 28×28 (G 0.78 M, D 0.14 M "
-                                      "parameters); 32 trains ~3× faster on a CPU.")
-        depth = st.select_slider("Extra 3×3 conv layers at each resolution (G and D)", [0, 1, 2],
-                                 **ui.bind(f"{P}_depth"),
-                                 help="0 is Radford's DCGAN. One more layer at 7×7 and at 14×14 gives both nets a "
-                                      "wider view of the digit (the shipped unconditional models use 1); each step "
-                                      "costs about twice as much.")
-    else:
-        width, depth = 64, 0
-    z_dim = st.select_slider("z dimension", [2, 8, 16, 32, 64, 100, 128], **ui.bind(f"{P}_z_dim"))
-    can_classify = model == "dcgan" and len(images.class_names) >= 2
-    conditional = st.toggle("Class-conditional (G and D see the label)", **ui.bind(f"{P}_conditional"),
-                            disabled=len(images.class_names) < 2) and len(images.class_names) >= 2
-    aux = st.toggle("D also names the class (auxiliary classifier)", **ui.bind(f"{P}_aux"),
-                    disabled=not can_classify,
-                    help="A classifier C on D's features learns the real images' labels. Conditional (AC-GAN, Odena "
-                         "et al. 2017): G is also trained to make its pictures named as the asked class, "
-                         "L_G + CE(C(G(z, y)), y). Unconditional (CatGAN's terms, Springenberg 2016): G is trained "
-                         "to make pictures C names surely, all classes equally often. The shipped unconditional "
-                         "models (with the disconnected latent below) and the conditional Fashion-MNIST model were "
-                         "finished this way.") and can_classify
+    st.radio("Networks", ["dcgan", "mlp"], **ui.bind(f"{P}_model", ["dcgan", "mlp"]), horizontal=True,
+             format_func={"dcgan": "DCGAN (convolutional)", "mlp": "MLP (fully connected)"}.get)
+    if ss[f"{P}_model"] == "dcgan":
+        st.select_slider("DCGAN width (base channels)", [16, 32, 48, 64], **ui.bind(f"{P}_width"),
+                         help="64 is the DCGAN of Radford et al. 2016 scaled to 28×28 (G 0.78 M, D 0.14 M "
+                              "parameters); 32 trains ~3× faster on a CPU.")
+        st.select_slider("Extra 3×3 conv layers at each resolution (G and D)", [0, 1, 2],
+                         **ui.bind(f"{P}_depth"),
+                         help="0 is Radford's DCGAN. One more layer at 7×7 and at 14×14 gives both nets a "
+                              "wider view of the digit (the shipped unconditional models use 1); each step "
+                              "costs about twice as much.")
+    st.select_slider("z dimension", [2, 8, 16, 32, 64, 100, 128], **ui.bind(f"{P}_z_dim"))
+    can_classify = ss[f"{P}_model"] == "dcgan" and len(images.class_names) >= 2
+    st.toggle("Class-conditional (G and D see the label)", **ui.bind(f"{P}_conditional"),
+              disabled=len(images.class_names) < 2)
+    st.toggle("D also names the class (auxiliary classifier)", **ui.bind(f"{P}_aux"),
+              disabled=not can_classify,
+              help="A classifier C on D's features learns the real images' labels. Conditional (AC-GAN, Odena "
+                   "et al. 2017): G is also trained to make its pictures named as the asked class, "
+                   "L_G + CE(C(G(z, y)), y). Unconditional (CatGAN's terms, Springenberg 2016): G is trained "
+                   "to make pictures C names surely, all classes equally often. The shipped unconditional "
+                   "models (with the disconnected latent below) and the conditional Fashion-MNIST model were "
+                   "finished this way.")
     st.subheader("Training")
-    loss = st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get,
-                        **ui.bind(f"{P}_loss", losses.LOSSES))
-    lr_g = st.select_slider("Learning rate of G", LRS, **ui.bind(f"{P}_lr_g"), format_func=lambda v: f"{v:g}")
-    lr_d = st.select_slider("Learning rate of D", LRS, **ui.bind(f"{P}_lr_d"), format_func=lambda v: f"{v:g}")
-    batch = st.select_slider("Batch size m", [16, 32, 64, 128, 256], **ui.bind(f"{P}_batch"))
-    k = st.slider("k (D steps per G step)", 1, 5, **ui.bind(f"{P}_k"))
-    ema = st.toggle("Show an average of G's weights (EMA, β = 0.999)", **ui.bind(f"{P}_ema"),
-                    help="θ_EMA ← 0.999 θ_EMA + 0.001 θ_G after every G step (Yazıcı et al. 2019): the grid, the "
-                         "scores and the downloaded checkpoint use the averaged G, which smooths out the "
-                         "back-and-forth of the game. Training itself is unchanged.")
-    mixture = st.toggle(f"Disconnected latent: z from a mixture of {IMAGE_MIXTURE_K} Gaussians",
-                        **ui.bind(f"{P}_mixture"),
-                        help=f"z = μₖ + {IMAGE_MIXTURE_SD:g}·ε with k one of {IMAGE_MIXTURE_K} centres μₖ ~ N(0, I) "
-                             "fixed by the seed. "
-                             "A continuous G must draw in-between, ambiguous pictures where its connected noise "
-                             "space crosses from one class to another; separated blobs of noise need not (the 2-D "
-                             "playground's best preset). With the classifier toggle above it is how the shipped "
-                             "unconditional models were finished; 50 narrow blobs lost most of the variety "
-                             "(models/MODEL_CARD.md).")
-    every = st.select_slider("Timeline: snapshot every N steps", [5, 10, 25, 50, 100, 250], **ui.bind(f"{P}_every"))
-    has_classifier = dataset in QUALITY_DATASETS
-    quality_every = st.select_slider(
-        "Track IS and FID every N steps", [0, 100, 250, 500, 1000], **ui.bind(f"{P}_quality_every"),
-        format_func=lambda v: "off" if v == 0 else f"{v:,}", disabled=not has_classifier,
-        help="Scored on 2,000 samples with the shipped classifier of this dataset (see Evaluating GANs); "
-             "each check costs about a second on a CPU.") if has_classifier else 0
-    seed = ui.seed_input(key=f"{P}_seed")
+    st.selectbox("Loss", losses.LOSSES, format_func=losses.LOSS_LABELS.get,
+                 **ui.bind(f"{P}_loss", losses.LOSSES))
+    st.select_slider("Learning rate of G", LRS, **ui.bind(f"{P}_lr_g"), format_func=lambda v: f"{v:g}")
+    st.select_slider("Learning rate of D", LRS, **ui.bind(f"{P}_lr_d"), format_func=lambda v: f"{v:g}")
+    st.select_slider("Batch size m", [16, 32, 64, 128, 256], **ui.bind(f"{P}_batch"))
+    st.slider("k (D steps per G step)", 1, 5, **ui.bind(f"{P}_k"))
+    st.toggle("Show an average of G's weights (EMA, β = 0.999)", **ui.bind(f"{P}_ema"),
+              help="θ_EMA ← 0.999 θ_EMA + 0.001 θ_G after every G step (Yazıcı et al. 2019): the grid, the "
+                   "scores and the downloaded checkpoint use the averaged G, which smooths out the "
+                   "back-and-forth of the game. Training itself is unchanged.")
+    st.toggle(f"Disconnected latent: z from a mixture of {IMAGE_MIXTURE_K} Gaussians",
+              **ui.bind(f"{P}_mixture"),
+              help=f"z = μₖ + {IMAGE_MIXTURE_SD:g}·ε with k one of {IMAGE_MIXTURE_K} centres μₖ ~ N(0, I) "
+                   "fixed by the seed. "
+                   "A continuous G must draw in-between, ambiguous pictures where its connected noise "
+                   "space crosses from one class to another; separated blobs of noise need not (the 2-D "
+                   "playground's best preset). With the classifier toggle above it is how the shipped "
+                   "unconditional models were finished; 50 narrow blobs lost most of the variety "
+                   "(models/MODEL_CARD.md).")
+    st.select_slider("Timeline: snapshot every N steps", [5, 10, 25, 50, 100, 250], **ui.bind(f"{P}_every"))
+    has_classifier = ss[f"{P}_dataset"] in QUALITY_DATASETS
+    if has_classifier:
+        st.select_slider(
+            "Track IS and FID every N steps", [0, 100, 250, 500, 1000], **ui.bind(f"{P}_quality_every"),
+            format_func=lambda v: "off" if v == 0 else f"{v:,}",
+            help="Scored on 2,000 samples with the shipped classifier of this dataset (see Evaluating GANs); "
+                 "each check costs about a second on a CPU.")
+    ui.seed_input(key=f"{P}_seed")
     st.caption("Loss, learning rates, k and batch size change live; data, networks, z and its prior, EMA, seed "
                "and timeline interval start a new run.")
-    cuda = resolve_device("auto").type == "cuda"
-    amp = st.toggle("bf16 autocast (CUDA)", **ui.bind(f"{P}_amp"), disabled=not cuda)
-    compile_ = st.toggle("torch.compile (CUDA)", **ui.bind(f"{P}_compile"), disabled=not cuda)
+    st.toggle("bf16 autocast (CUDA)", **ui.bind(f"{P}_amp"), disabled=not CUDA)
+    st.toggle("torch.compile (CUDA)", **ui.bind(f"{P}_compile"), disabled=not CUDA)
 
+
+# the live view first; the settings one click away, in a collapsed panel above it
+left = st.container(key="gv_settings_ti").expander("Settings: data, networks, training, seed", expanded=False,
+                                                   icon=":material/tune:")
+right = st.container()
+later = ui.settings_later(P) and st.session_state[f"{P}_dataset"] != "upload"  # a link's first run: picture first
+if later:
+    try:
+        images = datasets.load_images(st.session_state[f"{P}_dataset"])
+    except (FileNotFoundError, ValueError) as err:
+        images = None
+        st.warning(str(err))
+else:
+    with left:
+        images = data_widgets()
+if images is None:
+    left.info("Choose a dataset or upload your images to start.")
+    st.stop()
+if not later:
+    with left:
+        model_widgets(images)
+ss = st.session_state
+dataset, model, z_dim, loss, lr_g, lr_d, batch, k, ema, mixture, every, seed, amp, compile_ = (
+    ss[f"{P}_{name}"] for name in ("dataset", "model", "z_dim", "loss", "lr_g", "lr_d", "batch", "k", "ema", "mixture",
+                                   "every", "seed", "amp", "compile"))
+width, depth = (ss[f"{P}_width"], ss[f"{P}_depth"]) if model == "dcgan" else (64, 0)
+conditional = ss[f"{P}_conditional"] and len(images.class_names) >= 2
+aux = ss[f"{P}_aux"] and model == "dcgan" and len(images.class_names) >= 2
+quality_every = ss[f"{P}_quality_every"] if dataset in QUALITY_DATASETS else 0
 with ui.user_errors():  # the same recipe -> (spec, TrainConfig) as `python -m ganviz train` (ganviz.recipes)
     spec, config = recipes.build(recipes.from_widgets(
         dataset=dataset, model=model, width=width, depth=depth, z_dim=z_dim, conditional=conditional, aux=aux,
-        loss=loss, lr_g=lr_g, lr_d=lr_d, batch=batch, k=k, ema=ema, mixture=mixture, seed=seed, amp=amp and cuda,
-        compile=compile_ and cuda), len(images.class_names))
+        loss=loss, lr_g=lr_g, lr_d=lr_d, batch=batch, k=k, ema=ema, mixture=mixture, seed=seed, amp=amp and CUDA,
+        compile=compile_ and CUDA), len(images.class_names))
 probabilistic = loss in losses.PROBABILISTIC
 
 # ---------------------------------------------------------------------------------------------- live view
