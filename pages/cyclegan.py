@@ -54,11 +54,7 @@ def settings_widgets() -> None:
         ui.seed_input(key=f"{P}_seed")
 
 
-settings_panel = st.container(key="gv_settings_cg").expander("Settings: domains, λ, nets, seed", expanded=False,
-                                                             icon=":material/tune:")
-if not ui.settings_later(P):  # a link's first run: the picture first, the panel's widgets with the rest
-    with settings_panel:
-        settings_widgets()
+ui.settings_panel(P, "gv_settings_cg", "Settings: domains, λ, nets, seed", settings_widgets)
 pair, lam, lr, batch, width, layers, seed = (
     st.session_state[f"{P}_{k}"] for k in ("pair", "lambda", "lr", "batch", "width", "layers", "seed"))
 

@@ -78,11 +78,7 @@ def settings_widgets() -> None:
         st.caption("No randomness: the same settings always give the same iterates.")
 
 
-settings_panel = st.container(key="gv_settings_dirac").expander("Settings: loss, steps, remedies", expanded=False,
-                                                                icon=":material/tune:")
-if not ui.settings_later(P):  # a link's first run: the picture first, the panel's widgets with the rest
-    with settings_panel:
-        settings_widgets()
+ui.settings_panel(P, "gv_settings_dirac", "Settings: loss, steps, remedies", settings_widgets)
 loss, method, lr, d_steps, r1, gamma, noise, steps, theta0, psi0 = (
     st.session_state[f"{P}_{k}"] for k in ("loss", "method", "lr", "d_steps", "r1", "gamma", "noise", "steps", "theta0",
                                            "psi0"))

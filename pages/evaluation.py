@@ -113,8 +113,6 @@ if not datasets:
 # subsets and the seed one click away in a collapsed panel
 presets_area = st.container()
 chart_area = st.container()
-settings_area = st.container(key="gv_settings_eval").expander("Settings: dataset, sample size N, KID subsets, seed",
-                                                              expanded=False, icon=":material/tune:")
 
 
 def settings_widgets() -> None:
@@ -135,9 +133,8 @@ def settings_widgets() -> None:
 
 
 ui.init_state(P, {"dataset": datasets[0], "seed": 0})  # the first shipped classifier's dataset
-if not ui.settings_later(P):  # a link's first run: the chart first, the panel's widgets with the rest
-    with settings_area:
-        settings_widgets()
+settings_area = ui.settings_panel(P, "gv_settings_eval", "Settings: dataset, sample size N, KID subsets, seed",
+                                  settings_widgets)  # under the chart (presets_area and chart_area come first)
 dataset, n, kid_subsets, seed = (st.session_state[f"{P}_{k}"] for k in ("dataset", "n", "kid", "seed"))
 clf, ref = load_eval(dataset)
 pool = real_pool(dataset)

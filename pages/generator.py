@@ -145,10 +145,7 @@ def settings_widgets() -> None:
                              format_func=lambda v: f"{v:g}")
 
 
-settings_panel = st.container(key="gv_settings_gen").expander("Settings", expanded=False, icon=":material/tune:")
-if not ui.settings_later(P):  # a link's first run: the picture first, the panel's widgets with the rest
-    with settings_panel:
-        settings_widgets()
+ui.settings_panel(P, "gv_settings_gen", "Settings", settings_widgets)
 prior, target_kind, seed, gen, f, a, b, lr, mu, sigma, ua, ub, alpha = (
     st.session_state[f"{P}_{k}"] for k in ("prior", "target", "seed", "gen", "f", "a", "b", "lr", "mu", "sigma", "ua",
                                            "ub", "alpha"))

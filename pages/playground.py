@@ -135,11 +135,7 @@ def settings_widgets() -> None:
             st.caption("WGAN-GP replaces the loss above by the critic loss with gradient penalty λ = 10.")
 
 
-settings_panel = st.container(key="gv_settings_pg").expander("Settings: data, game, networks, seed", expanded=False,
-                                                              icon=":material/tune:")
-if not ui.settings_later(P):  # a link's first run: the picture first, the panel's widgets with the rest
-    with settings_panel:
-        settings_widgets()
+ui.settings_panel(P, "gv_settings_pg", "Settings: data, game, networks, seed", settings_widgets)
 v = {name: st.session_state[f"{P}_{name}"] for name in [*PRESETS[playground.DEFAULT_PRESET][1], "seed"]}
 data_name, z_dim, prior, mixture_k, seed = v["dataset"], v["z_dim"], v["prior"], v["mixture_k"], v["seed"]
 loss, optimizer, lr_g, lr_d, beta1, k, batch = v["loss"], v["opt"], v["lr_g"], v["lr_d"], v["beta1"], v["k"], v["batch"]

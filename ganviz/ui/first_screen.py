@@ -8,6 +8,8 @@ grid ~200 ms) and the main figure is drawn only after everything sent with it is
 delayed the picture. A client without a browser (AppTest, a script) gets the whole page in one run."""
 from __future__ import annotations
 
+from typing import Callable
+
 import streamlit as st
 
 WHOLE = "_gv_whole_"  # session_state key prefix: the page has been drawn whole in this session
@@ -63,6 +65,16 @@ def settings_later(page_key: str) -> bool:
     if st.session_state.get(WHOLE + page_key) or not from_browser():
         return False
     return all(k in NOT_WIDGETS or k.endswith("_preset") for k in st.query_params)
+
+
+def settings_panel(page_key: str, key: str, label: str, draw: Callable[[], None]):
+    """The collapsed settings panel (``key``: its container's, which the presenter view hides) with ``draw``'s
+    widgets in it now, or — on a link's first run (:func:`settings_later`) — with the rest of the page."""
+    panel = st.container(key=key).expander(label, expanded=False, icon=":material/tune:")
+    if not settings_later(page_key):
+        with panel:
+            draw()
+    return panel
 
 
 def fold(page_key: str) -> None:
