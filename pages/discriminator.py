@@ -33,6 +33,7 @@ PRESETS = {
 
 
 ui.init_state(P, DEFAULTS)
+ui.init_state(P, {"seed": 0})  # ui.seed_input's default; a preset keeps the seed
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -55,25 +56,34 @@ ui.page_header(
 
 ui.preset_bar(P, PRESETS, DEFAULTS)
 
+def settings_widgets() -> None:
+    """The side column's widgets; the page reads their values from st.session_state (a keyed widget's)."""
+    st.markdown("**p_data and p_g**")
+    gaussian = st.radio("p_data", list(KINDS), format_func=KINDS.get, horizontal=True,
+                        **ui.bind(f"{P}_data", KINDS)) == "gaussian"
+    st.slider("μ₁ (p_data mean)" if gaussian else "μ₁ (first bump)", -4.0, 4.0, step=0.1, **ui.bind(f"{P}_mu1"))
+    if not gaussian:
+        st.slider("μ₂ (second bump)", -4.0, 4.0, step=0.1, **ui.bind(f"{P}_mu2"))
+        st.slider("weight of the first bump", 0.0, 1.0, step=0.05, **ui.bind(f"{P}_w1"))
+    st.slider("σ of p_data", 0.1, 3.0, step=0.05, **ui.bind(f"{P}_sigma"))
+    st.slider("μ_g (p_g mean)", -4.0, 4.0, step=0.1, **ui.bind(f"{P}_mu_g"))
+    st.slider("σ_g (p_g width)", 0.1, 3.0, step=0.05, **ui.bind(f"{P}_sigma_g"))
+    st.markdown("**Discriminator**")
+    st.select_slider("hidden units per layer (2 layers, ReLU)", HIDDEN, **ui.bind(f"{P}_hidden"))
+    st.select_slider("learning rate (Adam)", LRS, format_func=lambda v: f"{v:g}", **ui.bind(f"{P}_lr"),
+                     help="Applied live, without a reset.")
+    ui.seed_input(f"{P}_seed")
+
+
 main, side = st.columns([2.3, 1], gap="medium")
 with side, st.container(key="gv_settings_ds"):
-    st.markdown("**p_data and p_g**")
-    kind = st.radio("p_data", list(KINDS), format_func=KINDS.get, horizontal=True, **ui.bind(f"{P}_data", KINDS))
-    mu1 = st.slider("μ₁ (p_data mean)" if kind == "gaussian" else "μ₁ (first bump)", -4.0, 4.0, step=0.1,
-                    **ui.bind(f"{P}_mu1"))
-    if kind == "mixture":
-        mu2 = st.slider("μ₂ (second bump)", -4.0, 4.0, step=0.1, **ui.bind(f"{P}_mu2"))
-        w1 = st.slider("weight of the first bump", 0.0, 1.0, step=0.05, **ui.bind(f"{P}_w1"))
-    else:
-        mu2, w1 = DEFAULTS["mu2"], 1.0
-    sigma = st.slider("σ of p_data", 0.1, 3.0, step=0.05, **ui.bind(f"{P}_sigma"))
-    mu_g = st.slider("μ_g (p_g mean)", -4.0, 4.0, step=0.1, **ui.bind(f"{P}_mu_g"))
-    sigma_g = st.slider("σ_g (p_g width)", 0.1, 3.0, step=0.05, **ui.bind(f"{P}_sigma_g"))
-    st.markdown("**Discriminator**")
-    hidden = st.select_slider("hidden units per layer (2 layers, ReLU)", HIDDEN, **ui.bind(f"{P}_hidden"))
-    lr = st.select_slider("learning rate (Adam)", LRS, format_func=lambda v: f"{v:g}", **ui.bind(f"{P}_lr"),
-                          help="Applied live, without a reset.")
-    seed = ui.seed_input(f"{P}_seed")
+    if not ui.settings_later(P):  # else drawn with the rest of the page (the picture uses the same values)
+        settings_widgets()
+kind, mu1, mu2, sigma, w1, mu_g, sigma_g, hidden, lr, seed = (
+    st.session_state.get(f"{P}_{k}", DEFAULTS.get(k, 0)) for k in ("data", "mu1", "mu2", "sigma", "w1", "mu_g",
+                                                                    "sigma_g", "hidden", "lr", "seed"))
+if kind == "gaussian":
+    mu2, w1 = DEFAULTS["mu2"], 1.0
 
 with ui.user_errors():
     setup = tl.DStarSetup(data=kind, mu1=mu1, mu2=mu2, sigma_data=sigma, weight1=w1, mu_g=mu_g, sigma_g=sigma_g,

@@ -194,41 +194,43 @@ except ValueError as err:
 finally:
     bar.empty()
 
-# ---- the user's saved run
-with st.expander("Evaluate your own saved run", expanded=False):
-    st.caption("A run folder of `python -m ganviz train --out runs/…` (model.safetensors + config.json), its .zip "
-               "(the download of the training page), or the two files. Weights are read with safetensors only.")
-    runs = {r.path: r for r in pretrained.list_runs() if r.dataset in (None, dataset)}
-    picked = st.selectbox("A run saved in runs/", [""] + list(runs), key=f"{P}_run_pick",
-                          format_func=lambda p: "—" if not p else f"{runs[p].name} ({runs[p].dataset or '?'})")
-    typed = st.text_input("…or the name of a run folder or .zip in runs/", key=f"{P}_run_path",
-                          help="Only runs saved under this app's runs/ folder can be named here.").strip()
-    uploads = st.file_uploader("…or upload the .zip, or config.json + model.safetensors", key=f"{P}_upload",
-                               type=["zip", "json", "safetensors"], accept_multiple_files=True)
-    source, label = None, None
-    if uploads:
-        if sum(u.size for u in uploads) > MAX_UPLOAD_MB << 20:
-            st.error(f"The upload is larger than {MAX_UPLOAD_MB} MB.")
-        else:
-            files = tuple((u.name, u.getvalue()) for u in uploads)
-            digest = hashlib.sha256(b"".join(b for _, b in files)).hexdigest()[:12]
-            source, label = files, f"upload {', '.join(name for name, _ in files)} {digest}"
-    elif typed or picked:
-        try:
-            path = str(pretrained.resolve_run(typed)) if typed else picked
-            source, label = path, f"run {path}"
-        except ValueError as err:
-            st.error(f"Your run could not be evaluated: {err}")
-    if source is not None:
-        bar2, progress2 = progress_bar()
-        try:
-            s, grid = score_gan(dataset, label, source, n, seed, kid_subsets, progress2)
-            rows.append(("your run", s))
-            hists["your run"], grids["your run"] = s.class_hist, grid
-        except (ValueError, FileNotFoundError, OSError) as err:
-            st.error(f"Your run could not be evaluated: {err}")
-        finally:
-            bar2.empty()
+# ---- the user's saved run: on a link's first run (nothing chosen yet in a new session) with the rest of the page
+if not ui.settings_later(P):
+    with st.expander("Evaluate your own saved run", expanded=False):
+        st.caption("A run folder of `python -m ganviz train --out runs/…` (model.safetensors + config.json), its "
+                   ".zip (the download of the training page), or the two files. Weights are read with safetensors "
+                   "only.")
+        runs = {r.path: r for r in pretrained.list_runs() if r.dataset in (None, dataset)}
+        picked = st.selectbox("A run saved in runs/", [""] + list(runs), key=f"{P}_run_pick",
+                              format_func=lambda p: "—" if not p else f"{runs[p].name} ({runs[p].dataset or '?'})")
+        typed = st.text_input("…or the name of a run folder or .zip in runs/", key=f"{P}_run_path",
+                              help="Only runs saved under this app's runs/ folder can be named here.").strip()
+        uploads = st.file_uploader("…or upload the .zip, or config.json + model.safetensors", key=f"{P}_upload",
+                                   type=["zip", "json", "safetensors"], accept_multiple_files=True)
+        source, label = None, None
+        if uploads:
+            if sum(u.size for u in uploads) > MAX_UPLOAD_MB << 20:
+                st.error(f"The upload is larger than {MAX_UPLOAD_MB} MB.")
+            else:
+                files = tuple((u.name, u.getvalue()) for u in uploads)
+                digest = hashlib.sha256(b"".join(b for _, b in files)).hexdigest()[:12]
+                source, label = files, f"upload {', '.join(name for name, _ in files)} {digest}"
+        elif typed or picked:
+            try:
+                path = str(pretrained.resolve_run(typed)) if typed else picked
+                source, label = path, f"run {path}"
+            except ValueError as err:
+                st.error(f"Your run could not be evaluated: {err}")
+        if source is not None:
+            bar2, progress2 = progress_bar()
+            try:
+                s, grid = score_gan(dataset, label, source, n, seed, kid_subsets, progress2)
+                rows.append(("your run", s))
+                hists["your run"], grids["your run"] = s.class_hist, grid
+            except (ValueError, FileNotFoundError, OSError) as err:
+                st.error(f"Your run could not be evaluated: {err}")
+            finally:
+                bar2.empty()
 
 if not rows:
     st.info("Nothing to evaluate yet: no real training images and no GAN on this machine.")

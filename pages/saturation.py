@@ -80,6 +80,7 @@ for col, (key, title, fig) in zip(st.columns(3), figs, strict=True):
     with col:
         st.markdown(title)
         ui.live_chart(fig, key=f"{P}_{key}")
+ui.fold(P)  # the three charts are the first screen; the formulas with their numbers follow
 rows = (
     (r"D(G(z)) = \sigma(a) = \frac{1}{1 + e^{-a}}", "D's output on a fake, from its logit a.",
      "D(G(z)) = σ(a)", ui.fmt(at.d[0], ".4g")),
@@ -98,7 +99,6 @@ for latex, caption, label, value in rows:
     with left:
         ui.formula(latex, caption)
     right.metric(label, value)
-ui.fold(P)
 
 ui.note("LSGAN (Mao et al. 2017) ½(a − 1)² has slope a − 1 and WGAN (Arjovsky et al. 2017) −a has slope −1: "
            "both read D's raw score a (no sigmoid), so neither saturates.")

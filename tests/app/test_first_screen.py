@@ -156,3 +156,37 @@ def test_the_playgrounds_first_screen_is_the_same_picture_with_or_without_its_se
     # the text too, but for the preset's caption: the page drawn whole in one run compares the preset with the
     # settings before the link's widgets are drawn (it says so on its next run); the two-run page says it at once
     assert got["text"] == want["text"] if waits else "settings changed since" in " ".join(got["text"])
+
+
+@pytest.mark.parametrize("page, key, params, waits, value", [
+    ("discriminator", "ds_mu_g", {}, True, 0.0),
+    ("discriminator", "ds_mu_g", {"ds_preset": "2"}, True, 2.5),  # "Disjoint p_g"
+    ("discriminator", "ds_mu_g", {"ds_data": "gaussian", "ds_mu_g": "1.5"}, False, 1.5),
+    ("evaluation", "eval_run_pick", {}, True, None),  # a new session has chosen no run of its own yet
+    ("evaluation", "eval_run_pick", {"eval_noise": "0.3"}, False, None),
+])
+def test_settings_beside_or_below_the_picture_follow_it_with_the_same_values(page, key, params, waits, value,
+                                                                           monkeypatch):
+    """Discriminator's side column and Evaluating GANs' own-run panel: with no widget in the link they come with
+    the rest of the page, and the first screen's picture and numbers are those of the page drawn whole; a link
+    that sets a widget gets them at once."""
+    whole = open_page(f"pages/{page}.py", timeout=240)
+    for k, v in params.items():
+        whole.query_params[k] = v
+    whole.run()
+    monkeypatch.setattr(first_screen, "from_browser", lambda: True)
+    at = open_page(f"pages/{page}.py", timeout=240)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    prefix = key.split("_")[0]
+    assert not at.exception and not whole.exception and fold_keys(at) == [f"gv_fold_{prefix}"]
+    assert (key in widget_keys(at)) is not waits and key in widget_keys(whole)
+    if value is not None:
+        assert at.session_state[key] == whole.session_state[key] == value
+    first, expected = shown(at), shown(whole)
+    assert first["charts"][0] == expected["charts"][0] and first["metrics"] == {
+        k: v for k, v in expected["metrics"].items() if k in first["metrics"]}
+    at.session_state[first_screen.WHOLE + prefix] = True
+    at.run()
+    assert not at.exception and key in widget_keys(at) and shown(at) == shown(whole)
