@@ -138,8 +138,9 @@ def draw(t: int) -> None:
         start, end = np.hypot(*traj[0]), np.hypot(*now)
         m1.metric("Distance to (0, 0)", ui.fmt(end, ".3g"), help="‖(θₜ, ψₜ)‖ at the iteration shown.")
         m2.metric("… relative to the start", ui.fmt(end / start, ".3g") + "×" if start > 0 else "—")
-        ui.live_chart(plots.iterates_figure(traj[: t + 1], d_fake[: t + 1], d_label, steps, height=260),
-                      key=f"{P}_series")
+        if not ui.before_fold(P):  # the first screen: the plane and its numbers; the curves follow
+            ui.live_chart(plots.iterates_figure(traj[: t + 1], d_fake[: t + 1], d_label, steps, height=260),
+                          key=f"{P}_series")
 
 
 @st.fragment(run_every=FRAME_S if playing else None)
@@ -155,11 +156,10 @@ def panel() -> None:
 
 
 panel()
+ui.fold(P)
 
 st.download_button("Download the iterates (CSV)", dirac.trajectory_csv(cfg, traj), file_name="dirac_gan_iterates.csv",
                    mime="text/csv", key=f"{P}_download")
-
-ui.fold(P)
 
 st.subheader("The equilibrium's eigenvalues, in closed form")
 e1, e2 = st.columns(2)

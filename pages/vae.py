@@ -120,14 +120,6 @@ ui.page_header(
     "comparison becomes a number measured on the same 10,000 samples of the two shipped models of one dataset.",
 )
 ui.preset_bar(P, PRESETS, DEFAULTS)
-ui.formula(r"\begin{aligned} \mathrm{ELBO}(x) &= \mathbb{E}_{q_\phi(z|x)}[\log p_\theta(x|z)] - "
-           r"\mathrm{KL}\big(q_\phi(z|x)\,\|\,\mathcal{N}(0,I)\big) \\ "
-           r"\mathrm{KL} &= \tfrac12\textstyle\sum_j(\mu_j^2+\sigma_j^2-\log\sigma_j^2-1),"
-           r"\quad z=\mu+\sigma\odot\varepsilon "
-           r"\end{aligned}",
-           "Kingma & Welling 2014, eq. 10 and Appendix B. The decoder is Bernoulli per pixel; a VAE sample is the "
-           "decoder's mean for z ~ N(0, I).")
-
 c1, c2, c3 = st.columns([1.2, 1, 1])
 dataset = c1.selectbox("Dataset", list(DATASETS), format_func=DATASETS.get, **ui.bind(f"{P}_dataset", DATASETS))
 seed = c2.number_input("Seed (pictures)", min_value=0, max_value=2**31 - 1, step=1, **ui.bind(f"{P}_seed"),
@@ -157,13 +149,22 @@ if "recon" in pics:
     st.image(plots_images.upscale(pics["recon"], 3), width=560,
              caption=f"Top: 8 real training images (seed {seed}); bottom: the VAE's reconstructions at z = μ(x). "
                      "A GAN has no encoder, so it has no reconstructions to show.")
+ui.fold(P)
+
 d1, d2 = st.columns(2)
 d1.download_button("PNG of the VAE samples", plots_images.png_bytes(pics["vae_samples"]),
                    file_name=f"vae_{dataset}_seed{seed}.png", mime="image/png", key=f"{P}_dl_vae")
 d2.download_button("PNG of the DCGAN samples", plots_images.png_bytes(pics["gan_samples"]),
                    file_name=f"dcgan_{dataset}_seed{seed}.png", mime="image/png", key=f"{P}_dl_gan")
 
-ui.fold(P)
+ui.formula(r"\begin{aligned} \mathrm{ELBO}(x) &= \mathbb{E}_{q_\phi(z|x)}[\log p_\theta(x|z)] - "
+           r"\mathrm{KL}\big(q_\phi(z|x)\,\|\,\mathcal{N}(0,I)\big) \\ "
+           r"\mathrm{KL} &= \tfrac12\textstyle\sum_j(\mu_j^2+\sigma_j^2-\log\sigma_j^2-1),"
+           r"\quad z=\mu+\sigma\odot\varepsilon "
+           r"\end{aligned}",
+           "Kingma & Welling 2014, eq. 10 and Appendix B. The decoder is Bernoulli per pixel; a VAE sample is the "
+           "decoder's mean for z ~ N(0, I).")
+
 
 # ------------------------------------------------------------------------------------------------- table
 st.subheader("The table, measured")

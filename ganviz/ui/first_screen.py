@@ -55,6 +55,12 @@ def from_browser() -> bool:
 NOT_WIDGETS = ("present", "run", "tour", "lecture")
 
 
+def before_fold(page_key: str) -> bool:
+    """True on the run that stops at the page's fold (its first in a browser session): what is drawn now is the
+    first screen, and the next run draws the page whole. A live panel may leave a secondary chart to that run."""
+    return not st.session_state.get(WHOLE + page_key) and from_browser()
+
+
 def settings_later(page_key: str) -> bool:
     """True when the page's settings panel (collapsed, above the picture) may be filled on the next run: this run
     is the page's first in a browser session (it stops at the fold) and the URL sets none of its widgets, so every
@@ -62,9 +68,7 @@ def settings_later(page_key: str) -> bool:
     show exactly the values the picture was made with. A panel's ~20 widgets cost the browser ~0.5 s before the
     picture (Chromium, 2 cores). The page reads its settings from st.session_state in both cases (a keyed
     widget returns its session value), so each needs a default there (ui.init_state)."""
-    if st.session_state.get(WHOLE + page_key) or not from_browser():
-        return False
-    return all(k in NOT_WIDGETS or k.endswith("_preset") for k in st.query_params)
+    return before_fold(page_key) and all(k in NOT_WIDGETS or k.endswith("_preset") for k in st.query_params)
 
 
 def settings_panel(page_key: str, key: str, label: str, draw: Callable[[], None]):
@@ -80,12 +84,11 @@ def settings_panel(page_key: str, key: str, label: str, draw: Callable[[], None]
 def fold(page_key: str) -> None:
     """End of the first screen. On the page's first run in a browser session: show a one-line note, stop the
     script, and rerun with the rest once the browser has drawn what is above (see the module docstring)."""
-    flag = WHOLE + page_key
-    if st.session_state.get(flag) or not from_browser():
+    if not before_fold(page_key):
         return
 
     def whole() -> None:
-        st.session_state[flag] = True
+        st.session_state[WHOLE + page_key] = True
 
     _component(key=f"gv_fold_{page_key}", on_ready_change=whole, height=24)
     st.stop()
