@@ -702,10 +702,27 @@ def test_defect4_memory_amplification_by_a_checkpoint_config():
                                                   st_save(tensors)), words="at most 1,048,576 numbers")
     refused_cheaply(checkpoint.load_zip, ckpt_zip(cfg(z_dim=4, hidden_g=[8], hidden_d=[8]), b"\0" * (4 << 20)),
                     words="far larger than the nets of its config")
-    # the count is the real one: a net built for real has exactly as many numbers
-    spec = ImageGANSpec(model="dcgan", width=16, depth=1, num_classes=10, spectral_norm=True)
+
+
+@pytest.mark.parametrize("spec", [
+    ImageGANSpec(model="dcgan", width=16, depth=1, num_classes=10, spectral_norm=True),
+    ImageGANSpec(model="dcgan", width=8, depth=2, spectral_norm=True, aux_classes=10),
+    ImageGANSpec(model="dcgan", width=8, depth=0, d_norm="batch"),
+    ImageGANSpec(model="mlp", hidden_g=(32, 16), hidden_d=(24, 8), num_classes=3, spectral_norm=True),
+])
+def test_the_size_counted_before_allocating_is_the_real_one(spec):
+    """spec_size counts spectral norm's vectors from the shapes: a net built for real has exactly as many
+    numbers, and the nets built to load into have the real nets' tensors, with the global RNG untouched."""
     G, D = nets.build_gan(spec)
     assert nets.spec_size(spec) == sum(t.numel() for n in (G, D) for t in n.state_dict().values())
+    torch.manual_seed(5)
+    G0, D0 = nets.generator_to_load(spec), nets.discriminator_to_load(spec)
+    after = torch.rand(3)
+    torch.manual_seed(5)
+    assert torch.equal(after, torch.rand(3))
+    for real, to_load in ((G, G0), (D, D0)):
+        assert {k: (v.shape, v.dtype) for k, v in real.state_dict().items()} == {
+            k: (v.shape, v.dtype) for k, v in to_load.state_dict().items()}
 
 
 def test_defect5_cpu_amplification_and_quadratic_class_folders():

@@ -56,10 +56,13 @@ class MLPDiscriminator(nn.Module):
         return self.net(x.flatten(1))
 
 
+SPECTRAL_NORM_LAYERS = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
+
+
 def apply_spectral_norm(module: nn.Module) -> nn.Module:
     """Spectral normalisation of every Linear/Conv weight (Miyato et al. 2018), in place."""
     for name, child in list(module.named_children()):
-        if isinstance(child, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+        if isinstance(child, SPECTRAL_NORM_LAYERS):
             setattr(module, name, nn.utils.parametrizations.spectral_norm(child))
         else:
             apply_spectral_norm(child)

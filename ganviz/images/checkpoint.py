@@ -22,7 +22,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 from torch import nn
 
-from ganviz.images.nets import build_gan_meta, spec_size
+from ganviz.images.nets import discriminator_to_load, generator_to_load, spec_size
 from ganviz.images.spec import ImageGANSpec
 from ganviz.safety import UploadError, check_zip_entries, refusal
 
@@ -177,15 +177,16 @@ def _from_bytes(config_raw: bytes, weights_raw: bytes) -> tuple[nn.Module, nn.Mo
     except Exception as e:  # safetensors raises its own SafetensorError (and others) on malformed bytes
         raise UploadError("model.safetensors is not a valid safetensors file.") from e
     del weights_raw
-    G, D = build_gan_meta(spec)  # shapes only: the loaded tensors become the nets' storage
+    G = generator_to_load(spec)  # shapes only: the loaded tensors become the net's storage
     _load_into(G, "G", tensors, "generator")
-    has_d = any(k.startswith("D.") for k in tensors)
-    if has_d:
+    D = None
+    if any(k.startswith("D.") for k in tensors):  # built once G has loaded, and only when the file holds a D
+        D = discriminator_to_load(spec)
         _load_into(D, "D", tensors, "discriminator")
     extra = sorted(k for k in tensors if not k.startswith(("G.", "D.")))
     if extra:
         raise UploadError(f"model.safetensors has unexpected tensors, e.g. {extra[0][:40]!r}.")
-    G, D = G.eval(), (D.eval() if has_d else None)
+    G, D = G.eval(), (None if D is None else D.eval())
     probe(G, D, spec)
     return G, D, config
 
