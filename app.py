@@ -5,7 +5,7 @@ import streamlit as st
 import torch
 
 from ganviz import ui
-from ganviz.engine import worker
+from ganviz.engine import startup, worker
 from ganviz.sitemap import PAGES_DIR, available
 
 # A local favicon: a material icon would be fetched from an outside font host.
@@ -16,6 +16,8 @@ ui.preload_charts()  # plotly.js starts loading before the page's script runs
 # run at once. Training threads pick their own count (ganviz.engine.device.cpu_threads_for).
 torch.set_num_threads(1)
 worker.warm_up()  # live runs train in worker processes: start their forkserver before the first Play
+if ui.from_browser():  # a served app (not a test client): pay the process's one-time costs before a page needs them
+    startup.warm_server()
 ui.device_badge()
 ui.presenter_toggle()
 st.navigation({section: [st.Page(PAGES_DIR / f, title=title, icon=icon, default=(f == "home.py"))

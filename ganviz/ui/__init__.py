@@ -19,7 +19,7 @@ from ganviz.engine.reattach import REGISTRY
 from ganviz.plots import base as plots_base
 from ganviz.ui import charts
 from ganviz.ui.charts import live_chart, live_image  # noqa: F401  (pages call ui.live_chart)
-from ganviz.ui.first_screen import before_fold, fold, settings_later, settings_panel  # noqa: F401  (pages call them)
+from ganviz.ui.first_screen import before_fold, fold, from_browser, settings_later, settings_panel  # noqa: F401  (pages call them)
 
 PRESENT = "present"  # the presenter view's toggle: its key and URL parameter (?present=1)
 PRESENTER_SCALE = 1.45  # chart fonts in the presenter view: 14 px -> ~20 px
