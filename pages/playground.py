@@ -232,12 +232,13 @@ def draw_charts(snap) -> None:
 
 
 ui.live_panel(run, draw, every=float(st.session_state[f"{P}_refresh"]))
-v1, v2 = st.columns([4, 1])
-views = v1.multiselect("Show", list(VIEWS), format_func=VIEWS.get, **ui.bind(f"{P}_views", multi=True))
-refresh = v2.select_slider("Redraw every (s)", REFRESH_S, **ui.bind(f"{P}_refresh"),
-                           help="While training: a shorter period animates more smoothly, a longer one leaves "
-                                "more of the CPU to the trainer (on a 2-core machine, 1 s keeps ~0.9× the "
-                                "headless speed). The curves below redraw at most every 2 s.")
+if not ui.settings_later(P):  # else with the rest of the page: the picture already shows their values
+    v1, v2 = st.columns([4, 1])
+    v1.multiselect("Show", list(VIEWS), format_func=VIEWS.get, **ui.bind(f"{P}_views", multi=True))
+    v2.select_slider("Redraw every (s)", REFRESH_S, **ui.bind(f"{P}_refresh"),
+                     help="While training: a shorter period animates more smoothly, a longer one leaves more of the "
+                          "CPU to the trainer (on a 2-core machine, 1 s keeps ~0.9× the headless speed). The curves "
+                          "below redraw at most every 2 s.")
 ui.fold(P)
 modes = st.container()  # slow motion and the comparison (drawn at the end of this script), under the picture
 

@@ -162,12 +162,14 @@ def test_the_playgrounds_first_screen_is_the_same_picture_with_or_without_its_se
     ("discriminator", "ds_mu_g", {}, True, 0.0),
     ("discriminator", "ds_mu_g", {"ds_preset": "2"}, True, 2.5),  # "Disjoint p_g"
     ("discriminator", "ds_mu_g", {"ds_data": "gaussian", "ds_mu_g": "1.5"}, False, 1.5),
+    ("playground", "pg_refresh", {}, True, 1.0),  # the row under the picture (a link setting widgets: see above)
     ("evaluation", "eval_run_pick", {}, True, None),  # a new session has chosen no run of its own yet
     ("evaluation", "eval_run_pick", {"eval_noise": "0.3"}, False, None),
 ])
 def test_settings_beside_or_below_the_picture_follow_it_with_the_same_values(page, key, params, waits, value,
                                                                            monkeypatch):
-    """Discriminator's side column and Evaluating GANs' own-run panel: with no widget in the link they come with
+    """Discriminator's side column, the playground's row under the picture and Evaluating GANs' own-run panel:
+    with no widget in the link they come with
     the rest of the page, and the first screen's picture and numbers are those of the page drawn whole; a link
     that sets a widget gets them at once."""
     whole = open_page(f"pages/{page}.py", timeout=240)
