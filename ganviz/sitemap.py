@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+TEXT_PAGES = ("home.py", "tour.py")  # text and links, no figure
 
 # section -> [(file in pages/, title, material icon, one line for the home page's map)]
 SECTIONS = {

@@ -57,5 +57,5 @@ for section, pages in sitemap.available().items():
             except StreamlitAPIException:  # the page file run alone (no st.navigation): a plain link
                 st.markdown(f"[{title}](/{f.removesuffix('.py')})")
         text.markdown(ui.md_escape(line))
-st.caption(f"Compute device: {ui.device_description()}. Everything works offline; "
-           "the app never downloads anything unless you press a download button.")
+st.caption("Everything works offline; the app never downloads anything unless you press a download button. The "
+           "sidebar names the compute device.")

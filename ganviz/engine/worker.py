@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import multiprocessing as mp
-import multiprocessing.forkserver
-import multiprocessing.spawn as mp_spawn
 import os
 import pickle
 import signal
@@ -35,58 +32,12 @@ import torch
 from ganviz import settings
 from ganviz.engine import live
 from ganviz.engine.live import Snapshot
+from ganviz.engine.processes import WORKER_NAME, context
 from ganviz.engine.reattach import new_run_id
 from ganviz.engine.trainer import LIVE_FIELDS, Diverged, Trainer
 
 PUBLISH_SHARE = 0.05  # at most this share of the worker's time goes to building snapshots (views, copies)
 IDLE_POLL_S = 1.0
-
-
-# imported once by the forkserver, so that no worker pays for them (torch._dynamo: torch.optim's first use)
-PRELOAD = ["torch", "torch._dynamo", "ganviz.engine.trainer", "ganviz.plane.playground", "ganviz.onedim.theory_live",
-           "ganviz.images.live"]
-
-
-_WORKER_NAME = "ganviz-run-"
-
-
-def _without_main(get_preparation_data):
-    """multiprocessing re-runs the parent's ``__main__`` file in every child; under streamlit that file is a page
-    script (streamlit sets it as ``__main__``), which must not run in a worker. A worker needs no ``__main__``:
-    its target and spec live in importable modules. Other processes keep the standard behaviour."""
-    def prepared(name):
-        data = get_preparation_data(name)
-        if name.startswith(_WORKER_NAME):
-            data.pop("init_main_from_path", None)
-            data.pop("init_main_from_name", None)
-        return data
-    prepared.ganviz = True
-    return prepared
-
-
-if not getattr(mp_spawn.get_preparation_data, "ganviz", False):
-    mp_spawn.get_preparation_data = _without_main(mp_spawn.get_preparation_data)
-
-
-def _context():
-    """forkserver with torch preloaded where the OS has it (a worker starts in ~10 ms instead of ~1 s for
-    spawn, which imports torch afresh; bench/worker_start.py), else spawn. Never fork: the server has threads."""
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)
-        return ctx
-    return mp.get_context("spawn")
-
-
-_warming: list = []
-
-
-def warm_up() -> None:
-    """Start the forkserver (and its imports) in the background now, so the first Play does not wait for it."""
-    if not _warming and "forkserver" in mp.get_all_start_methods():
-        _context()
-        _warming.append(threading.Thread(target=mp.forkserver.ensure_running, name="ganviz-warm-up", daemon=True))
-        _warming[0].start()
 
 
 @dataclass(frozen=True)
@@ -575,10 +526,10 @@ class WorkerRun:
     def _start_worker(self) -> None:
         live._acquire()
         try:
-            ctx = _context()
+            ctx = context()
             parent, child = ctx.Pipe(duplex=True)
             proc = ctx.Process(target=_serve, args=(child, self.spec, dict(self._updates)),
-                               name=f"{_WORKER_NAME}{next(_ids)}", daemon=True)
+                               name=f"{WORKER_NAME}{next(_ids)}", daemon=True)
             proc.start()
         except BaseException:
             live._release()

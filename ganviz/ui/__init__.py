@@ -1,7 +1,7 @@
 """Shared streamlit pieces: page header, formula card, seed, URL-bound widgets and the link to a view, the
-presenter view, a page's live run (:func:`live_run`: the session's run of a core Experiment, its live settings and
-its controls), the live panel fragment and its charts and pictures that update in place (live_chart, live_image),
-and the device badge. Pages call these; the core never imports streamlit."""
+presenter view, a page's live run (``live_run`` and the rest of ganviz.ui.runs: the session's run of a core
+Experiment, its live settings and its controls, the live panel fragment), charts and pictures that update in place
+(live_chart, live_image), and the device badge. Pages call these; the core never imports streamlit."""
 from __future__ import annotations
 
 import math
@@ -10,12 +10,9 @@ from contextlib import contextmanager
 from typing import Callable
 
 import streamlit as st
-import torch
 
 from ganviz import settings
-from ganviz.engine.experiment import Experiment
-from ganviz.engine.live import Busy, LiveRun, RunSlot, Snapshot
-from ganviz.engine.reattach import REGISTRY
+from ganviz.engine import startup
 from ganviz.plots import base as plots_base
 from ganviz.ui import charts
 from ganviz.ui.charts import live_chart, live_image  # noqa: F401  (pages call ui.live_chart)
@@ -304,126 +301,9 @@ def user_errors():
         st.stop()
 
 
-class PageSlot(RunSlot):
-    """A page's RunSlot that, when its session ends, detaches a worker run for a reload to reattach."""
-
-    def __init__(self, page_key: str):
-        super().__init__()
-        self.page_key = page_key
-        self.reattach = True  # False: the run just stops with the session (see session_run)
-
-    def end_session(self) -> None:
-        run = self.run
-        if run is not None and self.reattach and getattr(run, "run_id", None) and run.state != "stopped":
-            REGISTRY.detach(run.run_id, self.page_key, self.key, run)
-            self.run = None
-        self.release()
-
-
-@st.cache_resource(scope="session", on_release=lambda slot: slot.end_session(), show_spinner=False)
-def _slot(page_key: str) -> PageSlot:
-    return PageSlot(page_key)
-
-
-def session_run(page_key: str, nets_key, factory: Callable[[], LiveRun], reattach: bool = True) -> LiveRun:
-    """This session's run for a page. A new ``nets_key`` (new nets or data) stops the old run and makes a new
-    one. A worker run's id goes into the URL (``?run=``): when the session ends the run is detached for a grace
-    period (ganviz.engine.reattach), and a session opening that URL in time takes it back; a thread run just stops.
-    ``reattach=False``: a page's second run (not in the URL; it stops with the session)."""
-    slot = _slot(page_key)
-    if not reattach:
-        slot.reattach = False
-        return slot.get(nets_key, factory)
-    wanted = st.query_params.get("run")
-    if slot.run is None and wanted:
-        found = REGISTRY.reattach(wanted, page_key)
-        if found is not None:
-            slot.key, slot.run = found
-    run = slot.get(nets_key, factory)
-    run_id = getattr(run, "run_id", None)
-    if run_id and wanted != run_id:
-        st.query_params["run"] = run_id
-    return run
-
-
-def _act(run: LiveRun, action: str, key_prefix: str, pause_at: int | None = None) -> None:
-    try:
-        if action == "play" and pause_at is not None and run.snapshot().step < pause_at:
-            run.start(pause_at=pause_at)
-        else:
-            {"play": run.start, "pause": run.pause, "step": run.step, "step_d": run.step_d,
-             "step_g": run.step_g, "stop": run.stop, "reset": run.reset}[action]()
-        st.session_state.pop(f"{key_prefix}_busy", None)
-    except Busy as err:
-        st.session_state[f"{key_prefix}_busy"] = str(err)
-
-
-def run_controls(run: LiveRun, key_prefix: str, extra: tuple[str, ...] = ("step_d", "step_g"),
-                 labels: dict | None = None, pause_at: int | None = None) -> Snapshot:
-    """Play/Pause, Step, the ``extra`` buttons ("step_d", "step_g", "stop"), Reset; returns the snapshot.
-    Stop ends the run for good (its thread and job slot are freed); Reset starts it again from its seed.
-    ``pause_at``: Play from below that step pauses there once (a preset's step budget); Play again trains on."""
-    labels = {"step": "Step", "step_d": "Step D", "step_g": "Step G", "stop": "Stop", **(labels or {})}
-    running = run.state == "running"
-    stopped = run.state == "stopped"
-    buttons = ["toggle", "step", *extra, "reset"]
-    cols = st.columns(len(buttons))
-    for col, name in zip(cols, buttons, strict=True):
-        with col:
-            if name == "toggle":
-                st.button("Pause" if running else "Play", key=f"{key_prefix}_toggle", type="primary", disabled=stopped,
-                          icon=":material/pause:" if running else ":material/play_arrow:",
-                          on_click=_act, args=(run, "pause" if running else "play", key_prefix, pause_at),
-                          width="stretch")
-            else:
-                st.button(labels.get(name, name.title()), key=f"{key_prefix}_{name}",
-                          disabled=(running and name != "stop") or (stopped and name != "reset"),
-                          on_click=_act, args=(run, name, key_prefix), width="stretch")
-    busy = st.session_state.get(f"{key_prefix}_busy")
-    if busy:
-        st.warning(busy, icon=":material/hourglass_top:")
-    snap = run.snapshot()
-    if snap.error:
-        st.error(snap.error, icon=":material/error:")
-    return snap
-
-
-def live_run(exp: Experiment, page_key: str, key_prefix: str, extra: tuple[str, ...] = ("step_d", "step_g"),
-             labels: dict | None = None, reattach: bool = True,
-             pause_at: int | None = None) -> tuple[LiveRun, Snapshot]:
-    """The one call of a page with a live run: this session's run of ``exp`` (:func:`session_run`: a new
-    ``exp.key`` starts a new run), ``exp.live`` applied to it where it differs from the run's settings (between two
-    steps, no new nets), then the controls (:func:`run_controls`, at this point of the page). Returns the run (for
-    :func:`live_panel`) and its snapshot."""
-    run = session_run(page_key, exp.key, exp.start, reattach)
-    changes = exp.changes(run.snapshot().config)
-    if changes:
-        run.update(**changes)
-    return run, run_controls(run, key_prefix, extra, labels, pause_at)
-
-
-def live_panel(run: LiveRun, draw: Callable[[Snapshot], None], every: float = 0.5) -> None:
-    """Draw the run's latest snapshot; while it trains, redraw every ``every`` s in a fragment
-    (st.fragment(run_every)), so only this panel reruns and the page never waits for the trainer."""
-    running = run.state == "running"
-
-    @st.fragment(run_every=every if running else None)
-    def panel():
-        snap = run.snapshot()
-        draw(snap)
-        if running and snap.state != "running":  # paused by NaN / max_steps: refresh the controls
-            st.rerun()
-
-    panel()
-
-
-def status_line(snap: Snapshot) -> str:
-    rate = f" · {snap.steps_per_s:,.0f} steps/s" if snap.state == "running" and snap.steps_per_s else ""
-    return f"Step {snap.step:,} · {snap.state}{rate}"
-
-
 def device_description() -> str:
     """CUDA device name / Apple MPS / CPU and its threads."""
+    torch = startup.load_torch()  # 1.3 s on a served app's first session, after its page (app.py)
     if torch.cuda.is_available():
         return f"CUDA · {torch.cuda.get_device_name(0)}"
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
@@ -431,5 +311,19 @@ def device_description() -> str:
     return f"CPU · {os.cpu_count()} cores"
 
 
-def device_badge() -> None:
-    st.sidebar.badge(device_description(), icon=":material/memory:", color="gray")
+def device_badge(place=None) -> None:
+    """The compute device in the sidebar (or in ``place``, a placeholder kept for it there)."""
+    (place or st.sidebar).badge(device_description(), icon=":material/memory:", color="gray")
+
+
+_RUNS = ("PageSlot", "session_run", "run_controls", "live_run", "live_panel", "status_line")
+
+
+def __getattr__(name: str):
+    """A page's live run (ganviz.ui.runs), imported with torch when a page first asks for it: Home and the text
+    pages draw without waiting for torch (1.3 s) on a served app's first session (PEP 562)."""
+    if name in _RUNS:
+        from ganviz.ui import runs
+
+        return getattr(runs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,7 +11,8 @@ def test_home_page_runs_with_objective_algorithm_and_device_badge():
     latex = " ".join(x.value for x in at.latex)
     assert r"\min_G \max_D V(D,G)" in latex and r"-\log 4 + 2\,\mathrm{JSD}" in latex
     assert any("Algorithm 1" in h.value for h in at.subheader)
-    assert any("CPU" in c.value or "CUDA" in c.value or "MPS" in c.value for c in at.caption)
+    badge = at.sidebar.markdown[0].value
+    assert badge.startswith(":gray-badge[:material/memory: ") and any(d in badge for d in ("CPU", "CUDA", "MPS"))
     assert at.title[0].value.startswith("ganviz")
 
 
