@@ -34,10 +34,14 @@ def torch_ready() -> bool:
 
 
 def before_figures() -> None:
-    """Import pandas in the page's own thread before it makes a plotly figure. Plotly's validators look pandas up in
-    ``sys.modules`` without importing it (``_plotly_utils.optional_imports.get_module(..., should_load=False)``), so
-    while another thread (the warm-up, or another session's page) is importing pandas they find a half-initialised
-    module and fail (``pd.Series`` missing); an import statement instead waits until that import has finished."""
+    """Before a page with figures (app.py), in the page's own thread: torch loaded, with one intra-op thread for
+    this run (page computations are small, and several sessions share the CPU; OpenMP's count is per thread;
+    training picks its own, ganviz.engine.device.cpu_threads_for), and pandas imported. Plotly's validators look
+    pandas up in ``sys.modules`` without importing it (``_plotly_utils.optional_imports.get_module(...,
+    should_load=False)``), so while another thread (the warm-up, or another session's page) is importing pandas they
+    find a half-initialised module and fail (``pd.Series`` missing); an import statement instead waits until that
+    import has finished."""
+    load_torch().set_num_threads(1)
     import pandas  # noqa: F401
 
 
