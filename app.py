@@ -12,9 +12,6 @@ st.set_page_config(page_title="ganviz — GANs, explained live", layout="wide",
                    page_icon=str(Path(ui.__file__).with_name("favicon.png")))
 ui.preload_charts()  # plotly.js starts loading before the page's script runs
 processes.warm_up()  # live runs train in worker processes: their forkserver starts before the first Play
-served = ui.from_browser()
-if not served:  # a test client draws each page whole, at once
-    startup.load_torch()
 # the device badge's place; filled once torch has loaded (on a served app's first session Home does not wait for it)
 badge = st.sidebar.empty()
 ui.presenter_toggle()
@@ -30,7 +27,7 @@ if badge_now:
 page.run()
 if not badge_now:
     ui.device_badge(badge)
-if served:
+if ui.from_browser():
     # a served app: the process's other one-time costs (torch's first optimizer step, scipy, pandas, the digits)
     # load in a background thread, after the page's script so that the first page does not share the CPU with them
     startup.warm_server()
